@@ -1,0 +1,94 @@
+"""Agenda templates rendered into event descriptions, in a Jinja2 sandbox.
+
+User templates are code from a file anyone on the team may edit; the sandbox stops them from
+reaching Python internals, and StrictUndefined turns a typo into an error at ``validate`` time
+instead of an empty agenda in a customer's invite.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from jinja2.sandbox import SandboxedEnvironment, SecurityError
+
+from .errors import TemplateError
+
+SHIPPED = Path(__file__).resolve().parent / "templates"
+
+
+def shipped_dir() -> Path:
+    """The templates folder that ships with tacal (``templates/`` at the top of the source)."""
+    if SHIPPED.is_dir():
+        return SHIPPED
+    return Path(__file__).resolve().parent.parent / "templates"
+
+
+def _money(value: Any) -> str:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return str(value)
+    if number >= 1_000_000:
+        return f"${number / 1_000_000:.1f}M"
+    if number >= 1_000:
+        return f"${number / 1_000:.0f}k"
+    return f"${number:.0f}"
+
+
+class Agendas:
+    """Looks templates up in the user's folders first, then in the shipped ones."""
+
+    def __init__(self, user_dirs: Sequence[Path] = ()) -> None:
+        self.search = [*[p for p in user_dirs if p.is_dir()], shipped_dir()]
+        self.env = SandboxedEnvironment(
+            loader=jinja2.FileSystemLoader([str(p) for p in self.search]),
+            undefined=jinja2.StrictUndefined,
+            autoescape=False,
+            keep_trailing_newline=False,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        self.env.filters["money"] = _money
+        self._cache: dict[str, jinja2.Template] = {}
+
+    def template(self, name: str, owner: str) -> jinja2.Template:
+        if name not in self._cache:
+            try:
+                self._cache[name] = self.env.get_template(name)
+            except jinja2.TemplateNotFound:
+                where = ", ".join(str(p) for p in self.search)
+                raise TemplateError(
+                    f"{owner}: template {name!r} not found (looked in {where})",
+                    hint="create it in the templates folder next to your config, or fix the name",
+                ) from None
+            except jinja2.TemplateSyntaxError as exc:
+                raise TemplateError(
+                    f"{exc.filename or name}:{exc.lineno}: template syntax error: {exc.message}",
+                    hint="fix the Jinja2 syntax in that template",
+                ) from None
+        return self._cache[name]
+
+    def render(self, name: str, context: Mapping[str, Any], owner: str) -> str:
+        template = self.template(name, owner)
+        try:
+            return template.render(**context).strip()
+        except jinja2.UndefinedError as exc:
+            raise TemplateError(
+                f"{template.filename or name}: {owner}: {exc.message}",
+                hint="use only the variables listed in the README (Templates section)",
+            ) from None
+        except SecurityError as exc:
+            raise TemplateError(
+                f"{template.filename or name}: {owner}: blocked by the template sandbox: {exc}"
+            ) from None
+        except jinja2.TemplateError as exc:
+            raise TemplateError(f"{template.filename or name}: {owner}: {exc}") from None
+
+    def render_string(self, text: str, context: Mapping[str, Any], owner: str) -> str:
+        try:
+            return self.env.from_string(text).render(**context).strip()
+        except (jinja2.TemplateError, SecurityError) as exc:
+            raise TemplateError(f"{owner}: description: {exc}") from None

@@ -1,0 +1,669 @@
+"""Load and validate ``tacal.toml``: every problem at once, each located as ``PATH:LINE``.
+
+tomllib gives values but no positions, so a small line scanner (``_locate``) maps each
+``(table, index, key)`` to the line where the user wrote it. Validation never stops at the first
+problem: users fix a config in one pass, not one error per run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import tomllib
+from collections.abc import Callable
+from dataclasses import replace
+from importlib import resources
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from .errors import ConfigError, Problem
+from .model import (
+    CHECK_INS,
+    HEALTHS,
+    KINDS,
+    PER,
+    ROLES,
+    RULES,
+    WEEKDAYS,
+    Account,
+    Cadence,
+    Config,
+    Person,
+    Team,
+)
+
+ENV_CONFIG = "TACAL_CONFIG"
+DEFAULT_NAME = "tacal.toml"
+ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+EMAIL_RE = re.compile(r"^[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\"]+$")
+TIME_RE = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+
+TEAM_KEYS = {
+    "name", "id", "timezone", "fiscal_year_start", "fiscal_year_naming", "workdays", "holidays",
+    "start", "organizer", "calendar", "workday_start", "workday_end", "leadership", "templates",
+}
+PERSON_KEYS = {"name", "email", "role"}
+CADENCE_KEYS = {
+    "id", "summary", "rule", "day", "week", "time", "duration", "attendees", "template",
+    "description", "kind", "location", "per", "until", "enabled",
+}
+ACCOUNT_KEYS = {
+    "name", "ta", "ae", "ce", "contacts", "check_in", "arr", "renewal", "health", "expansion",
+    "onboarding_start",
+}
+#: Top-level keys and tables; later features register theirs here (e.g. ``feeds``, ``sync``).
+TOP_KEYS: set[str] = {"team", "people", "cadence", "account", "accounts", "feeds", "sync"}
+
+
+def default_config_text() -> str:
+    return resources.files("tacal").joinpath("default.toml").read_text(encoding="utf-8")
+
+
+def find_config(explicit: str | None, cwd: Path | None = None) -> Path | None:
+    """``--config``, else ``$TACAL_CONFIG``, else ``./tacal.toml``; None means the default."""
+    if explicit:
+        return Path(explicit)
+    env = os.environ.get(ENV_CONFIG)
+    if env:
+        return Path(env)
+    candidate = (cwd or Path.cwd()) / DEFAULT_NAME
+    return candidate if candidate.is_file() else None
+
+
+def load(path: Path | None) -> Config:
+    """Load ``path`` (or the built-in default when None) into a validated :class:`Config`."""
+    if path is None:
+        return parse(default_config_text(), None)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(
+            [Problem(str(path), "config file not found; run `tacal init` to create one")]
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError([Problem(str(path), f"cannot read config: {exc}")]) from None
+    return parse(text, path)
+
+
+# --------------------------------------------------------------------------- locating lines
+
+_HEADER_RE = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
+_KEY_RE = re.compile(r"^\s*([A-Za-z0-9_\-\"']+)\s*=")
+
+
+def _locate(text: str) -> dict[tuple[Any, ...], int]:
+    """Map ``(table..., key)`` paths to 1-based line numbers; array tables get an index."""
+    lines: dict[tuple[Any, ...], int] = {}
+    counters: dict[str, int] = {}
+    current: tuple[Any, ...] = ()
+    for number, line in enumerate(text.splitlines(), start=1):
+        header = _HEADER_RE.match(line)
+        if header and not _KEY_RE.match(line):
+            name = header.group(2).replace('"', "").replace("'", "")
+            parts = tuple(p.strip() for p in name.split("."))
+            if header.group(1) == "[[":
+                index = counters.get(name, 0)
+                counters[name] = index + 1
+                current = (*parts, index)
+            else:
+                current = parts
+            lines.setdefault(current, number)
+            continue
+        key = _KEY_RE.match(line)
+        if key:
+            lines.setdefault((*current, key.group(1).strip("\"'")), number)
+    return lines
+
+
+class _Checker:
+    """Collects problems with locations while reading one config."""
+
+    def __init__(self, path: Path | None, text: str) -> None:
+        self.file = str(path) if path else "<built-in default>"
+        self.lines = _locate(text)
+        self.problems: list[Problem] = []
+
+    def where(self, *key: Any) -> str:
+        label = ".".join(f"{k}" if not isinstance(k, int) else f"[{k}]" for k in key)
+        label = label.replace(".[", "[")
+        for n in range(len(key), 0, -1):
+            line = self.lines.get(tuple(key[:n]))
+            if line:
+                return f"{self.file}:{line}: {label}"
+        return f"{self.file}: {label}"
+
+    def error(self, key: tuple[Any, ...], message: str) -> None:
+        self.problems.append(Problem(self.where(*key), message))
+
+    def warn(self, key: tuple[Any, ...], message: str) -> None:
+        self.problems.append(Problem(self.where(*key), message, "warning"))
+
+    def unknown_keys(self, key: tuple[Any, ...], data: dict[str, Any], allowed: set[str]) -> None:
+        for name in data:
+            if name not in allowed:
+                hint = _closest(name, allowed)
+                extra = f"; did you mean {hint!r}?" if hint else ""
+                self.error(
+                    (*key, name),
+                    f"unknown key {name!r}{extra} (allowed: {', '.join(sorted(allowed))})",
+                )
+
+    def typed(
+        self, key: tuple[Any, ...], value: Any, kind: type | tuple[type, ...], what: str
+    ) -> bool:
+        if isinstance(value, bool) and kind in (int, float, (int, float)):
+            self.error(key, f"must be {what}, not {value!r}")
+            return False
+        if not isinstance(value, kind):
+            self.error(key, f"must be {what}, not {type(value).__name__} {value!r}")
+            return False
+        return True
+
+
+def _closest(name: str, options: set[str]) -> str | None:
+    import difflib
+
+    match = difflib.get_close_matches(name, sorted(options), n=1, cutoff=0.7)
+    return match[0] if match else None
+
+
+def _date(c: _Checker, key: tuple[Any, ...], value: Any) -> dt.date | None:
+    if isinstance(value, dt.datetime):
+        c.error(key, f"must be a date like 2027-01-04, not a date-time {value!r}")
+        return None
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            pass
+    c.error(key, f"{value!r} is not a date; write YYYY-MM-DD, e.g. 2027-01-04")
+    return None
+
+
+def _time(c: _Checker, key: tuple[Any, ...], value: Any) -> dt.time | None:
+    if isinstance(value, dt.time):
+        return value.replace(tzinfo=None)
+    m = TIME_RE.match(value) if isinstance(value, str) else None
+    if not m:
+        c.error(key, f"{value!r} is not a time; write 24-hour HH:MM, e.g. \"10:00\"")
+        return None
+    return dt.time(int(m.group(1)), int(m.group(2)))
+
+
+def _weekday(c: _Checker, key: tuple[Any, ...], value: Any) -> str | None:
+    if isinstance(value, str) and value.upper()[:2] in WEEKDAYS and len(value) in (2, 3, 6, 7, 8, 9):
+        full = {
+            "MO": "monday", "TU": "tuesday", "WE": "wednesday", "TH": "thursday",
+            "FR": "friday", "SA": "saturday", "SU": "sunday",
+        }
+        code = value.upper()[:2]
+        if len(value) == 2 or value.lower() in (full[code], full[code][:3]):
+            return code
+    c.error(key, f"{value!r} is not a weekday; use one of {' '.join(WEEKDAYS)}")
+    return None
+
+
+def _str_list(c: _Checker, key: tuple[Any, ...], value: Any) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        c.error(key, f"must be a list of strings, e.g. [\"a\", \"b\"], not {value!r}")
+        return []
+    return value
+
+
+# --------------------------------------------------------------------------- sections
+
+
+def _team(c: _Checker, data: Any, today_hint: dt.date | None) -> Team:
+    fallback = Team(name="Team", id="team", timezone="UTC")
+    if not isinstance(data, dict):
+        c.error(("team",), "missing [team] table; add name and timezone (see README)")
+        return fallback
+    c.unknown_keys(("team",), data, TEAM_KEYS)
+    name = data.get("name", "Technical Advisors")
+    if not c.typed(("team", "name"), name, str, "a string"):
+        name = fallback.name
+    tzname = data.get("timezone")
+    if tzname is None:
+        c.error(("team", "timezone"), "missing; set an IANA zone such as \"America/New_York\"")
+        tzname = "UTC"
+    elif not isinstance(tzname, str) or not _valid_zone(tzname):
+        c.error(
+            ("team", "timezone"),
+            f"{tzname!r} is not an IANA time zone; use a name such as \"America/New_York\"",
+        )
+        tzname = "UTC"
+    team_id = data.get("id") or _slug(name)
+    if not isinstance(team_id, str) or not ID_RE.match(team_id):
+        c.error(("team", "id"), f"{team_id!r} must be lowercase letters, digits and dashes")
+        team_id = "team"
+    fys = data.get("fiscal_year_start", 1)
+    if not c.typed(("team", "fiscal_year_start"), fys, int, "a month number 1-12") or not (
+        1 <= fys <= 12
+    ):
+        if isinstance(fys, int) and not isinstance(fys, bool):
+            c.error(("team", "fiscal_year_start"), f"{fys} is not a month; use 1-12")
+        fys = 1
+    naming = data.get("fiscal_year_naming", "end")
+    if naming not in ("end", "start"):
+        c.error(("team", "fiscal_year_naming"), f"{naming!r}: use \"end\" or \"start\"")
+        naming = "end"
+    workdays: list[str] = []
+    for i, w in enumerate(_str_list(c, ("team", "workdays"), data.get("workdays", list(
+        fallback.workdays)))):
+        code = _weekday(c, ("team", "workdays"), w)
+        if code and code not in workdays:
+            workdays.append(code)
+        del i
+    if "workdays" in data and not workdays and not any(
+        p.where.startswith(c.where("team", "workdays")) for p in c.problems
+    ):
+        c.error(("team", "workdays"), "needs at least one weekday")
+    holidays = []
+    raw_holidays = data.get("holidays", [])
+    if not isinstance(raw_holidays, list):
+        c.error(("team", "holidays"), "must be a list of dates, e.g. [\"2027-01-01\"]")
+        raw_holidays = []
+    for h in raw_holidays:
+        d = _date(c, ("team", "holidays"), h)
+        if d:
+            holidays.append(d)
+    start = _date(c, ("team", "start"), data["start"]) if "start" in data else None
+    organizer = data.get("organizer")
+    if organizer is not None and not isinstance(organizer, str):
+        c.error(("team", "organizer"), "must be a person key or an email address")
+        organizer = None
+    calendar = data.get("calendar", "primary")
+    if not c.typed(("team", "calendar"), calendar, str, "a Google calendar id string"):
+        calendar = "primary"
+    ws = _time(c, ("team", "workday_start"), data.get("workday_start", "09:00"))
+    we = _time(c, ("team", "workday_end"), data.get("workday_end", "17:00"))
+    if ws and we and we <= ws:
+        c.error(("team", "workday_end"), "must be later than workday_start")
+    leadership = tuple(_str_list(c, ("team", "leadership"), data.get("leadership", [])))
+    del today_hint
+    return Team(
+        name=name,
+        id=team_id,
+        timezone=tzname,
+        fiscal_year_start=fys,
+        fiscal_year_naming=naming,
+        workdays=tuple(w for w in WEEKDAYS if w in workdays) or fallback.workdays,
+        holidays=tuple(sorted(set(holidays))),
+        start=start,
+        organizer=organizer,
+        calendar=calendar,
+        workday_start=ws or fallback.workday_start,
+        workday_end=we or fallback.workday_end,
+        leadership=leadership,
+    )
+
+
+def _valid_zone(name: str) -> bool:
+    if not name or name.startswith("/") or ".." in name:
+        return False
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, IsADirectoryError):
+        return False
+    return True
+
+
+def _slug(name: Any) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", str(name).lower()).strip("-")
+    return slug or "team"
+
+
+def _people(c: _Checker, data: Any) -> dict[str, Person]:
+    people: dict[str, Person] = {}
+    if data is None:
+        return people
+    if not isinstance(data, dict):
+        c.error(("people",), "must be tables like [people.dana] with name, email, role")
+        return people
+    seen_emails: dict[str, str] = {}
+    for key, entry in data.items():
+        k = ("people", key)
+        if not isinstance(entry, dict):
+            c.error(k, "must be a table with name, email and role")
+            continue
+        c.unknown_keys(k, entry, PERSON_KEYS)
+        email = entry.get("email")
+        if not isinstance(email, str) or not EMAIL_RE.match(email):
+            c.error((*k, "email"), f"{email!r} is not an email address; e.g. \"dana@example.com\"")
+            email = f"{key}@invalid.example"
+        elif email.lower() in seen_emails:
+            c.error((*k, "email"), f"{email} is also used by people.{seen_emails[email.lower()]}")
+        seen_emails.setdefault(email.lower(), key)
+        name = entry.get("name", key)
+        if not c.typed((*k, "name"), name, str, "a string"):
+            name = key
+        role = entry.get("role", "other")
+        if role not in ROLES:
+            c.error((*k, "role"), f"{role!r} is not a role; use one of {' | '.join(ROLES)}")
+            role = "other"
+        people[key] = Person(key=key, name=name, email=email, role=role)
+    return people
+
+
+def _rrule_problem(rule: str, tz: str, start: dt.date) -> str | None:
+    """Why a raw ``RRULE:...`` string is unusable, or None when it is fine."""
+    from dateutil.rrule import rrulestr
+
+    body = rule[len("RRULE:"):] if rule.upper().startswith("RRULE:") else rule
+    if not body or "\n" in body or "DTSTART" in body.upper():
+        return "write a single RRULE line such as \"RRULE:FREQ=WEEKLY;BYDAY=TU\" (no DTSTART)"
+    parts = dict(p.split("=", 1) for p in body.split(";") if "=" in p)
+    if "FREQ" not in parts:
+        return "an RRULE needs FREQ, e.g. \"RRULE:FREQ=WEEKLY;BYDAY=TU\""
+    try:
+        first = dt.datetime.combine(start, dt.time(12), tzinfo=ZoneInfo(tz))
+        parsed = rrulestr(body, dtstart=first)
+        horizon = first + dt.timedelta(days=5 * 366)
+        if parsed.after(first, inc=True) is None or not parsed.between(first, horizon, inc=True):
+            return "this RRULE never occurs (within five years of the start); check BY* parts"
+    except (ValueError, TypeError) as exc:
+        return f"invalid RRULE: {exc}"
+    return None
+
+
+def _cadences(c: _Checker, data: Any, team: Team, people: dict[str, Person]) -> list[Cadence]:
+    out: list[Cadence] = []
+    if data is None:
+        return out
+    if not isinstance(data, list):
+        c.error(("cadence",), "write cadences as [[cadence]] tables")
+        return out
+    seen: dict[str, int] = {}
+    for i, entry in enumerate(data):
+        k: tuple[Any, ...] = ("cadence", i)
+        if not isinstance(entry, dict):
+            c.error(k, "must be a [[cadence]] table")
+            continue
+        c.unknown_keys(k, entry, CADENCE_KEYS)
+        before = len([p for p in c.problems if p.severity == "error"])
+        cid = entry.get("id")
+        if not isinstance(cid, str) or not ID_RE.match(cid):
+            c.error((*k, "id"), f"{cid!r}: give every cadence a stable id of lowercase letters, "
+                    "digits and dashes, e.g. \"team-check-in\"")
+            cid = f"cadence-{i}"
+        elif cid in seen:
+            c.error((*k, "id"), f"duplicate id {cid!r} (also cadence[{seen[cid]}]); ids must "
+                    "be unique because they make the event UIDs")
+        seen.setdefault(cid, i)
+        if entry.get("enabled", True) is False:
+            continue
+        summary = entry.get("summary")
+        if not isinstance(summary, str) or not summary.strip():
+            c.error((*k, "summary"), "missing; give the meeting a title")
+            summary = cid
+        rule = entry.get("rule")
+        if not isinstance(rule, str) or (rule not in RULES and not rule.upper().startswith(
+            "RRULE:")):
+            c.error((*k, "rule"), f"{rule!r} is not a rule; use one of {' | '.join(RULES)} "
+                    "or a raw \"RRULE:...\" string")
+            rule = "weekly"
+        elif rule.upper().startswith("RRULE:"):
+            why = _rrule_problem(rule, team.timezone, team.start or dt.date(2027, 1, 1))
+            if why:
+                c.error((*k, "rule"), why)
+        day = None
+        if "day" in entry:
+            day = _weekday(c, (*k, "day"), entry["day"])
+        week = entry.get("week")
+        if week is not None:
+            if not c.typed((*k, "week"), week, int, "an integer 1-5 or -1"):
+                week = None
+            elif week == 0 or not -5 <= week <= 5:
+                c.error((*k, "week"), f"{week} is out of range; use 1-4 for the Nth weekday of "
+                        "the period or -1 for the last")
+                week = None
+            elif week == 5 or week == -5:
+                c.warn((*k, "week"), f"week = {week}: not every month has a "
+                       f"{'5th' if week == 5 else '5th-from-last'} weekday; those months get no "
+                       "meeting (use -1 for the last weekday of every month)")
+        if rule in ("weekly", "biweekly") and day is None and "day" not in entry:
+            c.error((*k, "day"), f"rule {rule!r} needs a weekday, e.g. day = \"TU\"")
+        if rule in ("monthly", "bimonthly", "quarterly", "fiscal-quarterly"):
+            if day is None and "day" not in entry:
+                c.error((*k, "day"), f"rule {rule!r} needs day (and week), e.g. day = \"WE\", "
+                        "week = 2 for the second Wednesday")
+            if week is None and "week" not in entry:
+                c.error((*k, "week"), f"rule {rule!r} needs week: 1-4 for the Nth weekday of "
+                        "the month, -1 for the last")
+        if rule in ("daily", "weekly", "biweekly") and week is not None:
+            c.error((*k, "week"), f"week only applies to monthly-type rules, not {rule!r}")
+        if rule == "daily" and day is not None:
+            c.error((*k, "day"), "daily means every workday; remove day or use rule = \"weekly\"")
+        if day is not None and rule in RULES and day not in team.workdays:
+            c.warn((*k, "day"), f"{day} is not one of team.workdays")
+        time = _time(c, (*k, "time"), entry.get("time", "09:00"))
+        duration = entry.get("duration", 30)
+        if not c.typed((*k, "duration"), duration, int, "whole minutes, e.g. 30"):
+            duration = 30
+        elif not 1 <= duration <= 24 * 60:
+            c.error((*k, "duration"), f"{duration} minutes is out of range; use 1-1440")
+            duration = 30
+        attendees = _str_list(c, (*k, "attendees"), entry.get("attendees", []))
+        for a in attendees:
+            if a in _ROLE_REFS:
+                continue
+            if a.startswith("@"):
+                c.error((*k, "attendees"), f"{a!r} is not a role; use one of "
+                        f"{' '.join(sorted(_ROLE_REFS))}")
+            elif "@" in a:
+                if not EMAIL_RE.match(a):
+                    c.error((*k, "attendees"), f"{a!r} is not an email address")
+            elif a not in people:
+                hint = _closest(a, set(people))
+                c.error((*k, "attendees"), f"unknown person {a!r}; add [people.{a}] or use an "
+                        f"email address" + (f" (did you mean {hint!r}?)" if hint else ""))
+        template = entry.get("template")
+        if template is not None and not c.typed((*k, "template"), template, str, "a file name"):
+            template = None
+        description = entry.get("description")
+        if description is not None and not c.typed(
+            (*k, "description"), description, str, "text"
+        ):
+            description = None
+        kind = entry.get("kind", "internal")
+        if kind not in KINDS:
+            c.error((*k, "kind"), f"{kind!r}: use \"internal\" or \"external\"")
+            kind = "internal"
+        location = entry.get("location")
+        if location is not None and not c.typed((*k, "location"), location, str, "text"):
+            location = None
+        per = entry.get("per", "team")
+        if per not in PER:
+            c.error((*k, "per"), f"{per!r}: use one of {' | '.join(PER)}")
+            per = "team"
+        until = _date(c, (*k, "until"), entry["until"]) if "until" in entry else None
+        if len([p for p in c.problems if p.severity == "error"]) > before:
+            continue
+        out.append(
+            Cadence(
+                id=cid,
+                summary=summary,
+                rule=rule,
+                time=time or dt.time(9),
+                duration=duration,
+                day=day,
+                week=week,
+                attendees=tuple(attendees),
+                template=template,
+                description=description,
+                kind=kind,
+                location=location,
+                per=per,
+                until=until,
+                where=c.where(*k),
+            )
+        )
+    return out
+
+
+#: Attendee references that name a role rather than a person (expanded by ``per`` series).
+_ROLE_REFS = {"@ta", "@ae", "@ce", "@sdr", "@director", "@vp", "@leadership"}
+
+
+def _bool(c: _Checker, key: tuple[Any, ...], value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("true", "yes", "1", "false", "no", "0",
+                                                            ""):
+        return value.strip().lower() in ("true", "yes", "1")
+    c.error(key, f"{value!r} is not true/false")
+    return False
+
+
+def account_from_mapping(
+    c: _Checker | Any, key: tuple[Any, ...], entry: dict[str, Any], people: dict[str, Person]
+) -> Account | None:
+    """Validate one account (a TOML table or a CSV row); None when it has errors."""
+    before = len([p for p in c.problems if p.severity == "error"])
+    name = entry.get("name")
+    if not isinstance(name, str) or not name.strip():
+        c.error((*key, "name"), "missing; every account needs a name")
+        name = "?"
+    refs: dict[str, str | None] = {}
+    for role_key in ("ta", "ae", "ce"):
+        ref = entry.get(role_key) or None
+        if ref is not None and (not isinstance(ref, str) or (ref not in people and "@" not in ref)):
+            c.error((*key, role_key), f"unknown person {ref!r}; add [people.{ref}] or use an email")
+            ref = None
+        refs[role_key] = ref
+    contacts_raw = entry.get("contacts", [])
+    if isinstance(contacts_raw, str):
+        contacts_raw = [x.strip() for x in contacts_raw.split(";") if x.strip()]
+    contacts = _str_list(c, (*key, "contacts"), contacts_raw)
+    for addr in contacts:
+        if not EMAIL_RE.match(addr):
+            c.error((*key, "contacts"), f"{addr!r} is not an email address")
+    check_in = entry.get("check_in", "monthly") or "monthly"
+    if check_in not in CHECK_INS:
+        c.error((*key, "check_in"), f"{check_in!r}: use one of {' | '.join(CHECK_INS)}")
+    arr_raw = entry.get("arr", 0)
+    arr = 0.0
+    try:
+        if isinstance(arr_raw, bool):
+            raise ValueError
+        arr = float(str(arr_raw).replace(",", "").replace("$", "")) if arr_raw != "" else 0.0
+        if arr < 0:
+            raise ValueError
+    except ValueError:
+        c.error((*key, "arr"), f"{arr_raw!r} is not an amount; write a number like 120000")
+    renewal = _date(c, (*key, "renewal"), entry["renewal"]) if entry.get("renewal") else None
+    health = str(entry.get("health", "green") or "green").lower()
+    if health not in HEALTHS:
+        c.error((*key, "health"), f"{health!r}: use green, yellow or red")
+    expansion = _bool(c, (*key, "expansion"), entry.get("expansion", False))
+    onboarding = (
+        _date(c, (*key, "onboarding_start"), entry["onboarding_start"])
+        if entry.get("onboarding_start")
+        else None
+    )
+    if len([p for p in c.problems if p.severity == "error"]) > before:
+        return None
+    return Account(
+        name=name.strip(),
+        ta=refs["ta"],
+        ae=refs["ae"],
+        ce=refs["ce"],
+        contacts=tuple(contacts),
+        check_in=check_in,
+        arr=arr,
+        renewal=renewal,
+        health=health,
+        expansion=expansion,
+        onboarding_start=onboarding,
+        where=c.where(*key),
+    )
+
+
+def _accounts(c: _Checker, data: Any, people: dict[str, Person]) -> list[Account]:
+    if data is None:
+        return []
+    if not isinstance(data, list):
+        c.error(("account",), "write accounts as [[account]] tables")
+        return []
+    out = []
+    for i, entry in enumerate(data):
+        k = ("account", i)
+        if not isinstance(entry, dict):
+            c.error(k, "must be an [[account]] table")
+            continue
+        c.unknown_keys(k, entry, ACCOUNT_KEYS)
+        acct = account_from_mapping(c, k, entry, people)
+        if acct:
+            out.append(acct)
+    return out
+
+
+#: Hooks later features use to read their own top-level tables: (config, checker, raw) -> None.
+EXTENSIONS: list[Callable[[Config, _Checker, dict[str, Any]], None]] = []
+
+
+def parse(text: str, path: Path | None) -> Config:
+    """Validate TOML text; raises :class:`ConfigError` listing every error."""
+    c = _Checker(path, text)
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        m = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
+        msg = re.sub(r"\s*\(at line.*\)", "", str(exc))
+        where = f"{c.file}:{m.group(1)}" if m else c.file
+        raise ConfigError([Problem(where, f"TOML syntax error: {msg} (column "
+                                   f"{m.group(2) if m else '?'}); fix the syntax")]) from None
+    for name in raw:
+        if name not in TOP_KEYS:
+            hint = _closest(name, TOP_KEYS)
+            c.error((name,), f"unknown top-level key {name!r}"
+                    + (f"; did you mean {hint!r}?" if hint else ""))
+    team = _team(c, raw.get("team"), None)
+    people = _people(c, raw.get("people"))
+    if team.organizer and team.organizer not in people and not EMAIL_RE.match(team.organizer):
+        c.error(("team", "organizer"), f"unknown person {team.organizer!r}")
+    for ref in team.leadership:
+        if ref not in people and not EMAIL_RE.match(ref):
+            c.error(("team", "leadership"), f"unknown person {ref!r}")
+    cadences = _cadences(c, raw.get("cadence"), team, people)
+    accounts = _accounts(c, raw.get("account"), people)
+    template_dirs: list[Path] = []
+    base = path.parent if path else None
+    templates = raw.get("team", {}).get("templates") if isinstance(raw.get("team"), dict) else None
+    if templates is not None:
+        if isinstance(templates, str) and base is not None:
+            template_dirs.append((base / templates).resolve())
+        elif not isinstance(templates, str):
+            c.error(("team", "templates"), "must be a folder path")
+    elif base is not None:
+        template_dirs.append((base / "templates").resolve())
+    config = Config(
+        team=team,
+        people=people,
+        cadences=cadences,
+        accounts=accounts,
+        path=path,
+        template_dirs=template_dirs,
+        extra={k: v for k, v in raw.items() if k in ("feeds", "sync", "accounts")},
+    )
+    for hook in EXTENSIONS:
+        hook(config, c, raw)
+    errors = [p for p in c.problems if p.severity == "error"]
+    if errors:
+        raise ConfigError(c.problems)
+    config.extra["warnings"] = [p for p in c.problems if p.severity == "warning"]
+    return config
+
+
+def warnings(config: Config) -> list[Problem]:
+    value = config.extra.get("warnings", [])
+    return list(value) if isinstance(value, list) else []
+
+
+def with_start(config: Config, start: dt.date) -> Config:
+    """A copy whose team start is ``start`` (used when the config leaves start unset)."""
+    return replace(config, team=replace(config.team, start=start))

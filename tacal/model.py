@@ -1,0 +1,123 @@
+"""The cadence model: validated, typed data that every later step reads.
+
+Nothing here touches files or the clock; ``config`` builds these from TOML, ``rules`` turns them
+into recurrence series.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+ROLES = ("ta", "director", "vp", "ae", "ce", "sdr", "other")
+RULES = (
+    "daily",
+    "weekly",
+    "biweekly",
+    "monthly",
+    "bimonthly",
+    "quarterly",
+    "fiscal-quarterly",
+)
+KINDS = ("internal", "external")
+PER = ("team", "ta", "ae", "account")
+CHECK_INS = ("weekly", "biweekly", "monthly", "bimonthly", "quarterly")
+HEALTHS = ("green", "yellow", "red")
+
+
+@dataclass(frozen=True)
+class Team:
+    name: str
+    id: str
+    timezone: str
+    fiscal_year_start: int = 1
+    fiscal_year_naming: str = "end"
+    workdays: tuple[str, ...] = ("MO", "TU", "WE", "TH", "FR")
+    holidays: tuple[dt.date, ...] = ()
+    start: dt.date | None = None
+    organizer: str | None = None
+    calendar: str = "primary"
+    workday_start: dt.time = dt.time(9, 0)
+    workday_end: dt.time = dt.time(17, 0)
+    leadership: tuple[str, ...] = ()
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def is_workday(self, day: dt.date) -> bool:
+        return WEEKDAYS[day.weekday()] in self.workdays and day not in self.holidays
+
+    def next_workday(self, day: dt.date) -> dt.date:
+        """``day`` itself if it is a workday, else the first workday after it."""
+        for _ in range(400):
+            if self.is_workday(day):
+                return day
+            day += dt.timedelta(days=1)
+        raise ValueError("no workday within 400 days: check team.workdays and team.holidays")
+
+
+@dataclass(frozen=True)
+class Person:
+    key: str
+    name: str
+    email: str
+    role: str = "other"
+
+
+@dataclass(frozen=True)
+class Account:
+    name: str
+    ta: str | None = None
+    ae: str | None = None
+    ce: str | None = None
+    contacts: tuple[str, ...] = ()
+    check_in: str = "monthly"
+    arr: float = 0.0
+    renewal: dt.date | None = None
+    health: str = "green"
+    expansion: bool = False
+    onboarding_start: dt.date | None = None
+    where: str = ""
+
+
+@dataclass(frozen=True)
+class Cadence:
+    id: str
+    summary: str
+    rule: str
+    time: dt.time
+    duration: int
+    day: str | None = None
+    week: int | None = None
+    attendees: tuple[str, ...] = ()
+    template: str | None = None
+    description: str | None = None
+    kind: str = "internal"
+    location: str | None = None
+    per: str = "team"
+    until: dt.date | None = None
+    where: str = ""
+
+
+@dataclass
+class Config:
+    """Everything a build needs; ``path`` is None for the built-in default."""
+
+    team: Team
+    people: dict[str, Person]
+    cadences: list[Cadence]
+    accounts: list[Account] = field(default_factory=list)
+    path: Path | None = None
+    template_dirs: list[Path] = field(default_factory=list)
+    extra: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def source(self) -> str:
+        return str(self.path) if self.path else "built-in default"
+
+    def people_with_role(self, role: str) -> list[Person]:
+        return [p for p in self.people.values() if p.role == role]

@@ -1,0 +1,250 @@
+"""Model → series: what the calendar should contain, decided without any I/O.
+
+A *series* is one VEVENT master (maybe with overrides). ``per`` cadences fan out into one
+series per TA, AE or account; role references in attendees (``@ta``, ``@ae``, ``@leadership``)
+resolve against the person or account the series is for.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from . import rules
+from .agenda import Agendas
+from .errors import ConfigError, Problem
+from .fiscal import fiscal_year_start_date
+from .model import Account, Cadence, Config, Person, Team
+
+
+@dataclass(frozen=True)
+class Attendee:
+    email: str
+    name: str | None = None
+
+
+@dataclass(frozen=True)
+class Override:
+    """One occurrence that differs from its series (RECURRENCE-ID)."""
+
+    recurrence_id: dt.datetime
+    start: dt.datetime
+    summary: str | None = None
+    description: str | None = None
+
+
+@dataclass(frozen=True)
+class Series:
+    uid: str
+    cadence_id: str
+    summary: str
+    description: str
+    recurrence: rules.Recurrence
+    duration: dt.timedelta
+    timezone: str
+    attendees: tuple[Attendee, ...] = ()
+    organizer: Attendee | None = None
+    kind: str = "internal"
+    location: str | None = None
+    account: str | None = None
+    overrides: tuple[Override, ...] = field(default_factory=tuple)
+
+    @property
+    def start(self) -> dt.datetime:
+        return self.recurrence.start
+
+
+def series_start(team: Team, today: dt.date) -> dt.date:
+    """``team.start`` if set, else the first day of the current fiscal year.
+
+    Anchoring on the fiscal year (not today) keeps bi-weekly parity and DTSTART stable as
+    days pass, so rebuilding tomorrow gives the same bytes.
+    """
+    return team.start or fiscal_year_start_date(today, team.fiscal_year_start)
+
+
+def uid_for(team: Team, cadence_id: str, *suffix: str) -> str:
+    parts = [team.id, cadence_id, *[s for s in suffix if s]]
+    return ".".join(parts) + "@tacal"
+
+
+def _person(config: Config, ref: str) -> Attendee:
+    if "@" in ref and ref not in config.people:
+        return Attendee(ref)
+    p = config.people[ref]
+    return Attendee(p.email, p.name)
+
+
+def _slug(text: str) -> str:
+    import re
+
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "x"
+
+
+class SeriesBuilder:
+    """Builds every series of a config; accumulates template problems."""
+
+    def __init__(self, config: Config, today: dt.date, agendas: Agendas | None = None) -> None:
+        self.config = config
+        self.team = config.team
+        self.today = today
+        self.start = series_start(self.team, today)
+        self.agendas = agendas or Agendas(config.template_dirs)
+        self.problems: list[Problem] = []
+
+    # ---- attendees
+
+    def resolve(self, refs: Iterable[str], focus: dict[str, Any]) -> list[Attendee]:
+        """Turn person keys, emails and role references into unique attendees, in order."""
+        out: list[Attendee] = []
+        people = self.config.people
+        for ref in refs:
+            if ref.startswith("@"):
+                role = ref[1:]
+                if role == "leadership":
+                    out.extend(_person(self.config, r) for r in self.team.leadership)
+                elif role in focus and focus[role] is not None:
+                    value = focus[role]
+                    out.extend(_person(self.config, r) for r in (
+                        value if isinstance(value, list | tuple) else [value]))
+                else:
+                    out.extend(Attendee(p.email, p.name) for p in people.values() if p.role == role)
+            else:
+                out.append(_person(self.config, ref))
+        seen: set[str] = set()
+        unique = []
+        for a in out:
+            if a.email.lower() not in seen:
+                seen.add(a.email.lower())
+                unique.append(a)
+        return unique
+
+    def organizer(self) -> Attendee | None:
+        ref = self.team.organizer
+        return _person(self.config, ref) if ref else None
+
+    # ---- context for templates
+
+    def context(self, cadence: Cadence, extra: dict[str, Any]) -> dict[str, Any]:
+        team = self.team
+        return {
+            "team": team,
+            "cadence": cadence,
+            "people": list(self.config.people.values()),
+            "tas": self.config.people_with_role("ta"),
+            "aes": self.config.people_with_role("ae"),
+            "accounts": self.config.accounts,
+            "leadership": [self.config.people[r] for r in team.leadership if r in
+                           self.config.people],
+            **extra,
+        }
+
+    def describe(self, cadence: Cadence, extra: dict[str, Any]) -> str:
+        ctx = self.context(cadence, extra)
+        owner = f"cadence {cadence.id!r}"
+        parts = []
+        if cadence.description:
+            parts.append(self.agendas.render_string(cadence.description, ctx, owner))
+        if cadence.template:
+            parts.append(self.agendas.render(cadence.template, ctx, owner))
+        return "\n\n".join(p for p in parts if p)
+
+    # ---- fan-out
+
+    def focuses(self, cadence: Cadence) -> list[tuple[str, dict[str, Any]]]:
+        """(uid suffix, template/attendee context) for each series a cadence makes."""
+        if cadence.per == "team":
+            return [("", {})]
+        if cadence.per in ("ta", "ae"):
+            out = []
+            for p in self.config.people_with_role(cadence.per):
+                mine = [a for a in self.config.accounts if getattr(a, cadence.per) == p.key]
+                out.append((p.key, {cadence.per: p.key, "person": p, "my_accounts": mine}))
+            return out
+        return [(_slug(a.name), self.account_focus(a)) for a in self.config.accounts]
+
+    def account_focus(self, account: Account) -> dict[str, Any]:
+        return {"account": account, "ta": account.ta, "ae": account.ae, "ce": account.ce,
+                "contacts": list(account.contacts)}
+
+    def series_for(self, cadence: Cadence) -> list[Series]:
+        """One series per focus; per-TA/AE sessions sit back to back so none overlap."""
+        out = []
+        for index, (suffix, focus) in enumerate(self.focuses(cadence)):
+            session = cadence
+            if cadence.per in ("ta", "ae") and index:
+                at = dt.datetime.combine(dt.date(2000, 1, 3), cadence.time)
+                at += dt.timedelta(minutes=cadence.duration * index)
+                if at.date() != dt.date(2000, 1, 3):
+                    self.problems.append(Problem(cadence.where, "back-to-back sessions run "
+                                                 "past midnight; start earlier or shorten them"))
+                    continue
+                session = replace(cadence, time=at.time())
+            rec = rules.recurrence(session, self.team, self.start)
+            if rec is None:
+                self.problems.append(Problem(cadence.where, "this cadence has no occurrence "
+                                             "after team.start; check rule, day, week and until"))
+                continue
+            attendees = self.resolve(cadence.attendees, focus)
+            for c in focus.get("contacts", []) if cadence.kind == "external" else []:
+                attendees.append(Attendee(c))
+            account = focus.get("account")
+            summary = cadence.summary
+            person: Person | None = focus.get("person")
+            if person is not None:
+                summary = f"{summary}: {person.name}"
+            if isinstance(account, Account):
+                summary = f"{summary}: {account.name}"
+            out.append(Series(
+                uid=uid_for(self.team, cadence.id, suffix),
+                cadence_id=cadence.id,
+                summary=summary,
+                description=self.describe(cadence, focus),
+                recurrence=rec,
+                duration=dt.timedelta(minutes=cadence.duration),
+                timezone=self.team.timezone,
+                attendees=tuple(_dedupe(attendees)),
+                organizer=self.organizer(),
+                kind=cadence.kind,
+                location=cadence.location,
+                account=account.name if isinstance(account, Account) else None,
+            ))
+        return out
+
+
+def _dedupe(items: list[Attendee]) -> list[Attendee]:
+    seen: set[str] = set()
+    out = []
+    for a in items:
+        if a.email.lower() not in seen:
+            seen.add(a.email.lower())
+            out.append(a)
+    return out
+
+
+#: Producers of extra series beyond the plain cadences (accounts, renewals, onboarding...).
+GENERATORS: list[Any] = []
+
+
+def build_series(config: Config, today: dt.date) -> list[Series]:
+    """Every series the config means, sorted by UID; raises ConfigError on cadence problems."""
+    builder = SeriesBuilder(config, today)
+    out: list[Series] = []
+    for cadence in config.cadences:
+        out.extend(builder.series_for(cadence))
+    for generate in GENERATORS:
+        out.extend(generate(builder))
+    if builder.problems:
+        raise ConfigError(builder.problems)
+    seen: dict[str, Series] = {}
+    dupes = []
+    for s in out:
+        if s.uid in seen:
+            dupes.append(Problem(config.source, f"two series share the UID {s.uid}; make the "
+                                 "cadence ids or account names distinct"))
+        seen[s.uid] = s
+    if dupes:
+        raise ConfigError(dupes)
+    return sorted(out, key=lambda s: s.uid)

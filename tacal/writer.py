@@ -1,0 +1,170 @@
+"""Series → one VCALENDAR (bytes), deterministic so that unchanged inputs give the same bytes.
+
+SEQUENCE and DTSTAMP come from the previous output at the same path: a series whose content
+hash is unchanged keeps both, a changed one gets SEQUENCE + 1 and DTSTAMP = now. That is what
+lets subscribers update events in place and lets ``build`` be byte-identical day after day.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from icalendar import Calendar, Event, vCalAddress, vRecur, vText
+
+from . import __version__
+from .series import Attendee, Series
+from .vtimezone import vtimezone
+
+PRODID = f"-//tacal//tacal {__version__}//EN"
+HASH_PROP = "X-TACAL-HASH"
+
+
+@dataclass(frozen=True)
+class Stamp:
+    sequence: int
+    dtstamp: dt.datetime
+    hash: str
+
+
+def previous_stamps(data: bytes | None) -> dict[str, Stamp]:
+    """SEQUENCE/DTSTAMP/hash per UID from a previous output; {} when absent or unreadable."""
+    if not data:
+        return {}
+    try:
+        cal = Calendar.from_ical(data)
+    except (ValueError, IndexError, KeyError):
+        return {}
+    out: dict[str, Stamp] = {}
+    for ev in cal.walk("VEVENT"):
+        if ev.get("RECURRENCE-ID") is not None:
+            continue
+        uid = str(ev.get("UID", ""))
+        try:
+            seq = int(ev.get("SEQUENCE", 0))
+            stamp = ev.decoded("DTSTAMP")
+        except (KeyError, ValueError, TypeError):
+            continue
+        out[uid] = Stamp(seq, stamp, str(ev.get(HASH_PROP, "")))
+    return out
+
+
+def _address(a: Attendee, kind: str = "ATTENDEE") -> vCalAddress:
+    addr = vCalAddress(f"mailto:{a.email}")
+    if a.name:
+        addr.params["CN"] = a.name
+    if kind == "ATTENDEE":
+        addr.params["ROLE"] = "REQ-PARTICIPANT"
+        addr.params["PARTSTAT"] = "NEEDS-ACTION"
+        addr.params["CUTYPE"] = "INDIVIDUAL"
+    return addr
+
+
+def _event_body(s: Series, tz: dt.tzinfo) -> list[Event]:
+    """The VEVENTs of one series without DTSTAMP/SEQUENCE (hashed, then stamped)."""
+    rec = s.recurrence
+    master = Event()
+    master.add("uid", s.uid)
+    master.add("dtstart", rec.start.replace(tzinfo=tz))
+    master.add("dtend", (rec.start + s.duration).replace(tzinfo=tz))
+    if rec.rrule:
+        master.add("rrule", vRecur.from_ical(rec.rrule))
+    if rec.exdates:
+        master.add("exdate", [d.replace(tzinfo=tz) for d in rec.exdates])
+    if rec.rdates:
+        master.add("rdate", [d.replace(tzinfo=tz) for d in rec.rdates])
+    master.add("summary", s.summary)
+    if s.description:
+        master.add("description", s.description)
+    if s.location:
+        master.add("location", s.location)
+    master.add("categories", [s.kind.capitalize()])
+    if s.organizer:
+        master.add("organizer", _address(s.organizer, "ORGANIZER"))
+    for a in s.attendees:
+        master.add("attendee", _address(a))
+    master.add("status", "CONFIRMED")
+    master.add("transp", "OPAQUE")
+    master.add("x-tacal-cadence", vText(s.cadence_id))
+    if s.account:
+        master.add("x-tacal-account", vText(s.account))
+    events = [master]
+    for o in s.overrides:
+        ev = Event()
+        ev.add("uid", s.uid)
+        ev.add("recurrence-id", o.recurrence_id.replace(tzinfo=tz))
+        ev.add("dtstart", o.start.replace(tzinfo=tz))
+        ev.add("dtend", (o.start + s.duration).replace(tzinfo=tz))
+        ev.add("summary", o.summary or s.summary)
+        desc = o.description if o.description is not None else s.description
+        if desc:
+            ev.add("description", desc)
+        if s.location:
+            ev.add("location", s.location)
+        ev.add("categories", [s.kind.capitalize()])
+        if s.organizer:
+            ev.add("organizer", _address(s.organizer, "ORGANIZER"))
+        for a in s.attendees:
+            ev.add("attendee", _address(a))
+        ev.add("status", "CONFIRMED")
+        ev.add("x-tacal-cadence", vText(s.cadence_id))
+        events.append(ev)
+    return events
+
+
+def content_hash(events: Iterable[Event]) -> str:
+    digest = hashlib.sha256()
+    for ev in events:
+        digest.update(ev.to_ical())
+    return digest.hexdigest()[:20]
+
+
+def build_calendar(
+    series: list[Series],
+    *,
+    name: str,
+    timezone: str,
+    now: dt.datetime,
+    previous: Mapping[str, Stamp] | None = None,
+    extra_props: Mapping[str, str] | None = None,
+) -> Calendar:
+    """One VCALENDAR with a compact VTIMEZONE per zone in use and stamped VEVENTs."""
+    from zoneinfo import ZoneInfo
+
+    previous = previous or {}
+    cal = Calendar()
+    cal.add("prodid", PRODID)
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("x-wr-calname", name)
+    cal.add("x-wr-timezone", timezone)
+    for key, value in (extra_props or {}).items():
+        cal.add(key, value)
+    zones = sorted({s.timezone for s in series} | {timezone})
+    for zone in zones:
+        years = [s.start.year for s in series if s.timezone == zone] or [now.year]
+        last = max(max(d.year for s in series if s.timezone == zone
+                       for d in (*s.recurrence.rdates, s.start)) if years else now.year,
+                   min(years) + 2)
+        cal.add_component(vtimezone(zone, min(years), last))
+    stamp_now = now.astimezone(dt.UTC).replace(microsecond=0)
+    for s in series:
+        tz = ZoneInfo(s.timezone)
+        events = _event_body(s, tz)
+        digest = content_hash(events)
+        prev = previous.get(s.uid)
+        if prev is not None and prev.hash == digest:
+            sequence, dtstamp = prev.sequence, prev.dtstamp
+        elif prev is not None:
+            sequence, dtstamp = prev.sequence + 1, stamp_now
+        else:
+            sequence, dtstamp = 0, stamp_now
+        for ev in events:
+            ev.add("dtstamp", dtstamp)
+            ev.add("sequence", sequence)
+        events[0].add(HASH_PROP, digest)
+        for ev in events:
+            cal.add_component(ev)
+    return cal
