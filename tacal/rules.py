@@ -64,8 +64,11 @@ def rrule_text(cadence: Cadence, team: Team, until_utc: dt.datetime | None = Non
 def first_occurrence(cadence: Cadence, team: Team, start: dt.date) -> dt.datetime | None:
     """First wall-clock occurrence on or after ``start``, in a month the rule is aligned to."""
     at = dt.datetime.combine(start, cadence.time)
-    if cadence.rule.upper().startswith("RRULE:") or cadence.rule in ("daily", "weekly",
-                                                                     "biweekly"):
+    if cadence.rule in ("weekly", "biweekly"):
+        # The first such weekday on or after start, then every (other) week from there. An
+        # INTERVAL=2 search would count from the week containing start and could skip a week.
+        return rrulestr(f"FREQ=WEEKLY;BYDAY={cadence.day}", dtstart=at).after(at, inc=True)
+    if cadence.rule.upper().startswith("RRULE:") or cadence.rule == "daily":
         text = rrule_text(cadence, team)
         return rrulestr(text, dtstart=at).after(at, inc=True)
     # Search month by month in the aligned months only; the series' INTERVAL then counts from it.
