@@ -36,7 +36,10 @@ def write_atomic(path: Path, data: bytes, mode: int = 0o644) -> None:
 
 
 def read_if_exists(path: Path) -> bytes | None:
+    """The previous output (for SEQUENCE/DTSTAMP), or None when there is none yet."""
     try:
         return path.read_bytes()
-    except (FileNotFoundError, IsADirectoryError, PermissionError):
+    except (FileNotFoundError, NotADirectoryError):
         return None
+    except OSError as exc:
+        raise OutputError(f"{path}: cannot write: {exc.strerror or exc}") from None
