@@ -3,7 +3,7 @@
 icalendar's ``add_missing_timezones`` writes decades of RDATEs: large blocks are known to make
 Google's importer fail, and python-dateutil's ``tzical`` (used by vobject) ignores RDATE
 transitions altogether. So we derive each zone's current rule from zoneinfo over the years in use
-and write it as ``RRULE:FREQ=YEARLY;BYMONTH=m;BYDAY=nSU``, falling back to explicit RDATEs only
+and write it as ``RRULE:FREQ=YEARLY;BYMONTH=m;BYDAY=nSU``, falling back to one block per transition only
 for zones whose rule is not a "Nth/last weekday of a month" pattern.
 """
 
@@ -14,7 +14,7 @@ import datetime as dt
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from icalendar import Timezone, TimezoneDaylight, TimezoneStandard
+from icalendar import Timezone, TimezoneDaylight, TimezoneStandard, vRecur
 
 _DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 
@@ -55,14 +55,12 @@ def transitions(tz: ZoneInfo, first_year: int, last_year: int) -> list[_Transiti
                     hi = mid
             at = dt.datetime.fromtimestamp(hi, tz)
             local_before = (dt.datetime.fromtimestamp(hi, dt.UTC) + prev).replace(tzinfo=None)
-            out.append(_Transition(local_before, prev, cur, at.tzname() or "", bool(at.dst())))
+            # DAYLIGHT means "the larger offset" (tzdata's rearguard form): zones with negative
+            # DST (Europe/Dublin, Africa/Casablanca) otherwise confuse readers such as tzical.
+            out.append(_Transition(local_before, prev, cur, at.tzname() or "", cur > prev))
             prev = cur
         t = nxt
     return out
-
-
-def _fmt_offset(delta: dt.timedelta) -> dt.timedelta:
-    return delta
 
 
 def _pattern(local: dt.datetime) -> tuple[int, int, int | None, bool]:
@@ -110,23 +108,21 @@ def vtimezone(name: str, first_year: int, last_year: int) -> Timezone:
     groups: dict[tuple[bool, dt.timedelta, dt.timedelta, str], list[_Transition]] = {}
     for t in found:
         groups.setdefault((t.dst, t.before, t.after, t.name), []).append(t)
-    # One yearly rule per kind of change when the zone is regular; RDATEs otherwise.
+    # One yearly rule per kind of change when the zone is regular. Otherwise one sub-component
+    # per transition (each only a DTSTART): RDATE lists would be shorter, but dateutil's tzical
+    # ignores RDATE, so vobject users would get wrong offsets.
     for (is_dst, before, after, tzname), group in sorted(
         groups.items(), key=lambda kv: kv[1][0].local
     ):
-        sub = TimezoneDaylight() if is_dst else TimezoneStandard()
-        sub.add("dtstart", group[0].local)
-        sub.add("tzoffsetfrom", before)
-        sub.add("tzoffsetto", after)
-        if tzname:
-            sub.add("tzname", tzname)
         rule = _yearly_rule(group) if len(group) > 1 else None
-        if rule is not None:
-            from icalendar import vRecur
-
-            sub.add("rrule", vRecur.from_ical(rule))
-        elif len(group) > 1:
-            for t in group[1:]:
-                sub.add("rdate", t.local)
-        comp.add_component(sub)
+        for t in group if rule is None else group[:1]:
+            sub = TimezoneDaylight() if is_dst else TimezoneStandard()
+            sub.add("dtstart", t.local)
+            sub.add("tzoffsetfrom", before)
+            sub.add("tzoffsetto", after)
+            if tzname:
+                sub.add("tzname", tzname)
+            if rule is not None:
+                sub.add("rrule", vRecur.from_ical(rule))
+            comp.add_component(sub)
     return comp

@@ -1,0 +1,51 @@
+"""Regressions, each named after what it fixes."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from tacal.errors import OutputError
+from tacal.model import Cadence, Team
+from tacal.output import read_if_exists, write_atomic
+from tacal.rules import first_occurrence
+from tacal.vtimezone import vtimezone
+
+
+def test_biweekly_start_on_a_sunday_does_not_skip_a_week() -> None:
+    """dateutil counts INTERVAL=2 from the week containing start (a Sunday here), which
+    skipped the first Tuesday; the series must begin on the first Tuesday on/after start."""
+    team = Team(name="T", id="t", timezone="America/New_York", fiscal_year_start=2)
+    cadence = Cadence(id="x", summary="x", rule="biweekly", day="TU", time=dt.time(10),
+                      duration=30)
+    assert first_occurrence(cadence, team, dt.date(2026, 2, 1)) == dt.datetime(2026, 2, 3, 10)
+
+
+def test_output_parent_that_is_a_file_is_not_a_traceback(tmp_path: Path) -> None:
+    """Reading the previous output under a file raised NotADirectoryError (a traceback)."""
+    (tmp_path / "f").write_text("x")
+    assert read_if_exists(tmp_path / "f" / "x.ics") is None
+    with pytest.raises(OutputError, match="cannot write"):
+        write_atomic(tmp_path / "f" / "x.ics", b"data")
+
+
+def test_negative_dst_zone_is_written_with_daylight_as_the_larger_offset() -> None:
+    """Europe/Dublin has negative DST in tzdata; tzical misread the hour after each change."""
+    text = vtimezone("Europe/Dublin", 2027, 2028).to_ical().decode()
+    daylight = text.split("BEGIN:DAYLIGHT")[1].split("END:DAYLIGHT")[0]
+    assert "TZOFFSETTO:+0100" in daylight
+
+
+def test_aligned_bimonthly_and_quarterly_start_months() -> None:
+    """A start in a non-aligned month must not shift bimonthly/quarterly series."""
+    team = Team(name="T", id="t", timezone="UTC", fiscal_year_start=2)
+    bi = Cadence(id="b", summary="b", rule="bimonthly", day="WE", week=1, time=dt.time(9),
+                 duration=30)
+    q = Cadence(id="q", summary="q", rule="quarterly", day="WE", week=1, time=dt.time(9),
+                duration=30)
+    # bimonthly follows the fiscal year's first month (Feb, Apr, ...); start in March
+    assert first_occurrence(bi, team, dt.date(2027, 3, 1)) == dt.datetime(2027, 4, 7, 9)
+    # quarterly means calendar quarters (Jan, Apr, Jul, Oct)
+    assert first_occurrence(q, team, dt.date(2027, 2, 1)) == dt.datetime(2027, 4, 7, 9)
