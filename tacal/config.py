@@ -195,7 +195,7 @@ def _time(c: _Checker, key: tuple[Any, ...], value: Any) -> dt.time | None:
 
 
 def _weekday(c: _Checker, key: tuple[Any, ...], value: Any) -> str | None:
-    if isinstance(value, str) and value.upper()[:2] in WEEKDAYS and len(value) in (2, 3, 6, 7, 8, 9):
+    if isinstance(value, str) and value.upper()[:2] in WEEKDAYS:
         full = {
             "MO": "monday", "TU": "tuesday", "WE": "wednesday", "TH": "thursday",
             "FR": "friday", "SA": "saturday", "SU": "sunday",
@@ -252,16 +252,13 @@ def _team(c: _Checker, data: Any, today_hint: dt.date | None) -> Team:
         c.error(("team", "fiscal_year_naming"), f"{naming!r}: use \"end\" or \"start\"")
         naming = "end"
     workdays: list[str] = []
-    for i, w in enumerate(_str_list(c, ("team", "workdays"), data.get("workdays", list(
-        fallback.workdays)))):
+    raw_workdays = data.get("workdays", list(fallback.workdays))
+    for w in _str_list(c, ("team", "workdays"), raw_workdays):
         code = _weekday(c, ("team", "workdays"), w)
         if code and code not in workdays:
             workdays.append(code)
-        del i
-    if "workdays" in data and not workdays and not any(
-        p.where.startswith(c.where("team", "workdays")) for p in c.problems
-    ):
-        c.error(("team", "workdays"), "needs at least one weekday")
+    if isinstance(raw_workdays, list) and not raw_workdays:
+        c.error(("team", "workdays"), "needs at least one weekday, e.g. [\"MO\", \"TU\"]")
     holidays = []
     raw_holidays = data.get("holidays", [])
     if not isinstance(raw_holidays, list):
@@ -284,7 +281,6 @@ def _team(c: _Checker, data: Any, today_hint: dt.date | None) -> Team:
     if ws and we and we <= ws:
         c.error(("team", "workday_end"), "must be later than workday_start")
     leadership = tuple(_str_list(c, ("team", "leadership"), data.get("leadership", [])))
-    del today_hint
     return Team(
         name=name,
         id=team_id,
@@ -338,9 +334,8 @@ def _people(c: _Checker, data: Any) -> dict[str, Person]:
         elif email.lower() in seen_emails:
             c.error((*k, "email"), f"{email} is also used by people.{seen_emails[email.lower()]}")
         seen_emails.setdefault(email.lower(), key)
-        name = entry.get("name", key)
-        if not c.typed((*k, "name"), name, str, "a string"):
-            name = key
+        raw_name = entry.get("name", key)
+        name = raw_name if c.typed((*k, "name"), raw_name, str, "a string") else str(key)
         role = entry.get("role", "other")
         if role not in ROLES:
             c.error((*k, "role"), f"{role!r} is not a role; use one of {' | '.join(ROLES)}")

@@ -53,9 +53,8 @@ def quarter_of(day: dt.date, fiscal_year_start: int, naming: str = "end") -> Qua
     number = months_in // 3 + 1
     sy, sm = _add_months(fy_start.year, fy_start.month, (number - 1) * 3)
     ey, em = _add_months(sy, sm, 3)
-    return Quarter(
-        _fy_name(fy_start, fiscal_year_start, naming), number, dt.date(sy, sm, 1), dt.date(ey, em, 1)
-    )
+    name = _fy_name(fy_start, fiscal_year_start, naming)
+    return Quarter(name, number, dt.date(sy, sm, 1), dt.date(ey, em, 1))
 
 
 def next_quarter(q: Quarter, fiscal_year_start: int, naming: str = "end") -> Quarter:

@@ -71,7 +71,7 @@ def expand(data: bytes, start: dt.date, end: dt.date, timezone: str) -> list[Occ
 
 def overlaps(occurrences: list[Occurrence]) -> list[tuple[Occurrence, Occurrence]]:
     """Pairs of occurrences whose times overlap (sweep over the sorted list, not all pairs)."""
-    pairs = []
+    pairs: list[tuple[Occurrence, Occurrence]] = []
     active: list[Occurrence] = []
     for occ in occurrences:
         active = [a for a in active if a.end > occ.start]

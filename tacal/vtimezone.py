@@ -3,8 +3,8 @@
 icalendar's ``add_missing_timezones`` writes decades of RDATEs: large blocks are known to make
 Google's importer fail, and python-dateutil's ``tzical`` (used by vobject) ignores RDATE
 transitions altogether. So we derive each zone's current rule from zoneinfo over the years in use
-and write it as ``RRULE:FREQ=YEARLY;BYMONTH=m;BYDAY=nSU``, falling back to one block per transition only
-for zones whose rule is not a "Nth/last weekday of a month" pattern.
+and write it as ``RRULE:FREQ=YEARLY;BYMONTH=m;BYDAY=nSU``, falling back to one block per
+transition only for zones whose rule is not a "Nth/last weekday of a month" pattern.
 """
 
 from __future__ import annotations
@@ -98,12 +98,12 @@ def vtimezone(name: str, first_year: int, last_year: int) -> Timezone:
     if not found:
         ref = dt.datetime(first_year, 1, 1, 12, tzinfo=tz)
         off = ref.utcoffset() or dt.timedelta(0)
-        sub = TimezoneStandard()
-        sub.add("dtstart", dt.datetime(1970, 1, 1))
-        sub.add("tzoffsetfrom", off)
-        sub.add("tzoffsetto", off)
-        sub.add("tzname", ref.tzname() or name)
-        comp.add_component(sub)
+        fixed = TimezoneStandard()
+        fixed.add("dtstart", dt.datetime(1970, 1, 1))
+        fixed.add("tzoffsetfrom", off)
+        fixed.add("tzoffsetto", off)
+        fixed.add("tzname", ref.tzname() or name)
+        comp.add_component(fixed)
         return comp
     groups: dict[tuple[bool, dt.timedelta, dt.timedelta, str], list[_Transition]] = {}
     for t in found:
@@ -116,7 +116,9 @@ def vtimezone(name: str, first_year: int, last_year: int) -> Timezone:
     ):
         rule = _yearly_rule(group) if len(group) > 1 else None
         for t in group if rule is None else group[:1]:
-            sub = TimezoneDaylight() if is_dst else TimezoneStandard()
+            sub: TimezoneDaylight | TimezoneStandard = (
+                TimezoneDaylight() if is_dst else TimezoneStandard()
+            )
             sub.add("dtstart", t.local)
             sub.add("tzoffsetfrom", before)
             sub.add("tzoffsetto", after)

@@ -19,7 +19,10 @@ def reset_vobject() -> None:
     registry.clear()
 
 
-def expand_icalendar(data: bytes, start: dt.datetime, end: dt.datetime) -> list[tuple[str, dt.datetime]]:
+Occurrences = list[tuple[str, dt.datetime]]
+
+
+def expand_icalendar(data: bytes, start: dt.datetime, end: dt.datetime) -> Occurrences:
     cal = Calendar.from_ical(data)
     return sorted(
         (str(e["UID"]), e.decoded("DTSTART").astimezone(dt.UTC))
@@ -27,7 +30,7 @@ def expand_icalendar(data: bytes, start: dt.datetime, end: dt.datetime) -> list[
     )
 
 
-def expand_vobject(data: bytes, start: dt.datetime, end: dt.datetime) -> list[tuple[str, dt.datetime]]:
+def expand_vobject(data: bytes, start: dt.datetime, end: dt.datetime) -> Occurrences:
     """Parse with vobject (its VTIMEZONE reader is dateutil's tzical) and expand with dateutil."""
     reset_vobject()
     cal = vobject.readOne(data.decode("utf-8"))
@@ -37,10 +40,7 @@ def expand_vobject(data: bytes, start: dt.datetime, end: dt.datetime) -> list[tu
         if hasattr(ev, "recurrence_id"):
             continue
         ruleset = ev.getrruleset(addRDate=True)
-        if ruleset is None:
-            occ = [ev.dtstart.value]
-        else:
-            occ = list(ruleset.between(start, end, inc=True))
+        occ = [ev.dtstart.value] if ruleset is None else ruleset.between(start, end, inc=True)
         out.extend((uid, o.astimezone(dt.UTC)) for o in occ if start <= o < end)
     return sorted(out)
 

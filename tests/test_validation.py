@@ -53,7 +53,8 @@ def test_base_is_valid(tacal: Callable[..., Result], tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("old", "new", "expected"),
     [
-        ('day = "TU"', 'day = "TX"', ":15: cadence[0].day: 'TX' is not a weekday; use one of MO TU"),
+        ('day = "TU"', 'day = "TX"', ":15: cadence[0].day: 'TX' is not a weekday; use one of "
+         "MO TU"),
         ('time = "10:00"', 'time = "25:00"', ":16: cadence[0].time: '25:00' is not a time; write "
          "24-hour HH:MM"),
         ('time = "10:00"', 'time = "10am"', ":16: cadence[0].time: '10am' is not a time"),
