@@ -334,8 +334,10 @@ def _people(c: _Checker, data: Any) -> dict[str, Person]:
         elif email.lower() in seen_emails:
             c.error((*k, "email"), f"{email} is also used by people.{seen_emails[email.lower()]}")
         seen_emails.setdefault(email.lower(), key)
-        raw_name = entry.get("name", key)
-        name = raw_name if c.typed((*k, "name"), raw_name, str, "a string") else str(key)
+        name = entry.get("name", key)
+        if not isinstance(name, str):
+            c.error((*k, "name"), f"must be a string, not {name!r}")
+            name = str(key)
         role = entry.get("role", "other")
         if role not in ROLES:
             c.error((*k, "role"), f"{role!r} is not a role; use one of {' | '.join(ROLES)}")
