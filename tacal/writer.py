@@ -145,8 +145,8 @@ def build_calendar(
     zones = sorted({s.timezone for s in series} | {timezone})
     for zone in zones:
         years = [s.start.year for s in series if s.timezone == zone] or [now.year]
-        last = max(max(d.year for s in series if s.timezone == zone
-                       for d in (*s.recurrence.rdates, s.start)) if years else now.year,
+        last = max(max((d.year for s in series if s.timezone == zone
+                        for d in (*s.recurrence.rdates, s.start)), default=now.year),
                    min(years) + 2)
         cal.add_component(vtimezone(zone, min(years), last))
     stamp_now = now.astimezone(dt.UTC).replace(microsecond=0)
