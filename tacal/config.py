@@ -39,6 +39,8 @@ DEFAULT_NAME = "tacal.toml"
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 EMAIL_RE = re.compile(r"^[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\"]+$")
 TIME_RE = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+#: Dates outside this range are typos; they would also overflow time-zone arithmetic.
+MIN_DATE, MAX_DATE = dt.date(1971, 1, 1), dt.date(2199, 12, 31)
 
 TEAM_KEYS = {
     "name", "id", "timezone", "fiscal_year_start", "fiscal_year_naming", "workdays", "holidays",
@@ -269,6 +271,10 @@ def _team(c: _Checker, data: Any, today_hint: dt.date | None) -> Team:
         if d:
             holidays.append(d)
     start = _date(c, ("team", "start"), data["start"]) if "start" in data else None
+    if start is not None and not MIN_DATE <= start <= MAX_DATE:
+        c.error(("team", "start"), f"{start} is out of range; use a date between {MIN_DATE} and "
+                f"{MAX_DATE}")
+        start = None
     organizer = data.get("organizer")
     if organizer is not None and not isinstance(organizer, str):
         c.error(("team", "organizer"), "must be a person key or an email address")
@@ -353,9 +359,14 @@ def _rrule_problem(rule: str, tz: str, start: dt.date) -> str | None:
     body = rule[len("RRULE:"):] if rule.upper().startswith("RRULE:") else rule
     if not body or "\n" in body or "DTSTART" in body.upper():
         return "write a single RRULE line such as \"RRULE:FREQ=WEEKLY;BYDAY=TU\" (no DTSTART)"
-    parts = dict(p.split("=", 1) for p in body.split(";") if "=" in p)
+    parts = dict(p.split("=", 1) for p in body.upper().split(";") if "=" in p)
     if "FREQ" not in parts:
         return "an RRULE needs FREQ, e.g. \"RRULE:FREQ=WEEKLY;BYDAY=TU\""
+    if parts["FREQ"] not in ("DAILY", "WEEKLY", "MONTHLY", "YEARLY"):
+        return (f"FREQ={parts['FREQ']} is not a meeting cadence; use DAILY, WEEKLY, MONTHLY or "
+                "YEARLY (the time comes from `time`)")
+    if any(k in parts for k in ("BYHOUR", "BYMINUTE", "BYSECOND")):
+        return "remove BYHOUR/BYMINUTE/BYSECOND: the meeting time comes from `time`"
     try:
         first = dt.datetime.combine(start, dt.time(12), tzinfo=ZoneInfo(tz))
         parsed = rrulestr(body, dtstart=first)

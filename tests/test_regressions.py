@@ -49,3 +49,21 @@ def test_aligned_bimonthly_and_quarterly_start_months() -> None:
     assert first_occurrence(bi, team, dt.date(2027, 3, 1)) == dt.datetime(2027, 4, 7, 9)
     # quarterly means calendar quarters (Jan, Apr, Jul, Oct)
     assert first_occurrence(q, team, dt.date(2027, 2, 1)) == dt.datetime(2027, 4, 7, 9)
+
+
+def test_sub_daily_rrule_is_rejected_not_expanded_forever() -> None:
+    """RRULE:FREQ=SECONDLY made preview expand millions of occurrences (it hung)."""
+    from tacal.config import _rrule_problem
+
+    problem = _rrule_problem("RRULE:FREQ=SECONDLY", "UTC", dt.date(2027, 1, 1))
+    assert problem is not None and "not a meeting cadence" in problem
+
+
+def test_start_in_year_one_is_an_error_not_a_traceback() -> None:
+    """team.start = 0001-01-01 overflowed the VTIMEZONE arithmetic (a traceback)."""
+    from tacal.config import parse
+    from tacal.errors import ConfigError
+
+    text = '[team]\ntimezone = "UTC"\nstart = "0001-01-01"\n'
+    with pytest.raises(ConfigError, match=r"team.start: 0001-01-01 is out of range"):
+        parse(text, None)
