@@ -113,13 +113,7 @@ class SeriesBuilder:
                     out.extend(Attendee(p.email, p.name) for p in people.values() if p.role == role)
             else:
                 out.append(_person(self.config, ref))
-        seen: set[str] = set()
-        unique = []
-        for a in out:
-            if a.email.lower() not in seen:
-                seen.add(a.email.lower())
-                unique.append(a)
-        return unique
+        return _dedupe(out)
 
     def organizer(self) -> Attendee | None:
         ref = self.team.organizer
