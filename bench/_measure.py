@@ -45,8 +45,9 @@ def tacal_preview(config: Path, out: Path) -> None:
 
 def floor_build(spec: Path, out: Path) -> None:
     """icalendar alone: the same VEVENT properties, built directly from plain data."""
-    from icalendar import Calendar, Event, vCalAddress, vRecur
     from zoneinfo import ZoneInfo
+
+    from icalendar import Calendar, Event, vCalAddress, vRecur
 
     data = json.loads(spec.read_text())
     tz = ZoneInfo(data["tz"])
@@ -67,10 +68,10 @@ def floor_build(spec: Path, out: Path) -> None:
         ev.add("dtend", dt.datetime.fromisoformat(e["end"]).replace(tzinfo=tz))
         if e["rrule"]:
             ev.add("rrule", vRecur.from_ical(e["rrule"]))
-        if e["exdates"]:
-            ev.add("exdate", [dt.datetime.fromisoformat(x).replace(tzinfo=tz) for x in e["exdates"]])
-        if e["rdates"]:
-            ev.add("rdate", [dt.datetime.fromisoformat(x).replace(tzinfo=tz) for x in e["rdates"]])
+        for name in ("exdate", "rdate"):
+            if e[name + "s"]:
+                ev.add(name, [dt.datetime.fromisoformat(x).replace(tzinfo=tz)
+                              for x in e[name + "s"]])
         ev.add("summary", e["summary"])
         ev.add("description", e["description"])
         ev.add("categories", e["categories"])
@@ -82,9 +83,10 @@ def floor_build(spec: Path, out: Path) -> None:
 
 
 def floor_preview(ics: Path, out: Path) -> None:
+    from zoneinfo import ZoneInfo
+
     import recurring_ical_events
     from icalendar import Calendar
-    from zoneinfo import ZoneInfo
 
     cal = Calendar.from_ical(ics.read_bytes())
     tz = ZoneInfo(str(cal.get("X-WR-TIMEZONE", "UTC")))

@@ -6,14 +6,14 @@ import json
 import sys
 from pathlib import Path
 
-from icalendar import Calendar
+from icalendar import Calendar, Event
 
 
 def spec(ics: Path) -> dict:
     cal = Calendar.from_ical(ics.read_bytes())
     events = []
     for ev in cal.walk("VEVENT"):
-        def dates(name: str) -> list[str]:
+        def dates(name: str, ev: Event = ev) -> list[str]:
             value = ev.get(name)
             if value is None:
                 return []
