@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from icalendar import Calendar, Event, vCalAddress, vRecur, vText
@@ -114,11 +114,17 @@ def _event_body(s: Series, tz: dt.tzinfo) -> list[Event]:
     return events
 
 
-def content_hash(events: Iterable[Event]) -> str:
-    digest = hashlib.sha256()
-    for ev in events:
-        digest.update(ev.to_ical())
-    return digest.hexdigest()[:20]
+#: Bump when the VEVENTs written for the same Series change shape, so SEQUENCE goes up.
+FORMAT_VERSION = "1"
+
+
+def content_hash(series: Series) -> str:
+    """Hash of what a series says; computed from the data, not by serialising it a second time.
+
+    Series is a frozen dataclass of strings, numbers, datetimes and tuples, so its repr is
+    deterministic across runs and machines.
+    """
+    return hashlib.sha256(f"{FORMAT_VERSION}|{series!r}".encode()).hexdigest()[:20]
 
 
 def build_calendar(
@@ -153,7 +159,7 @@ def build_calendar(
     for s in series:
         tz = ZoneInfo(s.timezone)
         events = _event_body(s, tz)
-        digest = content_hash(events)
+        digest = content_hash(s)
         prev = previous.get(s.uid)
         if prev is not None and prev.hash == digest:
             sequence, dtstamp = prev.sequence, prev.dtstamp
