@@ -12,8 +12,10 @@ import copy
 import math
 import os
 import stat
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httplib2
 import pytest
@@ -191,6 +193,87 @@ def test_mapping_of_the_fixture_series() -> None:
     assert by_uid["monthly-review@tacal"].body["recurrence"][1] == (
         "RDATE;TZID=America/New_York:20250130T090000"
     )
+
+
+def occurrences_in_google(em: CalendarEmulator, cid: str = "primary") -> set[tuple[str, str]]:
+    """(tacalUid, start instant) of every occurrence the emulator's calendar shows."""
+    out: set[tuple[str, str]] = set()
+    stored = em.calendars[cid].events
+    for ev in stored.values():
+        private = (ev.get("extendedProperties") or {}).get("private") or {}
+        if ev["status"] == "cancelled" or "recurringEventId" in ev:
+            continue
+        uid = private.get("tacalUid", ev["id"])
+        if not ev.get("recurrence"):
+            out.add((uid, _utc(ev["start"])))
+            continue
+        rs, all_day = emu_mod._ruleset(ev)  # noqa: SLF001 - the emulator's own expansion
+        lo, hi = datetime(2000, 1, 1), datetime(2040, 1, 1)
+        if not all_day:
+            lo, hi = lo.replace(tzinfo=UTC), hi.replace(tzinfo=UTC)
+        for occ in rs.between(lo, hi):
+            if all_day:
+                key, start = occ.strftime("%Y%m%d"), {"date": occ.date().isoformat()}
+            else:
+                key = occ.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+                start = {"dateTime": occ.isoformat()}
+            exc = stored.get(f"{ev['id']}_{key}")
+            if exc is None:
+                out.add((uid, _utc(start)))
+            elif exc["status"] != "cancelled":
+                out.add((uid, _utc(exc["start"])))
+    return out
+
+
+def _utc(t: dict[str, Any]) -> str:
+    if "date" in t:
+        return t["date"]
+    value = datetime.fromisoformat(t["dateTime"].replace("Z", "+00:00"))
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=ZoneInfo(t["timeZone"]))
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def occurrences_in_ics(cal: Calendar) -> set[tuple[str, str]]:
+    """The same, computed from the .ics by recurring-ical-events (an independent expander)."""
+    import recurring_ical_events
+
+    out = set()
+    for occ in recurring_ical_events.of(cal).between(date(2000, 1, 1), date(2040, 1, 1)):
+        if str(occ.get("STATUS", "")).upper() == "CANCELLED":
+            continue
+        start = occ["DTSTART"].dt
+        t = (
+            {"date": start.isoformat()}
+            if not isinstance(start, datetime)
+            else {"dateTime": start.isoformat()}
+        )
+        out.add((str(occ["UID"]), _utc(t)))
+    return out
+
+
+@pytest.mark.parametrize("name", ["sync_basic.ics", "sync_overrides.ics"])
+def test_google_shows_exactly_the_occurrences_of_the_ics(env: CalendarEmulator, name: str) -> None:
+    cal = load(name)
+    run(cal, env)
+    assert occurrences_in_google(env) == occurrences_in_ics(cal)
+
+
+def test_real_tacal_build_output_syncs_and_matches(
+    env: CalendarEmulator, tacal: Any, tmp_path: Path
+) -> None:
+    """The calendar `tacal build` writes for a fixture team, end to end."""
+    out = tmp_path / "team.ics"
+    result = tacal(
+        "--config", str(FIXTURES / "berlin.toml"), "--today", "2027-01-01", "build", "-o", str(out)
+    )
+    if result.code != 0 or not out.exists():
+        pytest.skip(f"tacal build not available yet: {result.err.strip()[:200]}")
+    cal = Calendar.from_ical(out.read_bytes())
+    report = run(cal, env)
+    assert report.counts()["created"] == len(gsync.desired_series(cal))
+    assert occurrences_in_google(env) == occurrences_in_ics(cal)
+    assert_converged(env, cal)
 
 
 # ----------------------------------------------------------- basic lifecycle
