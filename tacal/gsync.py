@@ -285,8 +285,12 @@ def _text(value: Any) -> str:
     return str(value or "").replace("\r\n", "\n").strip()
 
 
-def _emails(body: dict[str, Any]) -> list[str]:
-    return sorted(str(a.get("email", "")).lower() for a in body.get("attendees") or [])
+def _emails(body: dict[str, Any], drop_organizer: bool = False) -> list[str]:
+    return sorted(
+        str(a.get("email", "")).lower()
+        for a in body.get("attendees") or []
+        if not (drop_organizer and a.get("organizer"))
+    )
 
 
 def _norm_recurrence(lines: list[str], start_tz: str | None) -> list[str]:
@@ -303,14 +307,20 @@ def _norm_recurrence(lines: list[str], start_tz: str | None) -> list[str]:
     return sorted(rules) + [f"{n}:" + ",".join(sorted(v)) for n, v in sorted(dated.items())]
 
 
-def _observable(body: dict[str, Any], *, master: bool) -> dict[str, Any]:
-    """The fields Google shows back unchanged, normalised for comparison."""
+def _observable(
+    body: dict[str, Any], *, master: bool, drop_organizer: bool = False
+) -> dict[str, Any]:
+    """The fields Google shows back unchanged, normalised for comparison.
+
+    ``drop_organizer`` leaves out an attendee flagged ``organizer``: Google may add the
+    calendar owner to the guest list by itself, which is not an edit.
+    """
     start, end = body.get("start") or {}, body.get("end") or {}
     out: dict[str, Any] = {
         "summary": _text(body.get("summary")),
         "description": _text(body.get("description")),
         "location": _text(body.get("location")),
-        "attendees": _emails(body),
+        "attendees": _emails(body, drop_organizer),
         "start": _stamp(_instant(start)),
         "end": _stamp(_instant(end)),
     }
@@ -321,9 +331,9 @@ def _observable(body: dict[str, Any], *, master: bool) -> dict[str, Any]:
     return out
 
 
-def _generated(master: dict[str, Any], key: str) -> dict[str, Any]:
+def _generated(master: dict[str, Any], key: str, *, drop_organizer: bool = False) -> dict[str, Any]:
     """The observable form of the plain occurrence of ``master`` at ``key``."""
-    obs = _observable(master, master=False)
+    obs = _observable(master, master=False, drop_organizer=drop_organizer)
     start, end = _instant(master.get("start")), _instant(master.get("end"))
     begin = _key_to_value(key)
     if start is not None and end is not None:
@@ -338,7 +348,10 @@ def _digest(value: Any) -> str:
 
 
 def _check_of(
-    master: dict[str, Any], exceptions: Iterable[tuple[str, dict[str, Any] | None]]
+    master: dict[str, Any],
+    exceptions: Iterable[tuple[str, dict[str, Any] | None]],
+    *,
+    drop_organizer: bool = False,
 ) -> str:
     """Hash of what Google shows for a series; exceptions equal to the plain occurrence
     and cancellations of times that are no occurrence anyway do not count."""
@@ -350,11 +363,19 @@ def _check_of(
         if exc is None:
             shown.append([key, "cancelled"])
             continue
-        obs = _observable(exc, master=False)
-        if obs != _generated(master, key):
+        obs = _observable(exc, master=False, drop_organizer=drop_organizer)
+        if obs != _generated(master, key, drop_organizer=drop_organizer):
             shown.append([key, obs])
     shown.sort(key=lambda item: item[0])
-    return _digest({"v": HASH_VERSION, "master": _observable(master, master=True), "exc": shown})
+    main = _observable(master, master=True, drop_organizer=drop_organizer)
+    return _digest({"v": HASH_VERSION, "master": main, "exc": shown})
+
+
+def _same(have: dict[str, Any], want: dict[str, Any]) -> bool:
+    """Whether a remote occurrence shows ``want`` (an observable dict)."""
+    return _observable(have, master=False) == want or (
+        _observable(have, master=False, drop_organizer=True) == want
+    )
 
 
 # ---------------------------------------------------------- calendar -> bodies
@@ -638,7 +659,9 @@ def _hand_edited(remote: dict[str, Any], exceptions: list[dict[str, Any]]) -> bo
     private = _private(remote)
     if private.get(PENDING_KEY) == "1":
         return False  # a previous run died between master and exceptions: ours to finish
-    return _check_of(remote, _remote_exceptions(exceptions)) != private.get(CHECK_KEY)
+    shown = _remote_exceptions(exceptions)
+    variants = {_check_of(remote, shown), _check_of(remote, shown, drop_organizer=True)}
+    return private.get(CHECK_KEY) not in variants
 
 
 def _instance_writes(
@@ -658,7 +681,7 @@ def _instance_writes(
             if (
                 isinstance(have, dict)
                 and not restore
-                and _observable(have, master=False) == _observable(want, master=False)
+                and _same(have, _observable(want, master=False))
             ):
                 continue
             if _observable(want, master=False) == _generated(ds.body, key) and have == "absent":
@@ -668,11 +691,7 @@ def _instance_writes(
         if key in ds.overrides:
             continue
         if _occurs(ds.body, key, cache):
-            if (
-                have is None
-                or restore
-                or _observable(have, master=False) != _generated(ds.body, key)
-            ):
+            if have is None or restore or not _same(have, _generated(ds.body, key)):
                 writes.append(
                     InstanceWrite(instance_id(ds.event_id, key), key, _reset_body(ds.body, key))
                 )

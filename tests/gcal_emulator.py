@@ -447,8 +447,17 @@ def _time_changed(old: dict[str, Any], new: dict[str, Any]) -> bool:
 class CalendarEmulator:
     """In-memory Calendar v3 served by a ThreadingHTTPServer on an ephemeral port."""
 
-    def __init__(self, *, time_zone: str = "America/New_York", owner: str = "owner@example.com"):
+    def __init__(
+        self,
+        *,
+        time_zone: str = "America/New_York",
+        owner: str = "owner@example.com",
+        add_organizer_attendee: bool = False,
+    ):
         self.owner = owner
+        # Google may list the organizer among the guests once there are guests; unknown
+        # for the API, so it is a switch (tests run both ways).
+        self.add_organizer_attendee = add_organizer_attendee
         self.default_time_zone = time_zone
         self.calendars: dict[str, _Calendar] = {"primary": _Calendar("primary", time_zone)}
         self.requests: list[RequestRecord] = []
@@ -632,12 +641,18 @@ class CalendarEmulator:
             str(a.get("email", "")).lower(): a.get("responseStatus", "needsAction")
             for a in (previous or {}).get("attendees") or []
         }
-        for att in stored.get("attendees") or []:
-            att.setdefault(
-                "responseStatus", answered.get(str(att.get("email", "")).lower(), "needsAction")
-            )
-            if att.get("email", "").lower() == self.owner:
+        guests = stored.get("attendees") or []
+        for att in guests:
+            email = str(att.get("email", "")).lower()
+            att.setdefault("responseStatus", answered.get(email, "needsAction"))
+            if email == self.owner:
                 att["self"] = True
+        if self.add_organizer_attendee and guests:
+            if not any(str(a.get("email", "")).lower() == self.owner for a in guests):
+                guests.append({"email": self.owner, "responseStatus": "accepted", "self": True})
+            for att in guests:
+                if str(att.get("email", "")).lower() == self.owner:
+                    att["organizer"] = True
         stored.setdefault("reminders", {"useDefault": True})
 
     def _new_stored(self, cal: _Calendar, eid: str, body: dict[str, Any]) -> dict[str, Any]:

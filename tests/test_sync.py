@@ -441,6 +441,30 @@ def test_rendering_changes_by_google_are_not_hand_edits(env: CalendarEmulator) -
     assert report.counts()["unchanged"] == 4
 
 
+@pytest.mark.parametrize("owner_invited", [False, True])
+def test_organizer_added_by_google_is_not_a_hand_edit(
+    env: CalendarEmulator, owner_invited: bool
+) -> None:
+    """Google may list the calendar owner among the guests by itself."""
+    env.add_organizer_attendee = True
+    cal = load("sync_overrides.ics")
+    if owner_invited:
+        cal = Calendar.from_ical(
+            cal.to_ical().replace(
+                b"ATTENDEE;CN=Ann Example:mailto:ann@example.com",
+                b"ATTENDEE;CN=Ann Example:mailto:ann@example.com\r\n"
+                b"ATTENDEE;CN=Owner:mailto:owner@example.com",
+            )
+        )
+    run(cal, env)
+    master = env.get_event("primary", event_id_for("standup@tacal"))
+    assert master is not None
+    assert any(a.get("organizer") for a in master["attendees"])
+    report = run(cal, env)
+    assert report.counts()["skipped"] == 0
+    assert_converged(env, cal)
+
+
 # -------------------------------------------------------- overrides / instances
 def test_overrides_become_instance_exceptions(env: CalendarEmulator) -> None:
     cal = load("sync_overrides.ics")
