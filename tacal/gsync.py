@@ -46,6 +46,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import google.auth.exceptions
 import httplib2
 from dateutil.rrule import rrule, rruleset, rrulestr
 from icalendar import Calendar
@@ -990,9 +991,10 @@ class _Call:
 
 
 _TRANSPORT_ERRORS: tuple[type[BaseException], ...] = (
-    OSError,
+    OSError,  # includes timeouts and connection resets
     httplib2.HttpLib2Error,
     http.client.HTTPException,
+    google.auth.exceptions.TransportError,  # token refresh could not reach Google
 )
 
 

@@ -46,7 +46,15 @@ Not reproduced (behaviour of the real API that is unknown or out of scope):
   they are stored as sent) and the exact text of most 400 messages;
 - page consistency under concurrent writes (pages are offsets into the live list);
 - whether sending both ``id`` and ``iCalUID`` is rejected (here it is accepted);
-- invitation e-mails: ``sendUpdates`` is only recorded (see ``notifications``).
+- invitation e-mails: ``sendUpdates`` is only recorded (see ``notifications``);
+- whether Google lists the organizer among the guests once an event has guests (off by
+  default; ``add_organizer_attendee=True`` mimics it);
+- HTTP/2, gzip, ``fields``/partial responses, ``alt`` other than json, the legacy
+  global batch endpoint.
+
+Worth knowing when reading fault tests: a connection closed without an answer is
+re-sent once by httplib2 itself (its stale keep-alive logic treats it as a bad status
+line), so ``drop``/``drop-mid-batch`` need ``count=2`` to reach the caller's own retry.
 """
 
 from __future__ import annotations

@@ -611,12 +611,29 @@ def test_killed_mid_batch_and_rerun_converges(env: CalendarEmulator) -> None:
     with pytest.raises(SyncIncomplete):
         run(cal, env, batch_size=9, timing=fake_timing(max_attempts=2))
     assert 0 < len(tacal_events(env)) < 9
+    applied = len(tacal_events(env))
     env.faults.clear()
     env.reset_log()
     report = run(cal, env, batch_size=9)
-    assert report.counts()["created"] == 9 - len(
-        [ln for ln in report.lines if ln.action != "create"]
-    )
+    assert report.counts()["unchanged"] == applied
+    assert report.counts()["created"] == 9 - applied
+    assert_converged(env, cal)
+
+
+def test_interrupted_between_batches_and_rerun_converges(env: CalendarEmulator) -> None:
+    """Ctrl-C (or a crash) after the first batch: the re-run creates only the rest."""
+    cal = series_calendar(7)
+
+    def interrupt(done: int, total: int) -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run(cal, env, batch_size=3, progress=interrupt)
+    assert len(tacal_events(env)) == 3
+    env.reset_log()
+    report = run(cal, env, batch_size=3)
+    assert report.counts()["created"] == 4 and report.counts()["unchanged"] == 3
+    assert env.write_call_count() == 4
     assert_converged(env, cal)
 
 
