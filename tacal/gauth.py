@@ -81,6 +81,10 @@ class ServiceBundle:
     batch_uri: str
     emulator: bool = False
 
+    def close(self) -> None:
+        """Close the kept-alive connections (a long-lived process should not leak them)."""
+        self.http.close()
+
 
 def write_token(path: Path, data: str) -> None:
     """Write the OAuth token atomically with mode 0600 (never world-readable, not even briefly).

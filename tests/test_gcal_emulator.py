@@ -26,9 +26,21 @@ ID1 = "tacal0001abc"
 ID2 = "tacal0002abc"
 
 
+_OPEN: list[Any] = []
+
+
+@pytest.fixture(autouse=True)
+def _close_clients() -> Any:
+    """Close every client connection a test opened (no ResourceWarning under -W error)."""
+    yield
+    while _OPEN:
+        _OPEN.pop().close()
+
+
 def service(em: CalendarEmulator, timeout: float = 10.0) -> Any:
     """The real client pointed at the emulator (AnonymousCredentials: no auth header)."""
     http = AuthorizedHttp(AnonymousCredentials(), http=httplib2.Http(timeout=timeout))
+    _OPEN.append(http)
     return build(
         "calendar",
         "v3",
@@ -40,13 +52,15 @@ def service(em: CalendarEmulator, timeout: float = 10.0) -> Any:
 
 def anon_service(em: CalendarEmulator) -> Any:
     """The exact construction the brief names: credentials= instead of http=."""
-    return build(
+    svc = build(
         "calendar",
         "v3",
         static_discovery=True,
         credentials=AnonymousCredentials(),
         client_options={"api_endpoint": f"http://{em.host_port}/calendar/v3/"},
     )
+    _OPEN.append(svc)
+    return svc
 
 
 def weekly(eid: str | None = ID1, **extra: Any) -> dict[str, Any]:
@@ -475,14 +489,18 @@ def test_batch_over_1000_parts_rejected(gcal_emulator: CalendarEmulator) -> None
         "GET /calendar/v3/calendars/primary/events/tacal{n:05d} HTTP/1.1\n\n"
     )
     body = "".join(part.format(n=n) for n in range(1001)) + "--b--\n"
-    resp, content = httplib2.Http().request(
+    raw = httplib2.Http()
+    _OPEN.append(raw)
+    resp, content = raw.request(
         gcal_emulator.batch_uri,
         "POST",
         body=body,
         headers={"content-type": 'multipart/mixed; boundary="b"'},
     )
     assert resp.status == 400
-    resp, content = httplib2.Http().request(
+    raw = httplib2.Http()
+    _OPEN.append(raw)
+    resp, content = raw.request(
         gcal_emulator.batch_uri,
         "POST",
         body="".join(part.format(n=n) for n in range(2)) + "--b--\n",

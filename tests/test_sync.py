@@ -117,11 +117,26 @@ def run(
 ) -> SyncReport:
     bundle = build_service(timeout=timeout)
     assert bundle.emulator and bundle.batch_uri == em.batch_uri
-    return sync(cal, service_bundle=bundle, timing=timing or fake_timing(clock), **kw)
+    try:
+        return sync(cal, service_bundle=bundle, timing=timing or fake_timing(clock), **kw)
+    finally:
+        bundle.close()
+
+
+_OPEN: list[Any] = []
+
+
+@pytest.fixture(autouse=True)
+def _close_clients() -> Any:
+    """Close every client connection a test opened (no ResourceWarning under -W error)."""
+    yield
+    while _OPEN:
+        _OPEN.pop().close()
 
 
 def client(em: CalendarEmulator) -> Any:
     http = AuthorizedHttp(AnonymousCredentials(), http=httplib2.Http(timeout=10))
+    _OPEN.append(http)
     return build(
         "calendar",
         "v3",
@@ -670,6 +685,7 @@ def test_concurrent_edit_between_list_and_write_is_a_conflict(env: CalendarEmula
     target = event_id_for("s0@tacal")
     svc = client(env)
     bundle = build_service()
+    _OPEN.append(bundle)
     remote, _ = gsync.list_remote(bundle, "primary")
     p = gsync.plan(edited(cal, "s0@tacal", summary="tacal's"), remote)
     svc.events().patch(calendarId="primary", eventId=target, body={"summary": "Ann's"}).execute()
@@ -853,7 +869,7 @@ def test_refreshed_token_is_saved_and_flow_runs_when_no_token(
 
     def refresh(self: Any, request: Any) -> None:
         self.token = "new-access-token"
-        self.expiry = dt.datetime.utcnow() + dt.timedelta(hours=1)
+        self.expiry = dt.datetime.now(dt.UTC).replace(tzinfo=None) + dt.timedelta(hours=1)
 
     monkeypatch.setattr(Credentials, "refresh", refresh)
     creds = gauth.load_credentials(client_file, token_path=token)
