@@ -189,19 +189,16 @@ def _stamp(value: date | datetime | None) -> str:
 
 def _date_list_line(name: str, values: Iterable[date | datetime], start_tz: str | None) -> str:
     """One RFC 5545 EXDATE/RDATE line, in the series' zone so Google expands it right."""
-    values = sorted(set(values), key=_stamp)
-    dates = [v for v in values if not isinstance(v, datetime)]
+    ordered = sorted(set(values), key=_stamp)
+    dates = [v for v in ordered if not isinstance(v, datetime)]
     if dates:
         return f"{name};VALUE=DATE:" + ",".join(d.strftime("%Y%m%d") for d in dates)
+    times = [v for v in ordered if isinstance(v, datetime)]
     if not start_tz or start_tz == "UTC":
-        return f"{name}:" + ",".join(
-            v.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")  # type: ignore[union-attr]
-            for v in values
-        )
+        return f"{name}:" + ",".join(v.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ") for v in times)
     z = ZoneInfo(start_tz)
     return f"{name};TZID={start_tz}:" + ",".join(
-        v.astimezone(z).strftime("%Y%m%dT%H%M%S")  # type: ignore[union-attr]
-        for v in values
+        v.astimezone(z).strftime("%Y%m%dT%H%M%S") for v in times
     )
 
 
@@ -357,7 +354,7 @@ def _check_of(
     """Hash of what Google shows for a series; exceptions equal to the plain occurrence
     and cancellations of times that are no occurrence anyway do not count."""
     cache: dict[int, Any] = {}
-    shown = []
+    shown: list[list[Any]] = []
     for key, exc in exceptions:
         if not _occurs(master, key, cache):
             continue
@@ -561,7 +558,7 @@ def _instance_body(
 def _reset_body(master: dict[str, Any], key: str) -> dict[str, Any]:
     """An exception put back to what the series generates at ``key``."""
     orig = _original_start(master, key)
-    content = {
+    content: dict[str, Any] = {
         k: master[k] for k in ("summary", "description", "location", "attendees") if k in master
     }
     content["start"] = dict(orig)

@@ -517,7 +517,7 @@ class CalendarEmulator:
     def host_port(self) -> str:
         assert self._server is not None, "emulator not started"
         host, port = self._server.server_address[:2]
-        return f"{host}:{port}"
+        return f"{host!s}:{port}"
 
     @property
     def api_endpoint(self) -> str:
