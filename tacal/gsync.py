@@ -81,6 +81,10 @@ HASH_VERSION = 1
 SEND_UPDATES = ("none", "all", "externalOnly")
 MAX_BATCH = 1000
 RATE_REASONS = frozenset({"rateLimitExceeded", "userRateLimitExceeded", "quotaExceeded"})
+# 403s that mean "this account may not write here at all" (others concern one event).
+CALENDAR_WIDE_403 = frozenset(
+    {"forbidden", "insufficientPermissions", "requiredAccessLevel", "accessNotConfigured", ""}
+)
 
 # Action kinds, also the ``action`` of a SeriesLine.
 CREATE = "create"
@@ -1020,7 +1024,13 @@ def _fatal(status: int, reason: str, calendar_id: str) -> SyncError | None:
             hint="use 'primary' or the Calendar ID from Google Calendar > Settings > "
             "Integrate calendar, and make sure this account can see it",
         )
-    if status == 403 and reason not in RATE_REASONS:
+    if status == 403 and reason == "accessNotConfigured":
+        return SyncError(
+            "the Google Calendar API is not enabled in the Google Cloud project of these "
+            "credentials",
+            hint="enable it under APIs & Services > Library > Google Calendar API, then run again",
+        )
+    if status == 403 and reason in CALENDAR_WIDE_403:
         return SyncError(
             f"no permission to change events in Google calendar {calendar_id!r} ({reason or 403})",
             hint="share the calendar with this account with 'Make changes to events', or "
