@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .errors import ConfigError, Problem
 from .model import (
+    ACCOUNT_RULES,
     CHECK_INS,
     HEALTHS,
     KINDS,
@@ -49,11 +50,12 @@ TEAM_KEYS = {
 PERSON_KEYS = {"name", "email", "role"}
 CADENCE_KEYS = {
     "id", "summary", "rule", "day", "week", "time", "duration", "attendees", "template",
-    "description", "kind", "location", "per", "until", "enabled",
+    "description", "kind", "location", "per", "until", "enabled", "days_before",
+    "workdays_after", "top3",
 }
 ACCOUNT_KEYS = {
-    "name", "ta", "ae", "ce", "contacts", "check_in", "arr", "renewal", "health", "expansion",
-    "onboarding_start",
+    "name", "ta", "ae", "ce", "sdr", "contacts", "check_in", "arr", "renewal", "health",
+    "expansion", "onboarding_start",
 }
 #: Top-level keys and tables; later features register theirs here (e.g. ``feeds``, ``sync``).
 TOP_KEYS: set[str] = {"team", "people", "cadence", "account", "accounts", "feeds", "sync"}
@@ -409,10 +411,10 @@ def _cadences(c: _Checker, data: Any, team: Team, people: dict[str, Person]) -> 
             c.error((*k, "summary"), "missing; give the meeting a title")
             summary = cid
         rule = entry.get("rule")
-        if not isinstance(rule, str) or (rule not in RULES and not rule.upper().startswith(
-            "RRULE:")):
+        if not isinstance(rule, str) or (rule not in RULES and rule not in ACCOUNT_RULES
+                                         and not rule.upper().startswith("RRULE:")):
             c.error((*k, "rule"), f"{rule!r} is not a rule; use one of {' | '.join(RULES)} "
-                    "or a raw \"RRULE:...\" string")
+                    f"or a raw \"RRULE:...\" string (per-account: {' | '.join(ACCOUNT_RULES)})")
             rule = "weekly"
         elif rule.upper().startswith("RRULE:"):
             why = _rrule_problem(rule, team.timezone, team.start or dt.date(2027, 1, 1))
@@ -489,6 +491,7 @@ def _cadences(c: _Checker, data: Any, team: Team, people: dict[str, Person]) -> 
             c.error((*k, "per"), f"{per!r}: use one of {' | '.join(PER)}")
             per = "team"
         until = _date(c, (*k, "until"), entry["until"]) if "until" in entry else None
+        account_keys = _account_cadence(c, k, entry, rule, per, duration)
         if len([p for p in c.problems if p.severity == "error"]) > before:
             continue
         out.append(
@@ -508,8 +511,64 @@ def _cadences(c: _Checker, data: Any, team: Team, people: dict[str, Person]) -> 
                 per=per,
                 until=until,
                 where=c.where(*k),
+                **account_keys,
             )
         )
+    return out
+
+
+def _int_key(c: _Checker, key: tuple[Any, ...], value: Any, lo: int, hi: int,
+             what: str) -> int | None:
+    if not c.typed(key, value, int, what):
+        return None
+    if not lo <= value <= hi:
+        c.error(key, f"{value} is out of range; use {lo}-{hi} ({what})")
+        return None
+    return int(value)
+
+
+def _account_cadence(c: _Checker, k: tuple[Any, ...], entry: dict[str, Any], rule: str,
+                     per: str, duration: int) -> dict[str, Any]:
+    """The account-driven keys of one cadence (``days_before``, ``workdays_after``, ``top3``).
+
+    Account rules take their dates from each account, so the keys that make sense elsewhere
+    (``day``/``week`` for a one-off) are errors here rather than silently ignored.
+    """
+    out: dict[str, Any] = {}
+    if rule in ACCOUNT_RULES and per != "account":
+        c.error((*k, "per"), f"rule {rule!r} makes one series per account; set per = \"account\"")
+    if rule == "check-in" and not 30 <= duration <= 60:
+        c.error((*k, "duration"), f"{duration} minutes: customer check-ins run 30-60 minutes")
+    if rule in ("check-in", "touch-base"):
+        week = entry.get("week")
+        if isinstance(week, int) and not isinstance(week, bool) and not 1 <= week <= 4:
+            c.error((*k, "week"), f"{week}: for {rule!r} week is the preferred week of the month "
+                    "(1-4) for monthly, bimonthly and quarterly slots")
+    if rule in ("renewal", "onboarding"):
+        for name in ("day", "week"):
+            if name in entry:
+                c.error((*k, name), f"rule {rule!r} is a one-off whose date comes from each "
+                        f"account; remove {name}")
+    if "days_before" in entry:
+        out["days_before"] = _int_key(c, (*k, "days_before"), entry["days_before"], 1, 730,
+                                      "days before the renewal date")
+    elif rule == "renewal":
+        out["days_before"] = 180
+    if "workdays_after" in entry:
+        if rule != "onboarding":
+            c.error((*k, "workdays_after"), "only applies to rule = \"onboarding\"")
+        out["workdays_after"] = _int_key(c, (*k, "workdays_after"), entry["workdays_after"], 0,
+                                         120, "workdays after onboarding_start")
+    elif rule == "onboarding":
+        out["workdays_after"] = 0
+    if "top3" in entry:
+        top3 = entry["top3"]
+        if not isinstance(top3, bool):
+            c.error((*k, "top3"), f"must be true or false, not {top3!r}")
+        elif top3 and per != "ta":
+            c.error((*k, "top3"), "names a TA's Top 3 accounts, so it needs per = \"ta\"")
+        else:
+            out["top3"] = top3
     return out
 
 
@@ -527,30 +586,72 @@ def _bool(c: _Checker, key: tuple[Any, ...], value: Any) -> bool:
     return False
 
 
+def _person_ref(c: _Checker | Any, key: tuple[Any, ...], value: Any, role: str,
+                people: dict[str, Person], by_email: dict[str, str], required: bool) -> str | None:
+    """A person key for an account's ``ta``/``ae``/``ce``/``sdr`` cell.
+
+    CRM exports name owners by email, tacal.toml by key: both resolve to the key of a person with
+    the matching role, so fan-out (per TA / AE) and feeds see the same person either way. A CE or
+    SDR who is not on the team may stay a bare email.
+    """
+    if value is None or value == "":
+        if required:
+            c.error(key, f"missing; name the account's {role.upper()} (a [people] key or email "
+                    f"of someone with role = \"{role}\")")
+        return None
+    if not isinstance(value, str):
+        c.error(key, f"must be a person key or email, not {value!r}")
+        return None
+    ref = by_email.get(value.strip().lower(), value.strip())
+    person = people.get(ref)
+    if person is None:
+        if "@" in ref and not required and EMAIL_RE.match(ref):
+            return ref
+        hint = _closest(ref, set(people))
+        c.error(key, f"unknown person {value!r}; add [people.KEY] with role = \"{role}\" or use "
+                "the key or email of someone listed there" + (
+                    f" (did you mean {hint!r}?)" if hint else ""))
+        return None
+    if person.role != role:
+        c.error(key, f"{value!r} has role {person.role!r}, not {role!r}; name a person with "
+                f"role = \"{role}\"")
+        return None
+    return ref
+
+
 def account_from_mapping(
-    c: _Checker | Any, key: tuple[Any, ...], entry: dict[str, Any], people: dict[str, Person]
+    c: _Checker | Any, key: tuple[Any, ...], entry: dict[str, Any], people: dict[str, Person],
+    by_email: dict[str, str] | None = None,
 ) -> Account | None:
-    """Validate one account (a TOML table or a CSV row); None when it has errors."""
+    """Validate one account (a TOML table or a CSV row); None when it has errors.
+
+    CSV cells are all strings, so every field accepts its text form too (``"true"``,
+    ``"2027-04-30"``, ``"$120,000"``, ``"a@x.com; b@x.com"``): that is what makes a CSV row and a
+    TOML table with the same values the same account.
+    """
     before = len([p for p in c.problems if p.severity == "error"])
+    if by_email is None:
+        by_email = {p.email.lower(): p.key for p in people.values()}
     name = entry.get("name")
     if not isinstance(name, str) or not name.strip():
         c.error((*key, "name"), "missing; every account needs a name")
         name = "?"
-    refs: dict[str, str | None] = {}
-    for role_key in ("ta", "ae", "ce"):
-        ref = entry.get(role_key) or None
-        if ref is not None and (not isinstance(ref, str) or (ref not in people and "@" not in ref)):
-            c.error((*key, role_key), f"unknown person {ref!r}; add [people.{ref}] or use an email")
-            ref = None
-        refs[role_key] = ref
+    refs = {
+        role_key: _person_ref(c, (*key, role_key), entry.get(role_key), role_key, people,
+                              by_email, required=role_key in ("ta", "ae"))
+        for role_key in ("ta", "ae", "ce", "sdr")
+    }
     contacts_raw = entry.get("contacts", [])
     if isinstance(contacts_raw, str):
         contacts_raw = [x.strip() for x in contacts_raw.split(";") if x.strip()]
     contacts = _str_list(c, (*key, "contacts"), contacts_raw)
     for addr in contacts:
         if not EMAIL_RE.match(addr):
-            c.error((*key, "contacts"), f"{addr!r} is not an email address")
+            c.error((*key, "contacts"), f"{addr!r} is not an email address; separate several "
+                    "with semicolons")
     check_in = entry.get("check_in", "monthly") or "monthly"
+    if isinstance(check_in, str):
+        check_in = check_in.strip().lower()
     if check_in not in CHECK_INS:
         c.error((*key, "check_in"), f"{check_in!r}: use one of {' | '.join(CHECK_INS)}")
     arr_raw = entry.get("arr", 0)
@@ -559,12 +660,12 @@ def account_from_mapping(
         if isinstance(arr_raw, bool):
             raise ValueError
         arr = float(str(arr_raw).replace(",", "").replace("$", "")) if arr_raw != "" else 0.0
-        if arr < 0:
+        if arr < 0 or arr != arr or arr == float("inf"):
             raise ValueError
     except ValueError:
         c.error((*key, "arr"), f"{arr_raw!r} is not an amount; write a number like 120000")
     renewal = _date(c, (*key, "renewal"), entry["renewal"]) if entry.get("renewal") else None
-    health = str(entry.get("health", "green") or "green").lower()
+    health = str(entry.get("health", "green") or "green").strip().lower()
     if health not in HEALTHS:
         c.error((*key, "health"), f"{health!r}: use green, yellow or red")
     expansion = _bool(c, (*key, "expansion"), entry.get("expansion", False))
@@ -580,6 +681,7 @@ def account_from_mapping(
         ta=refs["ta"],
         ae=refs["ae"],
         ce=refs["ce"],
+        sdr=refs["sdr"],
         contacts=tuple(contacts),
         check_in=check_in,
         arr=arr,
@@ -591,12 +693,31 @@ def account_from_mapping(
     )
 
 
-def _accounts(c: _Checker, data: Any, people: dict[str, Person]) -> list[Account]:
+def _unique_account(c: _Checker | Any, key: tuple[Any, ...], account: Account,
+                    seen: dict[str, Account]) -> bool:
+    """False (with an error) when another account has the same name or the same UID slug."""
+    from .accounts import slug
+
+    other = seen.get(slug(account.name))
+    if other is None:
+        seen[slug(account.name)] = account
+        return True
+    if other.name.casefold() == account.name.casefold():
+        why = f"duplicate account {account.name!r} (also {other.where})"
+    else:
+        why = (f"{account.name!r} and {other.name!r} ({other.where}) make the same event UIDs")
+    c.error((*key, "name"), f"{why}; account names must be unique: rename or remove one")
+    return False
+
+
+def _accounts(c: _Checker, data: Any, people: dict[str, Person],
+              seen: dict[str, Account]) -> list[Account]:
     if data is None:
         return []
     if not isinstance(data, list):
         c.error(("account",), "write accounts as [[account]] tables")
         return []
+    by_email = {p.email.lower(): p.key for p in people.values()}
     out = []
     for i, entry in enumerate(data):
         k = ("account", i)
@@ -604,10 +725,33 @@ def _accounts(c: _Checker, data: Any, people: dict[str, Person]) -> list[Account
             c.error(k, "must be an [[account]] table")
             continue
         c.unknown_keys(k, entry, ACCOUNT_KEYS)
-        acct = account_from_mapping(c, k, entry, people)
-        if acct:
+        acct = account_from_mapping(c, k, entry, people, by_email)
+        if acct and _unique_account(c, k, acct, seen):
             out.append(acct)
     return out
+
+
+def _accounts_csv(c: _Checker, value: Any, base: Path, people: dict[str, Person],
+                  seen: dict[str, Account]) -> list[Account]:
+    """Accounts from ``accounts = "accounts.csv"`` (relative to the config file)."""
+    from .accounts import CsvChecker, load_csv
+
+    if value is None:
+        return []
+    if not isinstance(value, str) or not value.strip():
+        c.error(("accounts",), "must be the path of a CSV file, e.g. accounts = \"accounts.csv\"")
+        return []
+    path = base / value
+    if not path.is_file():
+        c.error(("accounts",), f"{path}: no such file; the path is relative to the config file")
+        return []
+    by_email = {p.email.lower(): p.key for p in people.values()}
+
+    def row(cc: CsvChecker, key: tuple[Any, ...], cells: dict[str, str]) -> Account | None:
+        acct = account_from_mapping(cc, key, cells, people, by_email)
+        return acct if acct and _unique_account(cc, key, acct, seen) else None
+
+    return load_csv(path, c.problems, row)
 
 
 #: Hooks later features use to read their own top-level tables: (config, checker, raw) -> None.
@@ -638,7 +782,10 @@ def parse(text: str, path: Path | None) -> Config:
         if ref not in people and not EMAIL_RE.match(ref):
             c.error(("team", "leadership"), f"unknown person {ref!r}")
     cadences = _cadences(c, raw.get("cadence"), team, people)
-    accounts = _accounts(c, raw.get("account"), people)
+    seen_accounts: dict[str, Account] = {}
+    accounts = _accounts(c, raw.get("account"), people, seen_accounts)
+    accounts += _accounts_csv(c, raw.get("accounts"), path.parent if path else Path.cwd(),
+                              people, seen_accounts)
     template_dirs: list[Path] = []
     base = path.parent if path else None
     templates = raw.get("team", {}).get("templates") if isinstance(raw.get("team"), dict) else None

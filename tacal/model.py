@@ -22,6 +22,8 @@ RULES = (
     "quarterly",
     "fiscal-quarterly",
 )
+#: Per-account rules whose dates come from each account (built by ``account_series``).
+ACCOUNT_RULES = ("check-in", "touch-base", "renewal", "onboarding")
 KINDS = ("internal", "external")
 PER = ("team", "ta", "ae", "account")
 CHECK_INS = ("weekly", "biweekly", "monthly", "bimonthly", "quarterly")
@@ -74,6 +76,7 @@ class Account:
     ta: str | None = None
     ae: str | None = None
     ce: str | None = None
+    sdr: str | None = None
     contacts: tuple[str, ...] = ()
     check_in: str = "monthly"
     arr: float = 0.0
@@ -100,6 +103,9 @@ class Cadence:
     location: str | None = None
     per: str = "team"
     until: dt.date | None = None
+    days_before: int | None = None  # renewal lead time / renewal window (account cadences)
+    workdays_after: int | None = None  # onboarding step offset from onboarding_start
+    top3: bool = False  # per-TA: the next occurrence names that TA's Top 3 accounts
     where: str = ""
 
 

@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from . import rules
 from .agenda import Agendas
 from .errors import ConfigError, Problem
-from .fiscal import fiscal_year_start_date
-from .model import Account, Cadence, Config, Person, Team
+from .fiscal import fiscal_year_start_date, quarter_of
+from .model import ACCOUNT_RULES, Account, Cadence, Config, Person, Team
+from .ranking import renewals_at_risk, top3
+from .sessions import LayoutError, session_recurrences
 
 
 @dataclass(frozen=True)
@@ -93,6 +95,11 @@ class SeriesBuilder:
         self.start = series_start(self.team, today)
         self.agendas = agendas or Agendas(config.template_dirs)
         self.problems: list[Problem] = []
+        #: The series of plain cadences, set by build_series before GENERATORS run (account
+        #: series are placed around the meetings people already have).
+        self.regular: list[Series] = []
+        self._by_role: dict[str, dict[str, list[Account]]] = {}
+        self._renewals: dict[int, list[Account]] = {}
 
     # ---- attendees
 
@@ -132,8 +139,27 @@ class SeriesBuilder:
             "accounts": self.config.accounts,
             "leadership": [self.config.people[r] for r in team.leadership if r in
                            self.config.people],
+            "today": self.today,
+            "renewals": self.renewals(cadence.days_before or 180),
             **extra,
         }
+
+    def renewals(self, days: int) -> list[Account]:
+        """Yellow/red accounts renewing within ``days`` of today (computed once per window)."""
+        if days not in self._renewals:
+            self._renewals[days] = renewals_at_risk(self.config.accounts, self.today, days)
+        return self._renewals[days]
+
+    def accounts_by(self, role: str) -> dict[str, list[Account]]:
+        """Accounts grouped by their ``ta``/``ae``/``ce``/``sdr`` (one pass, not one per person)."""
+        if role not in self._by_role:
+            index: dict[str, list[Account]] = {}
+            for a in self.config.accounts:
+                ref = getattr(a, role)
+                if ref:
+                    index.setdefault(ref, []).append(a)
+            self._by_role[role] = index
+        return self._by_role[role]
 
     def describe(self, cadence: Cadence, extra: dict[str, Any]) -> str:
         ctx = self.context(cadence, extra)
@@ -153,30 +179,42 @@ class SeriesBuilder:
             return [("", {})]
         if cadence.per in ("ta", "ae"):
             out = []
+            index = self.accounts_by(cadence.per)
             for p in self.config.people_with_role(cadence.per):
-                mine = [a for a in self.config.accounts if getattr(a, cadence.per) == p.key]
-                out.append((p.key, {cadence.per: p.key, "person": p, "my_accounts": mine}))
+                mine = index.get(p.key, [])
+                focus: dict[str, Any] = {cadence.per: p.key, "person": p, "my_accounts": mine}
+                if self.config.accounts:
+                    # "@ta" in an AE's series means the TAs of that AE's accounts, and so on.
+                    for role in ("ta", "ae", "ce", "sdr"):
+                        if role != cadence.per:
+                            focus[role] = list(dict.fromkeys(
+                                getattr(a, role) for a in mine if getattr(a, role)))
+                out.append((p.key, focus))
             return out
         return [(_slug(a.name), self.account_focus(a)) for a in self.config.accounts]
 
     def account_focus(self, account: Account) -> dict[str, Any]:
         return {"account": account, "ta": account.ta, "ae": account.ae, "ce": account.ce,
-                "contacts": list(account.contacts)}
+                "sdr": account.sdr, "contacts": list(account.contacts)}
 
     def series_for(self, cadence: Cadence) -> list[Series]:
-        """One series per focus; per-TA/AE sessions sit back to back so none overlap."""
+        """One series per focus; per-TA/AE sessions are laid out so that none overlap."""
+        if cadence.rule in ACCOUNT_RULES:
+            return []  # dates come from each account: built by tacal.account_series
+        focuses = self.focuses(cadence)
+        laid_out: list[rules.Recurrence | None] | None = None
+        if cadence.per in ("ta", "ae"):
+            try:
+                laid_out = session_recurrences(cadence, self.team, self.start, len(focuses))
+            except LayoutError as exc:
+                self.problems.append(Problem(cadence.where, str(exc)))
+                return []
         out = []
-        for index, (suffix, focus) in enumerate(self.focuses(cadence)):
-            session = cadence
-            if cadence.per in ("ta", "ae") and index:
-                at = dt.datetime.combine(dt.date(2000, 1, 3), cadence.time)
-                at += dt.timedelta(minutes=cadence.duration * index)
-                if at.date() != dt.date(2000, 1, 3):
-                    self.problems.append(Problem(cadence.where, "back-to-back sessions run "
-                                                 "past midnight; start earlier or shorten them"))
-                    continue
-                session = replace(cadence, time=at.time())
-            rec = rules.recurrence(session, self.team, self.start)
+        for index, (suffix, focus) in enumerate(focuses):
+            if laid_out is not None:
+                rec = laid_out[index]
+            else:
+                rec = rules.recurrence(cadence, self.team, self.start)
             if rec is None:
                 self.problems.append(Problem(cadence.where, "this cadence has no occurrence "
                                              "after team.start; check rule, day, week and until"))
@@ -187,6 +225,12 @@ class SeriesBuilder:
             account = focus.get("account")
             summary = cadence.summary
             person: Person | None = focus.get("person")
+            if person is not None:
+                # a per-TA / per-AE series always reaches that person's own feed
+                attendees.insert(0, Attendee(person.email, person.name))
+            overrides: tuple[Override, ...] = ()
+            if cadence.top3 and person is not None:
+                overrides = self.top3_override(cadence, rec, focus)
             if person is not None:
                 summary = f"{summary}: {person.name}"
             if isinstance(account, Account):
@@ -204,8 +248,28 @@ class SeriesBuilder:
                 kind=cadence.kind,
                 location=cadence.location,
                 account=account.name if isinstance(account, Account) else None,
+                overrides=overrides,
             ))
         return out
+
+    def top3_override(self, cadence: Cadence, rec: rules.Recurrence,
+                      focus: dict[str, Any]) -> tuple[Override, ...]:
+        """The next occurrence on or after today, with the TA's Top 3 named in its agenda.
+
+        A series has one description, but the Top 3 depends on the day (which fiscal quarter
+        it is in), so only the next occurrence, the one the TA prepares for, carries it.
+        """
+        horizon = dt.datetime.combine(self.today + dt.timedelta(days=400), dt.time(23, 59))
+        upcoming = [o for o in rules.occurrences(rec, horizon) if o.date() >= self.today]
+        if not upcoming:
+            return ()
+        when = upcoming[0]
+        quarter = quarter_of(when.date(), self.team.fiscal_year_start,
+                             self.team.fiscal_year_naming)
+        extra = {**focus, "top3": top3(focus.get("my_accounts", []), quarter),
+                 "occurrence": when.date(), "quarter": quarter}
+        return (Override(recurrence_id=when, start=when,
+                         description=self.describe(cadence, extra)),)
 
 
 def _dedupe(items: list[Attendee]) -> list[Attendee]:
@@ -225,9 +289,12 @@ GENERATORS: list[Any] = []
 def build_series(config: Config, today: dt.date) -> list[Series]:
     """Every series the config means, sorted by UID; raises ConfigError on cadence problems."""
     builder = SeriesBuilder(config, today)
+    from . import account_series  # noqa: F401  (registers the account-driven generator)
+
     out: list[Series] = []
     for cadence in config.cadences:
         out.extend(builder.series_for(cadence))
+    builder.regular = list(out)
     for generate in GENERATORS:
         out.extend(generate(builder))
     if builder.problems:

@@ -1,0 +1,265 @@
+"""Series that follow from the accounts: check-ins, touch-bases, renewal checks, onboarding.
+
+These are cadences with ``per = "account"`` and an account rule (``check-in``, ``touch-base``,
+``renewal``, ``onboarding``): their dates come from each account, so ``SeriesBuilder.series_for``
+leaves them to this generator, which runs after every plain cadence is built and places account
+meetings around them:
+
+1. recurring meetings first (check-ins, then touch-bases), every account in name order, each on
+   the first free slot of everyone internal who attends (see :mod:`tacal.slots`); a holiday
+   occurrence moves to the first free time on the next workday;
+2. then one-offs (onboarding steps, renewal health checks) on their dates.
+
+Laying out in name order, not file order, is what makes CSV and TOML accounts give the same
+calendar. Nothing here reads the clock or a file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import replace
+from typing import Any
+
+from . import rules
+from .accounts import slug
+from .errors import Problem
+from .model import Account, Cadence, Config
+from .series import GENERATORS, Attendee, Series, SeriesBuilder, uid_for
+from .slots import Grid
+
+#: Check-ins rarer than monthly get a monthly touch-base reminder.
+RARE = ("bimonthly", "quarterly")
+MONTHLY_TYPES = ("monthly", "bimonthly", "quarterly")
+#: How far ahead existing meetings are read to find free slots (one year from the start).
+_LOOKAHEAD = dt.timedelta(days=366)
+
+
+class AccountSeries:
+    """One run of the generator: the grid of busy time and the series made so far."""
+
+    def __init__(self, builder: SeriesBuilder) -> None:
+        self.builder = builder
+        self.config: Config = builder.config
+        self.team = builder.team
+        self.grid = Grid(self.team)
+        self.by_email = {p.email.lower(): p.key for p in self.config.people.values()}
+        self.out: list[Series] = []
+        self.accounts = sorted(self.config.accounts, key=lambda a: (a.name.casefold(), a.name))
+        self._block_regular(builder.regular)
+
+    # ---- inputs
+
+    def _block_regular(self, series: Iterable[Series]) -> None:
+        """Mark every internal attendee busy at the meetings they already have."""
+        until = dt.datetime.combine(self.builder.start + _LOOKAHEAD, dt.time(0))
+        for s in series:
+            people = self.internal(s.attendees)
+            if not people:
+                continue
+            for start in rules.occurrences(s.recurrence, until):
+                for person in people:
+                    self.grid.block(person, start, start + s.duration)
+
+    def internal(self, attendees: Iterable[Attendee]) -> tuple[str, ...]:
+        """Person keys of the attendees on the team (sorted: a stable cursor key)."""
+        return tuple(sorted({self.by_email[a.email.lower()] for a in attendees
+                             if a.email.lower() in self.by_email}))
+
+    def cadences(self, rule: str) -> list[Cadence]:
+        return [c for c in self.config.cadences if c.rule == rule and c.per == "account"]
+
+    def focus(self, account: Account) -> dict[str, Any]:
+        people = self.config.people
+        return {**self.builder.account_focus(account),
+                "ta_person": people.get(account.ta or ""),
+                "ae_person": people.get(account.ae or ""),
+                "check_in": account.check_in}
+
+    def attendees(self, cadence: Cadence, focus: dict[str, Any]) -> list[Attendee]:
+        found = self.builder.resolve(cadence.attendees, focus)
+        account: Account = focus["account"]
+        ta = self.config.people.get(account.ta or "")
+        if ta is not None and all(a.email.lower() != ta.email.lower() for a in found):
+            found.insert(0, Attendee(ta.email, ta.name))  # every account item is in its TA's feed
+        if cadence.kind == "external":
+            found.extend(Attendee(c) for c in account.contacts)
+        unique: dict[str, Attendee] = {}
+        for a in found:
+            unique.setdefault(a.email.lower(), a)
+        return list(unique.values())
+
+    def problem(self, cadence: Cadence, message: str) -> None:
+        self.builder.problems.append(Problem(cadence.where, message))
+
+    # ---- when each account's own meetings may start
+
+    def onboarding_days(self, account: Account) -> dict[str, dt.date]:
+        """Cadence id -> the workday of each onboarding step for this account."""
+        if account.onboarding_start is None:
+            return {}
+        first = self.team.next_workday(account.onboarding_start)
+        out = {}
+        for cadence in self.cadences("onboarding"):
+            day = first
+            for _ in range(cadence.workdays_after or 0):
+                day = self.team.next_workday(day + dt.timedelta(days=1))
+            out[cadence.id] = day
+        return out
+
+    def first_day(self, account: Account) -> dt.date:
+        """Regular meetings start with the series, or the day after the onboarding kickoff."""
+        if account.onboarding_start is None:
+            return self.builder.start
+        steps = self.onboarding_days(account)
+        begin = max(steps.values()) + dt.timedelta(days=1) if steps else account.onboarding_start
+        return max(self.builder.start, begin)
+
+    # ---- series
+
+    def series(self, cadence: Cadence, account: Account, rec: rules.Recurrence,
+               focus: dict[str, Any], *suffix: str) -> Series:
+        attendees = self.attendees(cadence, focus)
+        return Series(
+            uid=uid_for(self.team, cadence.id, slug(account.name), *suffix),
+            cadence_id=cadence.id,
+            summary=f"{cadence.summary}: {account.name}",
+            description=self.builder.describe(cadence, focus),
+            recurrence=rec,
+            duration=dt.timedelta(minutes=cadence.duration),
+            timezone=self.team.timezone,
+            attendees=tuple(attendees),
+            organizer=self.builder.organizer(),
+            kind=cadence.kind,
+            location=cadence.location,
+            account=account.name,
+        )
+
+    def recurring(self, cadence: Cadence, account: Account, frequency: str,
+                  default_week: int) -> None:
+        """One laid-out series with ``frequency`` (weekly ... quarterly) for ``account``."""
+        focus = self.focus(account)
+        people = self.internal(self.attendees(cadence, focus))
+        monthly = frequency in MONTHLY_TYPES
+        slot = self.grid.place_recurring(people, cadence.duration, monthly, cadence.time,
+                                         cadence.day, cadence.week or default_week)
+        if slot is None:
+            self.problem(cadence, f"no free {cadence.duration}-minute slot for "
+                         f"{account.name!r} between team.workday_start and workday_end for "
+                         f"{', '.join(people)}; shorten the meetings, widen the workday or "
+                         "spread the accounts over more people")
+            return
+        session = replace(cadence, rule=frequency, day=slot.day, week=slot.week, time=slot.time)
+        rec = rules.recurrence(session, self.team, self.first_day(account))
+        if rec is None:
+            return  # ended (until) before this account's meetings begin
+        moved = tuple(self.grid.place_on(people, r.date(), r.time(), cadence.duration)
+                      for r in rec.rdates)
+        rec = replace(rec, rdates=tuple(sorted(moved)))
+        self.out.append(self.series(cadence, account, rec, {**focus, "slot": slot}))
+
+    def one_off(self, cadence: Cadence, account: Account, day: dt.date, suffix: str,
+                extra: dict[str, Any]) -> None:
+        if day < self.builder.start:
+            return  # long past: the calendar starts with the current fiscal year
+        focus = {**self.focus(account), **extra}
+        people = self.internal(self.attendees(cadence, focus))
+        when = self.grid.place_on(people, self.team.next_workday(day), cadence.time,
+                                  cadence.duration)
+        rec = rules.Recurrence(when, None)
+        self.out.append(self.series(cadence, account, rec, {**focus, "date": when.date()},
+                                    suffix))
+
+    def build(self) -> list[Series]:
+        for cadence in self.cadences("check-in"):
+            for account in self.accounts:
+                self.recurring(cadence, account, account.check_in, 1)
+        for cadence in self.cadences("touch-base"):
+            for account in self.accounts:
+                if account.check_in in RARE:
+                    self.recurring(cadence, account, "monthly", 3)
+        for account in self.accounts:
+            steps = self.onboarding_days(account)
+            for cadence in self.cadences("onboarding"):
+                if cadence.id in steps:
+                    self.one_off(cadence, account, steps[cadence.id],
+                                 f"{account.onboarding_start:%Y%m%d}",
+                                 {"onboarding_start": account.onboarding_start,
+                                  "steps": steps})
+        for cadence in self.cadences("renewal"):
+            for account in self.accounts:
+                if account.renewal is None:
+                    continue
+                day = account.renewal - dt.timedelta(days=cadence.days_before or 180)
+                self.one_off(cadence, account, day, f"{account.renewal:%Y%m%d}",
+                             {"renewal": account.renewal,
+                              "days_before": cadence.days_before or 180})
+        return self.out
+
+
+def account_series(builder: SeriesBuilder) -> list[Series]:
+    """The generator registered in :data:`tacal.series.GENERATORS`."""
+    if not builder.config.accounts:
+        return []
+    return AccountSeries(builder).build()
+
+
+if account_series not in GENERATORS:
+    GENERATORS.append(account_series)
+
+
+# --------------------------------------------------------------------------- contact check
+
+
+def _months(lo: dt.date, hi: dt.date) -> list[tuple[int, int]]:
+    """Calendar months that lie entirely inside [lo, hi)."""
+    out = []
+    year, month = lo.year, lo.month
+    if lo.day != 1:
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    while True:
+        nxt = (year + 1, 1) if month == 12 else (year, month + 1)
+        if dt.date(*nxt, 1) > hi:
+            return out
+        out.append((year, month))
+        year, month = nxt
+
+
+def contact_gaps(config: Config, series: list[Series], lo: dt.date, hi: dt.date,
+                 start: dt.date, account: str | None = None) -> list[Problem]:
+    """A warning for every account with a calendar month in [lo, hi) and no customer contact.
+
+    A contact is a check-in or a touch-base reminder or any external meeting for the account.
+    Months before ``start`` (the calendar's first day) or before the account's onboarding are
+    not counted.
+    """
+    rule_of = {c.id: c.rule for c in config.cadences}
+    months = _months(lo, hi)
+    if not months:
+        return []
+    until = dt.datetime.combine(hi, dt.time(0))
+    seen: dict[str, set[tuple[int, int]]] = {}
+    for s in series:
+        if s.account is None or not (
+            s.kind == "external" or rule_of.get(s.cadence_id) in ("check-in", "touch-base")
+        ):
+            continue
+        found = seen.setdefault(s.account, set())
+        for occ in rules.occurrences(s.recurrence, until):
+            found.add((occ.year, occ.month))
+    out = []
+    for a in sorted(config.accounts, key=lambda a: a.name.casefold()):
+        if account is not None and a.name.casefold() != account.casefold():
+            continue
+        begin = max(start, a.onboarding_start or start)
+        missing = [f"{y}-{m:02d}" for y, m in months
+                   if (y, m) >= (begin.year, begin.month) and (y, m) not in seen.get(a.name, ())]
+        if missing:
+            out.append(Problem(a.where, f"account {a.name!r} has no customer contact in "
+                               f"{', '.join(missing)}; add a check-in or touch-base cadence "
+                               "(rule = \"check-in\" / \"touch-base\") or a more frequent "
+                               "check_in", "warning"))
+    return out
+
+
+__all__ = ["AccountSeries", "account_series", "contact_gaps"]

@@ -1,0 +1,146 @@
+"""Per-person sessions (one per TA or AE) laid out so that none of them overlap.
+
+The QBR is one 60-minute session per AE and the MBR one 30-minute session per TA, all with the
+same leadership, so the sessions must never overlap. They fill the meeting day back to back from
+the cadence's ``time`` while they end by ``team.workday_end``; the rest go to the next workday(s),
+again from ``time``.
+
+Every session is still a real RRULE series: the *pattern* of a spilled session ("the workday after
+the first Tuesday of the fiscal quarter") is written as ``BYDAY=WE;BYMONTHDAY=2,...,8``, and where
+holidays make reality differ from that pattern (the first Tuesday is a holiday, so the whole day
+moves and pushes the spilled sessions one workday further) the difference is written as
+EXDATE/RDATE pairs, exactly like a single series' holiday moves.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import replace
+
+from dateutil.rrule import rrulestr
+
+from . import rules
+from .model import WEEKDAYS, Cadence, Team
+from .rules import Recurrence
+
+#: How far past the last holiday fix-ups are computed; after it pattern and reality agree.
+_SLACK = dt.timedelta(days=400)
+
+
+class LayoutError(ValueError):
+    """The sessions cannot be laid out; the message says what to change."""
+
+
+def _minutes(t: dt.time) -> int:
+    return t.hour * 60 + t.minute
+
+
+def per_day(cadence: Cadence, team: Team) -> int:
+    """How many back-to-back sessions fit between ``cadence.time`` and the end of the workday."""
+    return max(0, (_minutes(team.workday_end) - _minutes(cadence.time)) // cadence.duration)
+
+
+def workday_offset(day: str, steps: int, workdays: tuple[str, ...]) -> int:
+    """Calendar days from weekday ``day`` to the ``steps``-th workday after it (no holidays)."""
+    index, offset = WEEKDAYS.index(day), 0
+    for _ in range(steps):
+        offset += 1
+        while WEEKDAYS[(index + offset) % 7] not in workdays:
+            offset += 1
+    return offset
+
+
+def _after_workdays(team: Team, day: dt.date, steps: int) -> dt.date:
+    for _ in range(steps):
+        day += dt.timedelta(days=1)
+        while not team.is_workday(day):
+            day += dt.timedelta(days=1)
+    return day
+
+
+def _pattern(cadence: Cadence, team: Team, offset: int, until_utc: dt.datetime | None) -> str:
+    """The RRULE of the workday ``offset`` calendar days after each base occurrence."""
+    assert cadence.day is not None
+    weekday = WEEKDAYS[(WEEKDAYS.index(cadence.day) + offset) % 7]
+    if cadence.rule in ("weekly", "biweekly"):
+        text = "FREQ=WEEKLY" + (";INTERVAL=2" if cadence.rule == "biweekly" else "")
+        text += f";BYDAY={weekday}"
+    else:
+        assert cadence.week is not None
+        interval = rules._MONTHLY_INTERVAL[cadence.rule]
+        first = 7 * (cadence.week - 1) + 1 + offset
+        days = ",".join(str(d) for d in range(first, first + 7))
+        text = "FREQ=MONTHLY" + (f";INTERVAL={interval}" if interval > 1 else "")
+        text += f";BYDAY={weekday};BYMONTHDAY={days}"
+    if until_utc is not None:
+        text += ";UNTIL=" + until_utc.strftime("%Y%m%dT%H%M%SZ")
+    return text
+
+
+def _spilled(cadence: Cadence, team: Team, start: dt.date, steps: int) -> Recurrence | None:
+    """The session that meets ``steps`` workdays after the cadence's own day."""
+    if cadence.rule not in ("weekly", "biweekly", "monthly", "bimonthly", "quarterly",
+                            "fiscal-quarterly") or cadence.day is None:
+        raise LayoutError(
+            f"the sessions do not fit between {cadence.time:%H:%M} and team.workday_end, and a "
+            f"{cadence.rule!r} rule cannot spill to the next workday; start earlier, shorten "
+            "them, or use a weekly or monthly rule")
+    offset = workday_offset(cadence.day, steps, team.workdays)
+    if cadence.rule not in ("weekly", "biweekly") and (
+        cadence.week is None or cadence.week < 1 or 7 * cadence.week + offset > 28
+    ):
+        raise LayoutError(
+            f"the sessions spill {steps} workday(s) past week {cadence.week} and could leave the "
+            "month; use week = 1, 2 or 3, start earlier, or shorten them")
+    base_first = rules.first_occurrence(cadence, team, start)
+    if base_first is None:
+        return None
+    first = base_first + dt.timedelta(days=offset)
+    until_utc = None
+    if cadence.until is not None:
+        if cadence.until < first.date():
+            return None
+        local_end = dt.datetime.combine(cadence.until, dt.time(23, 59, 59), tzinfo=team.tz)
+        until_utc = local_end.astimezone(dt.UTC)
+    base_text = rules.rrule_text(cadence, team, until_utc)
+    pattern = _pattern(cadence, team, offset, until_utc)
+    horizon = dt.datetime.combine(max([start, *team.holidays]), dt.time(23, 59)) + _SLACK
+    holidays = set(team.holidays)
+    actual: set[dt.datetime] = set()
+    for base in rrulestr(base_text, dtstart=base_first).between(base_first, horizon, inc=True):
+        day = base.date()
+        if day in holidays:
+            day = team.next_workday(day)
+        actual.add(dt.datetime.combine(_after_workdays(team, day, steps), cadence.time))
+    planned = set(rrulestr(pattern, dtstart=first).between(
+        first, horizon + dt.timedelta(days=60), inc=True))
+    cut = max(actual, default=first)
+    exdates = sorted(p for p in planned if p <= cut and p not in actual)
+    rdates = sorted(a for a in actual if a not in planned)
+    return Recurrence(first, pattern, tuple(exdates), tuple(rdates))
+
+
+def session_recurrences(cadence: Cadence, team: Team, start: dt.date,
+                        count: int) -> list[Recurrence | None]:
+    """One schedule per session, in order: back to back from ``time``, then the next workday.
+
+    Raises :class:`LayoutError` when the sessions cannot be laid out within the workday.
+    """
+    fits = per_day(cadence, team)
+    if count and not fits:
+        raise LayoutError(
+            f"a {cadence.duration}-minute session from {cadence.time:%H:%M} ends after "
+            f"team.workday_end ({team.workday_end:%H:%M}); start earlier or shorten it")
+    out: list[Recurrence | None] = []
+    for index in range(count):
+        steps, slot = divmod(index, fits)
+        minutes = _minutes(cadence.time) + slot * cadence.duration
+        session = replace(cadence, time=dt.time(minutes // 60, minutes % 60))
+        if steps == 0:
+            out.append(rules.recurrence(session, team, start))
+        else:
+            out.append(_spilled(session, team, start, steps))
+    return out
+
+
+__all__ = ["LayoutError", "per_day", "session_recurrences", "workday_offset"]
