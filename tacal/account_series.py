@@ -262,4 +262,32 @@ def contact_gaps(config: Config, series: list[Series], lo: dt.date, hi: dt.date,
     return out
 
 
-__all__ = ["AccountSeries", "account_series", "contact_gaps"]
+def gap_warnings(config: Config, series: list[Series], today: dt.date,
+                 window: tuple[dt.date, dt.date] | None = None,
+                 account: str | None = None) -> list[Problem]:
+    """What ``validate`` (the 12 months from this one) and ``preview`` (its window) warn about."""
+    from .series import series_start
+
+    if window is None:
+        lo = today.replace(day=1)
+        window = (lo, lo.replace(year=lo.year + 1))
+    return contact_gaps(config, series, window[0], window[1],
+                        series_start(config.team, today), account)
+
+
+def onboarding_plan(config: Config, series: list[Series], account: str) -> list[str]:
+    """One line per onboarding step and the first check-in, for ``tacal onboard``."""
+    rule_of = {c.id: c.rule for c in config.cadences}
+    mine = [s for s in series if s.account is not None
+            and s.account.casefold() == account.casefold()]
+    lines = [f"{s.start:%a %Y-%m-%d %H:%M}  {s.summary}" for s in sorted(
+        mine, key=lambda s: s.start) if rule_of.get(s.cadence_id) == "onboarding"]
+    for s in mine:
+        if rule_of.get(s.cadence_id) == "check-in":
+            first = min([s.start, *s.recurrence.rdates])
+            lines.append(f"{first:%a %Y-%m-%d %H:%M}  {s.summary} (first; then "
+                         f"{s.recurrence.rrule or 'once'})")
+    return lines
+
+
+__all__ = ["AccountSeries", "account_series", "contact_gaps", "gap_warnings", "onboarding_plan"]

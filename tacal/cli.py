@@ -133,11 +133,17 @@ def preview(obj: Context, quarter: str | None, start: str | None, end: str | Non
             for_email: str | None, account: str | None) -> None:
     """Show the meetings of the next fiscal quarter (or any window)."""
     from . import preview as pv
+    from .account_series import gap_warnings
+    from .series import build_series
 
     config = obj.config()
     lo, hi, label = _window(obj, config, quarter, start, end)
+    series = build_series(config, obj.today)
     data = calendar_bytes(config, today=obj.today, now=obj.now, for_email=for_email,
-                          account=account)
+                          account=account, series=series)
+    if not obj.quiet:
+        for w in gap_warnings(config, series, obj.today, (lo, hi), account):
+            err.print(str(w), markup=False)
     if fmt == "ics":
         sys.stdout.buffer.write(data)
         return
@@ -180,13 +186,40 @@ def _print_table(config: Config, occurrences: list, label: str) -> None:  # type
 @pass_ctx
 def validate(obj: Context) -> None:
     """Check the config and templates; exit 2 with one line per problem."""
+    from .account_series import gap_warnings
     from .series import build_series
 
     config = obj.config()
     series = build_series(config, obj.today)
     if not obj.quiet:
+        for w in gap_warnings(config, series, obj.today):
+            err.print(str(w), markup=False)
         click.echo(f"{config.source}: OK ({len(config.cadences)} cadences, "
                    f"{len(series)} series, {len(config.accounts)} accounts)")
+
+
+@cli.command()
+@click.argument("account")
+@click.option("--start", "start", required=True, metavar="YYYY-MM-DD",
+              help="First day of onboarding (moved to the next workday if it is not one).")
+@pass_ctx
+def onboard(obj: Context, account: str, start: str) -> None:
+    """Record ACCOUNT's onboarding start in tacal.toml (or the accounts CSV) and show the plan."""
+    from .account_series import onboarding_plan
+    from .onboard import record_onboarding
+    from .series import build_series
+
+    try:
+        day = dt.date.fromisoformat(start)
+    except ValueError:
+        raise TacalError(f"--start: {start!r} is not a date; use YYYY-MM-DD") from None
+    config = obj.config()
+    done = record_onboarding(config, account, day)
+    config = config_mod.load(config.path)
+    name = next(a.name for a in config.accounts if a.name.casefold() == account.casefold())
+    click.echo(f"{done.path}:{done.line}: {name}: onboarding_start = {day}")
+    for line in onboarding_plan(config, build_series(config, obj.today), name):
+        click.echo(f"  {line}")
 
 
 @cli.command()

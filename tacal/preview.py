@@ -69,13 +69,21 @@ def expand(data: bytes, start: dt.date, end: dt.date, timezone: str) -> list[Occ
     return out
 
 
+def _clash(a: Occurrence, b: Occurrence) -> bool:
+    """Someone attends both (or either has no attendees, so it may be anyone's)."""
+    if not a.attendees or not b.attendees:
+        return True
+    return not {x.lower() for x in a.attendees}.isdisjoint(x.lower() for x in b.attendees)
+
+
 def overlaps(occurrences: list[Occurrence]) -> list[tuple[Occurrence, Occurrence]]:
-    """Pairs of occurrences whose times overlap (sweep over the sorted list, not all pairs)."""
+    """Pairs of occurrences whose times overlap and that someone attends both of (sweep over
+    the sorted list, not all pairs): two TAs' check-ins at the same hour are no clash."""
     pairs: list[tuple[Occurrence, Occurrence]] = []
     active: list[Occurrence] = []
     for occ in occurrences:
         active = [a for a in active if a.end > occ.start]
-        pairs.extend((a, occ) for a in active)
+        pairs.extend((a, occ) for a in active if _clash(a, occ))
         active.append(occ)
     return pairs
 
