@@ -267,3 +267,5 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(130)
     except BrokenPipeError:
         sys.exit(0)
+
+from .cli_feeds import register as _register_feeds; _register_feeds(cli)  # noqa: E402, E702, I001
