@@ -49,7 +49,7 @@ def token(config: Path, feed_id: str) -> str:
 def sequences(body: bytes) -> dict[str, tuple[int, str]]:
     """UID → (SEQUENCE, DTSTAMP) of each master VEVENT."""
     cal = Calendar.from_ical(body)
-    return {str(e["UID"]): (int(e["SEQUENCE"]), e["DTSTAMP"].to_ical().decode())
+    return {str(e["UID"]): (int(str(e["SEQUENCE"])), e.decoded("DTSTAMP").isoformat())
             for e in cal.walk("VEVENT") if "RECURRENCE-ID" not in e}
 
 
