@@ -31,7 +31,8 @@ from .slots import Grid
 #: Check-ins rarer than monthly get a monthly touch-base reminder.
 RARE = ("bimonthly", "quarterly")
 MONTHLY_TYPES = ("monthly", "bimonthly", "quarterly")
-#: How far ahead existing meetings are read to find free slots (one year from the start).
+#: How far ahead meetings are compared to find free slots: a year from the start, and at least
+#: past the last holiday (after it, nothing moves and the weekly patterns tell the whole story).
 _LOOKAHEAD = dt.timedelta(days=366)
 
 
@@ -46,20 +47,28 @@ class AccountSeries:
         self.by_email = {p.email.lower(): p.key for p in self.config.people.values()}
         self.out: list[Series] = []
         self.accounts = sorted(self.config.accounts, key=lambda a: (a.name.casefold(), a.name))
+        last = max([builder.start + _LOOKAHEAD, *self.team.holidays]) + dt.timedelta(days=14)
+        self.until = dt.datetime.combine(last, dt.time(0))
         self._block_regular(builder.regular)
 
     # ---- inputs
 
     def _block_regular(self, series: Iterable[Series]) -> None:
-        """Mark every internal attendee busy at the meetings they already have."""
-        until = dt.datetime.combine(self.builder.start + _LOOKAHEAD, dt.time(0))
+        """Mark every internal attendee busy at the meetings they already have.
+
+        A regular occurrence blocks its weekday and week of the month; one moved by a holiday
+        (an RDATE) blocks only its date, so one moved Friday meeting does not take a Monday slot
+        away from every week of the year.
+        """
         for s in series:
             people = self.internal(s.attendees)
             if not people:
                 continue
-            for start in rules.occurrences(s.recurrence, until):
+            moved = set(s.recurrence.rdates)
+            for start in rules.occurrences(s.recurrence, self.until):
+                block = self.grid.block_on if start in moved else self.grid.block
                 for person in people:
-                    self.grid.block(person, start, start + s.duration)
+                    block(person, start, start + s.duration)
 
     def internal(self, attendees: Iterable[Attendee]) -> tuple[str, ...]:
         """Person keys of the attendees on the team (sorted: a stable cursor key)."""
@@ -153,9 +162,15 @@ class AccountSeries:
         rec = rules.recurrence(session, self.team, self.first_day(account))
         if rec is None:
             return  # ended (until) before this account's meetings begin
-        moved = tuple(self.grid.place_on(people, r.date(), r.time(), cadence.duration)
-                      for r in rec.rdates)
-        rec = replace(rec, rdates=tuple(sorted(moved)))
+        moved = [self.grid.place_on(people, r.date(), r.time(), cadence.duration)
+                 for r in rec.rdates]
+        # occurrences that meet a moved meeting (a one-date block) move to a free time that day
+        regular = rules.occurrences(replace(rec, rdates=()), self.until)
+        clashes = [o for o in regular if self.grid.clashes_on(people, o, cadence.duration)]
+        moved += [self.grid.place_on(people, o.date(), o.time(), cadence.duration)
+                  for o in clashes]
+        rec = replace(rec, exdates=tuple(sorted({*rec.exdates, *clashes})),
+                      rdates=tuple(sorted(moved)))
         self.out.append(self.series(cadence, account, rec, {**focus, "slot": slot}))
 
     def one_off(self, cadence: Cadence, account: Account, day: dt.date, suffix: str,

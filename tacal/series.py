@@ -194,8 +194,10 @@ class SeriesBuilder:
         return [(_slug(a.name), self.account_focus(a)) for a in self.config.accounts]
 
     def account_focus(self, account: Account) -> dict[str, Any]:
-        return {"account": account, "ta": account.ta, "ae": account.ae, "ce": account.ce,
-                "sdr": account.sdr, "contacts": list(account.contacts)}
+        # an empty list (not None) means "nobody": "@ce" must not invite every CE on the team
+        return {"account": account, "ta": account.ta, "ae": account.ae,
+                "ce": [account.ce] if account.ce else [],
+                "sdr": [account.sdr] if account.sdr else [], "contacts": list(account.contacts)}
 
     def series_for(self, cadence: Cadence) -> list[Series]:
         """One series per focus; per-TA/AE sessions are laid out so that none overlap."""

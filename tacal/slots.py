@@ -71,6 +71,19 @@ class Grid:
         for cell in _cells(_minutes(start.time()), stop):
             self.pattern.add((person, day.weekday(), week_of_month(day), cell))
 
+    def block_on(self, person: str, start: dt.datetime, end: dt.datetime) -> None:
+        """A meeting on one date only (a moved occurrence): busy that day, not every week."""
+        day = start.date()
+        stop = _minutes(end.time()) if end.date() == day else 24 * 60
+        for cell in _cells(_minutes(start.time()), stop):
+            self.dated.add((person, day, cell))
+
+    def clashes_on(self, people: Iterable[str], start: dt.datetime, duration: int) -> bool:
+        """Whether a one-date meeting of someone in ``people`` overlaps this occurrence."""
+        first = _minutes(start.time())
+        return any((p, start.date(), c) in self.dated
+                   for p in people for c in _cells(first, first + duration))
+
     def _pattern_free(self, people: Iterable[str], weekday: int, weeks: Iterable[int],
                       start: int, end: int) -> bool:
         cells = _cells(start, end)

@@ -18,7 +18,7 @@ def test_default_config_is_announced_on_stderr(tacal: Callable[..., Result]) -> 
     result = tacal("--today", "2026-11-24", "validate")
     assert result.code == 0
     assert "using the built-in default" in result.err
-    assert result.out.startswith("built-in default: OK (8 cadences")
+    assert result.out.startswith("built-in default: OK (15 cadences")
 
 
 def test_init_writes_an_editable_default(tacal: Callable[..., Result], tmp_path: Path) -> None:

@@ -119,7 +119,10 @@ def test_qbr_first_week_of_each_fiscal_quarter(by_uid: dict[str, list[str]]) -> 
     # FY starts in February: quarters start Feb, May, Aug, Nov; the 1st Tuesday of each.
     expected = [dt.date(2027, 2, 2), dt.date(2027, 5, 4), dt.date(2027, 8, 3),
                 dt.date(2027, 11, 2)]
-    assert by_uid["ta-team.qbr@tacal"] == starts(expected, "13:00")
+    # one 60-minute session per AE, back to back from 13:00 (so none overlap)
+    assert by_uid["ta-team.qbr.alex@tacal"] == starts(expected, "13:00")
+    assert by_uid["ta-team.qbr.jordan@tacal"] == starts(expected, "14:00")
+    assert by_uid["ta-team.qbr.priya@tacal"] == starts(expected, "15:00")
 
 
 def test_customer_comms_first_thursday(by_uid: dict[str, list[str]]) -> None:
