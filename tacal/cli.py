@@ -269,3 +269,4 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(0)
 
 from .cli_feeds import register as _register_feeds; _register_feeds(cli)  # noqa: E402, E702, I001
+from .cli_sync import register as _register_sync; _register_sync(cli)  # noqa: E402, E702, I001
