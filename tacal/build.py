@@ -39,7 +39,7 @@ def calendar_for(
     for_email: str | None = None,
     account: str | None = None,
     name: str | None = None,
-    extra_props: Mapping[str, str] | None = None,
+    extra_props: Mapping[str, object] | None = None,
     series: list[Series] | None = None,
 ) -> Calendar:
     if series is None:

@@ -134,7 +134,7 @@ def build_calendar(
     timezone: str,
     now: dt.datetime,
     previous: Mapping[str, Stamp] | None = None,
-    extra_props: Mapping[str, str] | None = None,
+    extra_props: Mapping[str, object] | None = None,
 ) -> Calendar:
     """One VCALENDAR with a compact VTIMEZONE per zone in use and stamped VEVENTs."""
     from zoneinfo import ZoneInfo
@@ -146,6 +146,7 @@ def build_calendar(
     cal.add("calscale", "GREGORIAN")
     cal.add("x-wr-calname", name)
     cal.add("x-wr-timezone", timezone)
+    # values: text, or an icalendar property whose parameters must survive (VALUE=DURATION)
     for key, value in (extra_props or {}).items():
         cal.add(key, value)
     zones = sorted({s.timezone for s in series} | {timezone})
