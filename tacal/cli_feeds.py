@@ -129,7 +129,7 @@ def list_command(obj: Context, base_url: str | None) -> None:
     base = _base_url(base_url, feeds_mod.settings(config).base_url, SERVE_DEFAULT)
     if issued:
         _tokens_note(obj, store.path)
-    _print_urls([(f, f"{base}/{feeds_mod.feed_path(f, store)}") for f in feeds])
+    _print_urls([(f, feeds_mod.feed_url(base, f, store)) for f in feeds])
 
 
 @feeds_group.command("rotate")
@@ -156,7 +156,7 @@ def rotate_command(obj: Context, feed_ids: tuple[str, ...], every: bool,
     store.rotate(ids)
     store.save()
     base = _base_url(base_url, feeds_mod.settings(config).base_url, SERVE_DEFAULT)
-    _print_urls([(by_id[i], f"{base}/{feeds_mod.feed_path(by_id[i], store)}") for i in ids])
+    _print_urls([(by_id[i], feeds_mod.feed_url(base, by_id[i], store)) for i in ids])
     if not obj.quiet:
         err.print(f"rotated {len(ids)} token(s) in {store.path}: a running `tacal serve` "
                   "drops the old URLs within a second; run `tacal publish` again to delete "

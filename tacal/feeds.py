@@ -22,7 +22,7 @@ import secrets
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 from urllib.parse import quote, urlsplit
 
 from icalendar import vDuration, vText
@@ -257,6 +257,10 @@ def feed_path(feed: Feed, tokens: TokenStore) -> str:
     return f"{tokens.tokens[feed.id]}/{feed.filename}" if feed.private else feed.filename
 
 
+def feed_url(base_url: str, feed: Feed, tokens: TokenStore) -> str:
+    return f"{base_url.rstrip('/')}/{feed_path(feed, tokens)}"
+
+
 def webcal_url(url: str) -> str:
     """``webcal://``: the scheme that makes Apple Calendar and Outlook offer to subscribe."""
     return "webcal://" + url.split("://", 1)[1]
@@ -366,8 +370,7 @@ def build_site(
     written = store.ensure(feeds)
     if written:
         store.save()
-    props = cast(Mapping[str, str], feed_props(conf))
-    base = base_url.rstrip("/")
+    props = feed_props(conf)
     pages: list[Page] = []
     public: list[tuple[Feed, str]] = []
     for feed in feeds:
@@ -377,7 +380,7 @@ def build_site(
                            extra_props=props, series=series)
         token = store.tokens[feed.id] if feed.private else None
         pages.append(Page(path, cal.to_ical(), ICS_TYPE, feed, token))
-        url = f"{base}/{path}"
+        url = feed_url(base_url, feed, store)
         if token:
             pages.append(Page(f"{token}/index.html", feed_page(feed, url), HTML_TYPE, feed,
                               token))
@@ -386,11 +389,6 @@ def build_site(
     private_count = sum(1 for f in feeds if f.private)
     pages.insert(0, Page("index.html", index_page(config, public, private_count), HTML_TYPE))
     return Site(pages, feeds, store, written)
-
-
-def feed_urls(site: Site, base_url: str) -> list[tuple[Feed, str]]:
-    base = base_url.rstrip("/")
-    return [(f, f"{base}/{feed_path(f, site.tokens)}") for f in site.feeds]
 
 
 def list_feeds(config: Config, today: dt.date) -> tuple[list[Feed], TokenStore, bool]:

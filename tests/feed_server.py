@@ -89,7 +89,10 @@ def serving(config: Path, state_dir: Path, *, check_interval: float = 0.0,
     finally:
         # close every socket from inside the loop thread (closing them from here races its
         # select() with EBADF); with its map empty the loop returns
-        server.trigger.pull_trigger(  # type: ignore[union-attr]
-            lambda: wasyncore.close_all(server._map))  # type: ignore[union-attr]
+        try:
+            server.trigger.pull_trigger(  # type: ignore[union-attr]
+                lambda: wasyncore.close_all(server._map))  # type: ignore[union-attr]
+        except OSError:  # the trigger is gone, so is the loop: close what is left
+            wasyncore.close_all(server._map)  # type: ignore[union-attr]
         thread.join(5)
         server.task_dispatcher.shutdown()  # type: ignore[union-attr]
