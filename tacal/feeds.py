@@ -28,6 +28,7 @@ from urllib.parse import quote, urlsplit
 from icalendar import vDuration, vText
 
 from . import config as config_mod
+from .accounts import slug
 from .build import calendar_for, select
 from .errors import ConfigError, Problem, TacalError
 from .model import Config
@@ -146,20 +147,16 @@ class Feed:
         return f"{self.id}.ics"
 
 
-def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "x"
-
-
 def feeds_of(config: Config, series: list[Series], team_public: bool) -> list[Feed]:
     """The team feed, one per person with at least one series, one per account."""
     team = config.team
     out = [Feed("team", "team", team.name, private=not team_public)]
     for person in config.people.values():
         if select(series, for_email=person.email):
-            out.append(Feed(f"person-{_slug(person.key)}", "person",
+            out.append(Feed(f"person-{slug(person.key)}", "person",
                             f"{team.name}: {person.name}", True, for_email=person.email))
     for account in config.accounts:
-        out.append(Feed(f"account-{_slug(account.name)}", "account",
+        out.append(Feed(f"account-{slug(account.name)}", "account",
                         f"{team.name}: {account.name}", True, account=account.name))
     seen: dict[str, Feed] = {}
     for f in out:

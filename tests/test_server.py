@@ -9,8 +9,11 @@ import gzip
 import hashlib
 import json
 import logging
+import os
 import re
 import shutil
+import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -323,6 +326,7 @@ def test_concurrent_clients_always_get_complete_feeds(server: Running, config: P
     text = config.read_text(encoding="utf-8")
     times = ["09:30", "08:30", "10:30", "12:30"]
     variants = [text.replace('time = "09:30"', f'time = "{t}"') for t in times]
+    events = len(Calendar.from_ical(server.get(TEAM).body).walk("VEVENT"))
     stop = threading.Event()
     problems: list[str] = []
     seen: set[bytes] = set()
@@ -336,7 +340,7 @@ def test_concurrent_clients_always_get_complete_feeds(server: Running, config: P
                 assert r.header("etag") == '"' + hashlib.sha256(r.body).hexdigest()[:32] + '"'
                 body = gzip.decompress(r.body)
                 assert body.endswith(b"END:VCALENDAR\r\n")
-                assert len(Calendar.from_ical(body).walk("VEVENT")) == 4
+                assert len(Calendar.from_ical(body).walk("VEVENT")) == events
                 start = re.search(rb"DTSTART;TZID=Europe/Berlin:20270104T(\d{4})", body)
                 assert start is not None
                 seen.add(start.group(1))
@@ -442,3 +446,40 @@ def test_vdirsyncer_sees_exactly_what_preview_shows(server: Running, config: Pat
                           timeout=60)
     assert done.returncode == 0, done.stderr
     assert {p.name: p.read_bytes() for p in (tmp_path / "sync" / "team").iterdir()} == before
+
+
+def test_serve_command_end_to_end(config: Path, tmp_path: Path) -> None:
+    """``python -m tacal serve``: the CLI wiring, its access log and a clean Ctrl-C."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "TACAL_TODAY": "2027-01-04", "XDG_STATE_HOME": str(tmp_path / "xdg")}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tacal", "--config", str(config), "serve", "--port", str(port),
+         "--state-dir", str(tmp_path / "st")],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    running = Running(app=None, port=port)  # type: ignore[arg-type]  # client side only
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                team = running.get(TEAM)
+                break
+            except OSError:
+                assert proc.poll() is None and time.monotonic() < deadline, "did not start"
+                time.sleep(0.1)
+        assert team.status == 200
+        secret = token(config, "person-ana")
+        assert running.get(f"/{secret}/person-ana.ics").status == 200
+        page = running.get(f"/{secret}/").body  # links carry the real address
+        assert f'href="webcal://127.0.0.1:{port}/{secret}/person-ana.ics"'.encode() in page
+    finally:
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=15)
+    log = err.decode()
+    assert proc.returncode == 0, log
+    assert f"serving 7 feeds on http://127.0.0.1:{port}/" in log
+    assert f"public: http://127.0.0.1:{port}/team.ics" in log
+    assert '"GET /***/person-ana.ics" 200' in log
+    assert secret not in log and secret not in out.decode()
+    assert (tmp_path / "st" / "person-ana.ics").read_bytes().startswith(b"BEGIN:VCALENDAR")
