@@ -151,10 +151,14 @@ class SeriesBuilder:
         return self._renewals[days]
 
     def accounts_by(self, role: str) -> dict[str, list[Account]]:
-        """Accounts grouped by their ``ta``/``ae``/``ce``/``sdr`` (one pass, not one per person)."""
+        """Accounts grouped by their ``ta``/``ae``/``ce``/``sdr`` (one pass, not one per person).
+
+        In name order, so that the same accounts listed in another order (a re-sorted CSV, or
+        TOML instead of CSV) give the same agendas and attendee lists.
+        """
         if role not in self._by_role:
             index: dict[str, list[Account]] = {}
-            for a in self.config.accounts:
+            for a in sorted(self.config.accounts, key=lambda a: (a.name.casefold(), a.name)):
                 ref = getattr(a, role)
                 if ref:
                     index.setdefault(ref, []).append(a)
@@ -187,8 +191,8 @@ class SeriesBuilder:
                     # "@ta" in an AE's series means the TAs of that AE's accounts, and so on.
                     for role in ("ta", "ae", "ce", "sdr"):
                         if role != cadence.per:
-                            focus[role] = list(dict.fromkeys(
-                                getattr(a, role) for a in mine if getattr(a, role)))
+                            focus[role] = sorted({getattr(a, role) for a in mine
+                                                  if getattr(a, role)})
                 out.append((p.key, focus))
             return out
         return [(_slug(a.name), self.account_focus(a)) for a in self.config.accounts]
