@@ -32,7 +32,7 @@ from .accounts import slug
 from .build import calendar_for, select
 from .errors import ConfigError, Problem, TacalError
 from .model import Config
-from .output import write_atomic
+from .output import read_if_exists, write_atomic
 from .series import Series, build_series
 
 FEEDS_KEYS = {"team", "refresh", "base_url"}
@@ -360,14 +360,8 @@ def build_site(
 ) -> Site:
     """Every page of the site. ``previous(feed, path)`` gives the feed's last bytes, from
     which SEQUENCE/DTSTAMP carry over. Issues (and saves) tokens for new private feeds."""
-    conf = settings(config)
-    series = build_series(config, today)
-    feeds = feeds_of(config, series, conf.team_public)
-    store = tokens if tokens is not None else TokenStore.load(tokens_path(config))
-    written = store.ensure(feeds)
-    if written:
-        store.save()
-    props = feed_props(conf)
+    series, feeds, store, written = _plan(config, today, tokens)
+    props = feed_props(settings(config))
     pages: list[Page] = []
     public: list[tuple[Feed, str]] = []
     for feed in feeds:
@@ -388,15 +382,22 @@ def build_site(
     return Site(pages, feeds, store, written)
 
 
-def list_feeds(config: Config, today: dt.date) -> tuple[list[Feed], TokenStore, bool]:
-    """The feeds and their tokens, without rendering any calendar; True when tokens for
-    new feeds were issued (and saved)."""
+def _plan(config: Config, today: dt.date, tokens: TokenStore | None
+          ) -> tuple[list[Series], list[Feed], TokenStore, bool]:
+    """Series, feeds and tokens; issues (and saves) tokens for new private feeds."""
     series = build_series(config, today)
     feeds = feeds_of(config, series, settings(config).team_public)
-    store = TokenStore.load(tokens_path(config))
+    store = tokens if tokens is not None else TokenStore.load(tokens_path(config))
     issued = store.ensure(feeds)
     if issued:
         store.save()
+    return series, feeds, store, issued
+
+
+def list_feeds(config: Config, today: dt.date) -> tuple[list[Feed], TokenStore, bool]:
+    """The feeds and their tokens, without rendering any calendar; True when tokens for
+    new feeds were issued (and saved)."""
+    _, feeds, store, issued = _plan(config, today, None)
     return feeds, store, issued
 
 
@@ -428,7 +429,7 @@ def publish(config: Config, directory: Path, *, today: dt.date, now: dt.datetime
         if feed.kind == "team":
             candidates.append(feed.filename)  # it was public before
         for rel in candidates:
-            data = _read(directory / rel)
+            data = read_if_exists(directory / rel)
             if data is not None:
                 return data
         return None
@@ -438,7 +439,7 @@ def publish(config: Config, directory: Path, *, today: dt.date, now: dt.datetime
     written, unchanged = [], []
     for page in site.pages:
         target = directory / page.path
-        if _read(target) == page.body:
+        if read_if_exists(target) == page.body:
             unchanged.append(page.path)
             continue
         write_atomic(target, page.body)
@@ -457,9 +458,3 @@ def publish(config: Config, directory: Path, *, today: dt.date, now: dt.datetime
                     target.parent.rmdir()
     return PublishResult(written, unchanged, removed, site)
 
-
-def _read(path: Path) -> bytes | None:
-    try:
-        return path.read_bytes()
-    except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
-        return None
