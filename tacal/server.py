@@ -168,18 +168,12 @@ def default_state_dir(config_path: Path | None) -> Path:
 
 
 def accounts_file(config: Config) -> Path | None:
-    """The accounts CSV the config names (``accounts = "x.csv"`` or ``[accounts] file``)."""
-    raw = config.extra.get("accounts")
-    name = raw if isinstance(raw, str) else None
-    if isinstance(raw, dict):
-        name = next((v for k in ("file", "path", "csv") if isinstance(v := raw.get(k), str)),
-                    None)
-    if not name:
+    """The accounts CSV the config names (``accounts = "accounts.csv"``), resolved the way
+    the config loader resolves it: relative to the config file."""
+    name = config.extra.get("accounts")
+    if not isinstance(name, str) or not name.strip():
         return None
-    path = Path(name).expanduser()
-    if not path.is_absolute() and config.path is not None:
-        path = config.path.parent / path
-    return path
+    return (config.path.parent if config.path else Path.cwd()) / name
 
 
 def input_files(config: Config) -> list[Path]:
