@@ -66,12 +66,11 @@ def _tokens_note(obj: Context, path: Path) -> None:
 def serve(obj: Context, host: str, port: int, base_url: str | None, state_dir: Path | None,
           threads: int) -> None:
     """Serve the feeds over HTTP; config, accounts and template edits apply without restart."""
-    from .server import FeedApp, FeedSource, run
+    from .server import FeedApp, FeedSource, http_address, run
 
     path = config_mod.find_config(obj.config_path)
     config = obj.config()
-    shown = f"[{host}]" if ":" in host else host
-    base = _base_url(base_url, feeds_mod.settings(config).base_url, f"http://{shown}:{port}")
+    base = _base_url(base_url, feeds_mod.settings(config).base_url, http_address(host, port))
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
     logger = logging.getLogger("tacal.server")

@@ -412,6 +412,10 @@ def run(app: FeedApp, host: str, port: int, *, threads: int = 8,
     except OSError as exc:
         raise TacalError(f"cannot listen on {host}:{port}: {exc.strerror or exc}",
                          hint="pick another --port, or stop what is using it") from None
-    shown = f"[{host}]" if ":" in host else host
-    on_listen(f"http://{shown}:{server.effective_port}")  # type: ignore[union-attr]
+    on_listen(http_address(host, server.effective_port))  # type: ignore[union-attr]
     server.run()
+
+
+def http_address(host: str, port: int) -> str:
+    """``http://host:port`` with IPv6 literals bracketed."""
+    return f"http://{f'[{host}]' if ':' in host else host}:{port}"
