@@ -151,7 +151,7 @@ def record_onboarding(config: Config, account: str, day: dt.date) -> Recorded:
                          hint=f"did you mean {close[0]!r}?" if close else
                          "add it as an [[account]] or a row of the accounts CSV first")
     name = match[0].name
-    text = config.path.read_text(encoding="utf-8")
+    text = config.path.read_bytes().decode("utf-8")  # as is: keep CRLF line ends
     raw = tomllib.loads(text)
     tables = raw.get("account", [])
     names = [t.get("name", "").strip() if isinstance(t, dict) else "" for t in tables]

@@ -89,9 +89,11 @@ def _spilled(cadence: Cadence, team: Team, start: dt.date, steps: int) -> Recurr
     if cadence.rule not in ("weekly", "biweekly") and (
         cadence.week is None or cadence.week < 1 or 7 * cadence.week + offset > 28
     ):
+        earlier = ", or use an earlier week" if (cadence.week or 0) > 1 else ""
         raise LayoutError(
-            f"the sessions spill {steps} workday(s) past week {cadence.week} and could leave the "
-            "month; use week = 1, 2 or 3, start earlier, or shorten them")
+            f"the sessions fill {steps + 1} workdays from the day of week = {cadence.week}, "
+            f"which could run into the next month; start earlier so more fit in a day, or "
+            f"shorten them{earlier} (week = 4 and -1 cannot spill)")
     base_first = rules.first_occurrence(cadence, team, start)
     if base_first is None:
         return None
