@@ -228,7 +228,7 @@ if account_series not in GENERATORS:
 
 def _months(lo: dt.date, hi: dt.date) -> list[tuple[int, int]]:
     """Calendar months that lie entirely inside [lo, hi)."""
-    out = []
+    out: list[tuple[int, int]] = []
     year, month = lo.year, lo.month
     if lo.day != 1:
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
