@@ -353,3 +353,28 @@ def test_validate_warns_about_months_without_contact(tacal: Callable[..., Result
     assert "2027-02, 2027-03, 2027-05, 2027-06, 2027-08, 2027-09, 2027-11, 2027-12" in ember
     preview_result = tacal("--today", "2027-02-01", "preview", "--quarter", "current")
     assert "Delta Freight' has no customer contact in 2027-03" in preview_result.err
+
+
+def test_rebuild_on_a_later_day_is_byte_identical(tacal: Callable[..., Result],
+                                                  tmp_path: Path) -> None:
+    """Agendas that depend on today (renewal window, Top 3) change only when their content
+    does: 04-22 and 04-23 have the same renewals within 180 days and the same next MBR."""
+    out = tmp_path / "fx.ics"
+    config = FIXTURES / "accounts.toml"
+    assert tacal("--config", config, "--today", "2027-04-22", "build", "-o", out).code == 0
+    first = out.read_bytes()
+    assert tacal("--config", config, "--today", "2027-04-23", "build", "-o", out).code == 0
+    assert out.read_bytes() == first
+    # 04-21: Cobalt (renewing 04-20) leaves the yellow/red list: only that series changes
+    assert tacal("--config", config, "--today", "2027-04-20", "build", "-o", out).code == 0
+    before = sequences(out.read_bytes())
+    assert tacal("--config", config, "--today", "2027-04-21", "build", "-o", out).code == 0
+    after = sequences(out.read_bytes())
+    assert {uid for uid in after if after[uid] != before[uid]} == {"fx.renewals-review@tacal"}
+
+
+def sequences(data: bytes) -> dict[str, int]:
+    from icalendar import Calendar
+
+    return {str(e["UID"]): int(e["SEQUENCE"]) for e in Calendar.from_ical(data).walk("VEVENT")
+            if e.get("RECURRENCE-ID") is None}
