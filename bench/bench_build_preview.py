@@ -24,7 +24,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from gen import generate  # noqa: E402
-from spec import spec  # noqa: E402
+from spec import save, spec  # noqa: E402
 
 
 def measure(kind: str, src: Path, dst: Path, repeat: int) -> tuple[float, float]:
@@ -59,9 +59,9 @@ def main() -> None:
             config.write_text(generate(n))
             ics = work / "tacal.ics"
             tb, tb_mem = measure("tacal-build", config, ics, args.repeat)
-            (work / "spec.json").write_text(json.dumps(spec(ics)))
+            save(spec(ics), work / "spec.pickle")
             series = ics.read_bytes().count(b"BEGIN:VEVENT")
-            fb, fb_mem = measure("floor-build", work / "spec.json", work / "floor.ics",
+            fb, fb_mem = measure("floor-build", work / "spec.pickle", work / "floor.ics",
                                  args.repeat)
             tp, tp_mem = measure("tacal-preview", config, work / "unused", args.repeat)
             fp, fp_mem = measure("floor-preview", ics, work / "unused", args.repeat)

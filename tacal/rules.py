@@ -11,6 +11,7 @@ from __future__ import annotations
 import calendar as _calendar
 import datetime as dt
 from dataclasses import dataclass
+from functools import lru_cache
 
 from dateutil.rrule import rrule, rrulestr
 
@@ -78,11 +79,21 @@ def first_occurrence(cadence: Cadence, team: Team, start: dt.date) -> dt.datetim
     return search.after(at, inc=True)
 
 
+@lru_cache(maxsize=8192)
+def expand(rrule_value: str, start: dt.datetime, until: dt.datetime) -> tuple[dt.datetime, ...]:
+    """The rule's wall-clock occurrences in [start, until].
+
+    Cached: accounts laid out in the same slot share rule and start, and each series is expanded
+    for holiday moves and again for clash checks, so the same expansion recurs many times.
+    """
+    return tuple(rrulestr(rrule_value, dtstart=start).between(start, until, inc=True))
+
+
 def occurrences(rec: Recurrence, until: dt.datetime) -> list[dt.datetime]:
     """Wall-clock occurrences from the start through ``until`` (RRULE + RDATE − EXDATE)."""
     found: set[dt.datetime] = set()
     if rec.rrule:
-        found.update(rrulestr(rec.rrule, dtstart=rec.start).between(rec.start, until, inc=True))
+        found.update(expand(rec.rrule, rec.start, until))
     else:
         found.add(rec.start)
     found.update(d for d in rec.rdates if d <= until)
@@ -102,8 +113,9 @@ def holiday_moves(
         return (), ()
     last = dt.datetime.combine(team.holidays[-1], dt.time(23, 59, 59))
     if rrule_value:
-        rule = rrulestr(rrule_value, dtstart=start)
-        planned = rule.between(start, last + dt.timedelta(days=400), inc=True)
+        # A month past the last holiday covers the workday a meeting moves to (and whether the
+        # rule already meets that day); the rest of the series cannot be affected.
+        planned = list(expand(rrule_value, start, last + dt.timedelta(days=31)))
     else:
         planned = [start]
     planned_days = {d.date() for d in planned}
