@@ -14,8 +14,12 @@ import datetime as dt
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+from dateutil.rrule import rrulestr
 from icalendar import Timezone, TimezoneDaylight, TimezoneStandard, vRecur
 
+#: The year VTIMEZONE rules begin (see vtimezone()): just before the 2000-2020 span over which
+#: vobject compares a zone with UTC; earlier only makes tzical's lookups slower.
+_SINCE = 1999
 _DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 
 
@@ -111,15 +115,31 @@ def vtimezone(name: str, first_year: int, last_year: int) -> Timezone:
     # One yearly rule per kind of change when the zone is regular. Otherwise one sub-component
     # per transition (each only a DTSTART): RDATE lists would be shorter, but dateutil's tzical
     # ignores RDATE, so vobject users would get wrong offsets.
+    #
+    # Both forms also say what the offset was back in _SINCE (rules start at their first
+    # instance that year; per-transition zones get a leading block): vobject takes a zone that
+    # matches UTC over 2000-2020 for UTC itself and swaps in pytz's zone, whose fixed offset
+    # dateutil then repeats all year (London's summer meetings were an hour late).
+    rules = {key: _yearly_rule(group) if len(group) > 1 else None
+             for key, group in groups.items()}
+    if any(rule is None for rule in rules.values()):
+        first = found[0]
+        lead = TimezoneDaylight() if first.before > first.after else TimezoneStandard()
+        lead.add("dtstart", dt.datetime(_SINCE, 1, 1))
+        lead.add("tzoffsetfrom", first.before)
+        lead.add("tzoffsetto", first.before)
+        comp.add_component(lead)
     for (is_dst, before, after, tzname), group in sorted(
         groups.items(), key=lambda kv: kv[1][0].local
     ):
-        rule = _yearly_rule(group) if len(group) > 1 else None
+        rule = rules[(is_dst, before, after, tzname)]
         for t in group if rule is None else group[:1]:
             sub: TimezoneDaylight | TimezoneStandard = (
                 TimezoneDaylight() if is_dst else TimezoneStandard()
             )
-            sub.add("dtstart", t.local)
+            sub.add("dtstart", t.local if rule is None else
+                    rrulestr(rule, dtstart=dt.datetime.combine(dt.date(_SINCE, 1, 1),
+                                                               t.local.time()))[0])
             sub.add("tzoffsetfrom", before)
             sub.add("tzoffsetto", after)
             if tzname:

@@ -67,3 +67,32 @@ def test_start_in_year_one_is_an_error_not_a_traceback() -> None:
     text = '[team]\ntimezone = "UTC"\nstart = "0001-01-01"\n'
     with pytest.raises(ConfigError, match=r"team.start: 0001-01-01 is out of range"):
         parse(text, None)
+
+
+@pytest.mark.parametrize("zone", ["Europe/London", "Europe/Lisbon", "Africa/Casablanca"])
+def test_gmt_based_zones_keep_summer_time_when_read_by_vobject(zone: str) -> None:
+    """vobject took a VTIMEZONE whose offset matched UTC over 2000-2020 (ours began in the
+    year before the series) for UTC, swapped in pytz's zone and dateutil then kept its winter
+    offset all year: London's summer meetings were an hour late for vobject readers."""
+    from zoneinfo import ZoneInfo
+
+    import vobject
+    from icalendar import Calendar, Event
+
+    from tests.ical_check import reset_vobject
+
+    cal = Calendar()
+    cal.add("prodid", "-//test//EN")
+    cal.add("version", "2.0")
+    cal.add_component(vtimezone(zone, 2027, 2028))
+    ev = Event()
+    ev.add("uid", "u")
+    ev.add("dtstart", dt.datetime(2027, 1, 6, 13, tzinfo=ZoneInfo(zone)))
+    ev.add("rrule", {"freq": "weekly"})
+    cal.add_component(ev)
+    reset_vobject()
+    parsed = vobject.readOne(cal.to_ical().decode())
+    lo, hi = dt.datetime(2027, 1, 1, tzinfo=dt.UTC), dt.datetime(2029, 1, 1, tzinfo=dt.UTC)
+    for occ in parsed.vevent.getrruleset().between(lo, hi):
+        local = occ.replace(tzinfo=None)
+        assert occ.astimezone(dt.UTC) == local.replace(tzinfo=ZoneInfo(zone)).astimezone(dt.UTC)
