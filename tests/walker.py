@@ -78,3 +78,22 @@ def meeting_days(cadence: dict, team: dict, start: dt.date, end: dt.date) -> lis
         if target not in planned_set:
             result.add(target)
     return sorted(d for d in result if start <= d < end)
+
+
+def workdays_after(day: dt.date, steps: int, team: dict) -> dt.date:
+    """The ``steps``-th workday after ``day`` (holidays and non-workdays skipped)."""
+    holidays = {dt.date.fromisoformat(h) for h in team.get("holidays", [])}
+    workdays = team.get("workdays", ["MO", "TU", "WE", "TH", "FR"])
+    for _ in range(steps):
+        day += dt.timedelta(days=1)
+        while DAYS[day.weekday()] not in workdays or day in holidays:
+            day += dt.timedelta(days=1)
+    return day
+
+
+def session_days(cadence: dict, team: dict, start: dt.date, end: dt.date,
+                 steps: int) -> list[dt.date]:
+    """Days of a per-TA/AE session that did not fit in the meeting day: ``steps`` workdays
+    after each day the cadence meets (after its own holiday move)."""
+    days = meeting_days(cadence, team, start, end + dt.timedelta(days=30))
+    return [d for d in (workdays_after(m, steps, team) for m in days) if start <= d < end]
