@@ -188,6 +188,15 @@ def _date(c: _Checker, key: tuple[Any, ...], value: Any) -> dt.date | None:
     return None
 
 
+def _date_in_range(c: _Checker, key: tuple[Any, ...], value: Any) -> dt.date | None:
+    """A date between MIN_DATE and MAX_DATE: account dates are offset by days and workdays."""
+    day = _date(c, key, value)
+    if day is not None and not MIN_DATE <= day <= MAX_DATE:
+        c.error(key, f"{day} is out of range; use a date between {MIN_DATE} and {MAX_DATE}")
+        return None
+    return day
+
+
 def _time(c: _Checker, key: tuple[Any, ...], value: Any) -> dt.time | None:
     if isinstance(value, dt.time):
         return value.replace(tzinfo=None)
@@ -664,13 +673,14 @@ def account_from_mapping(
             raise ValueError
     except ValueError:
         c.error((*key, "arr"), f"{arr_raw!r} is not an amount; write a number like 120000")
-    renewal = _date(c, (*key, "renewal"), entry["renewal"]) if entry.get("renewal") else None
+    renewal = (_date_in_range(c, (*key, "renewal"), entry["renewal"]) if entry.get("renewal")
+               else None)
     health = str(entry.get("health", "green") or "green").strip().lower()
     if health not in HEALTHS:
         c.error((*key, "health"), f"{health!r}: use green, yellow or red")
     expansion = _bool(c, (*key, "expansion"), entry.get("expansion", False))
     onboarding = (
-        _date(c, (*key, "onboarding_start"), entry["onboarding_start"])
+        _date_in_range(c, (*key, "onboarding_start"), entry["onboarding_start"])
         if entry.get("onboarding_start")
         else None
     )

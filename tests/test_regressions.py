@@ -96,3 +96,28 @@ def test_gmt_based_zones_keep_summer_time_when_read_by_vobject(zone: str) -> Non
     for occ in parsed.vevent.getrruleset().between(lo, hi):
         local = occ.replace(tzinfo=None)
         assert occ.astimezone(dt.UTC) == local.replace(tzinfo=ZoneInfo(zone)).astimezone(dt.UTC)
+
+
+@pytest.mark.parametrize(("column", "value"), [
+    ("Renewal", "0001-01-01"), ("Renewal", "9999-12-31"), ("Onboarding Start", "9999-12-31"),
+])
+def test_far_off_account_dates_are_located_errors_not_tracebacks(
+        tmp_path: Path, column: str, value: str) -> None:
+    """A renewal or onboarding date near year 1 or 9999 overflowed date arithmetic (renewal
+    minus days_before, workdays after onboarding): a traceback instead of PATH:LINE."""
+    from tests.conftest import FIXTURES, _run
+
+    toml = (FIXTURES / "accounts.toml").read_text(encoding="utf-8").split("[[account]]")[0]
+    (tmp_path / "tacal.toml").write_text('accounts = "accounts.csv"\n' + toml, encoding="utf-8")
+    lines = (FIXTURES / "accounts.csv").read_text(encoding="utf-8").splitlines()
+    header = lines[0].split(",")
+    row = lines[3].split(",")  # Cobalt Mining: no quoted cells
+    row[header.index(column)] = value
+    lines[3] = ",".join(row)
+    (tmp_path / "accounts.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = _run(["--config", str(tmp_path / "tacal.toml"), "--today", "2027-01-10", "-q",
+                   "build", "-o", str(tmp_path / "out.ics")])
+    key = column.lower().replace(" ", "_")
+    assert result.code == 2, result.err
+    assert f"accounts.csv:4: {key}: {value} is out of range" in result.err
+    assert not (tmp_path / "out.ics").exists()
