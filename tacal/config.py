@@ -499,7 +499,7 @@ def _cadences(c: _Checker, data: Any, team: Team, people: dict[str, Person]) -> 
         if per not in PER:
             c.error((*k, "per"), f"{per!r}: use one of {' | '.join(PER)}")
             per = "team"
-        until = _date(c, (*k, "until"), entry["until"]) if "until" in entry else None
+        until = _date_in_range(c, (*k, "until"), entry["until"]) if "until" in entry else None
         account_keys = _account_cadence(c, k, entry, rule, per, duration)
         if len([p for p in c.problems if p.severity == "error"]) > before:
             continue

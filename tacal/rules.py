@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import calendar as _calendar
 import datetime as dt
+import re
 from dataclasses import dataclass
 from functools import lru_cache
+from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rrule, rrulestr
 
@@ -70,7 +72,7 @@ def first_occurrence(cadence: Cadence, team: Team, start: dt.date) -> dt.datetim
         # INTERVAL=2 search would count from the week containing start and could skip a week.
         return rrulestr(f"FREQ=WEEKLY;BYDAY={cadence.day}", dtstart=at).after(at, inc=True)
     if cadence.rule.upper().startswith("RRULE:") or cadence.rule == "daily":
-        text = rrule_text(cadence, team)
+        text = wall_clock(rrule_text(cadence, team), team.timezone)
         return rrulestr(text, dtstart=at).after(at, inc=True)
     # Search month by month in the aligned months only; the series' INTERVAL then counts from it.
     months = _aligned_months(cadence, team)
@@ -79,14 +81,35 @@ def first_occurrence(cadence: Cadence, team: Team, start: dt.date) -> dt.datetim
     return search.after(at, inc=True)
 
 
+_UTC_UNTIL = re.compile(r"UNTIL=(\d{8}T\d{6})Z", re.IGNORECASE)
+
+
+def wall_clock(rrule_value: str, timezone: str | None) -> str:
+    """The rule with its UTC ``UNTIL`` (what RFC 5545 wants beside a TZID) as wall-clock time.
+
+    Rules here expand from naive wall-clock starts, and dateutil refuses a UTC UNTIL with a naive
+    DTSTART. Without a zone the UTC digits are read as wall-clock time, which is off by at most
+    the zone's offset, and only on the last day.
+    """
+    def local(m: re.Match[str]) -> str:
+        moment = dt.datetime.strptime(m.group(1), "%Y%m%dT%H%M%S")
+        if timezone:
+            moment = moment.replace(tzinfo=dt.UTC).astimezone(ZoneInfo(timezone))
+        return "UNTIL=" + moment.strftime("%Y%m%dT%H%M%S")
+
+    return _UTC_UNTIL.sub(local, rrule_value)
+
+
 @lru_cache(maxsize=8192)
-def expand(rrule_value: str, start: dt.datetime, until: dt.datetime) -> tuple[dt.datetime, ...]:
+def expand(rrule_value: str, start: dt.datetime, until: dt.datetime,
+           timezone: str | None = None) -> tuple[dt.datetime, ...]:
     """The rule's wall-clock occurrences in [start, until].
 
     Cached: accounts laid out in the same slot share rule and start, and each series is expanded
     for holiday moves and again for clash checks, so the same expansion recurs many times.
     """
-    return tuple(rrulestr(rrule_value, dtstart=start).between(start, until, inc=True))
+    rule = rrulestr(wall_clock(rrule_value, timezone), dtstart=start)
+    return tuple(rule.between(start, until, inc=True))
 
 
 def occurrences(rec: Recurrence, until: dt.datetime) -> list[dt.datetime]:
@@ -115,7 +138,7 @@ def holiday_moves(
     if rrule_value:
         # A month past the last holiday covers the workday a meeting moves to (and whether the
         # rule already meets that day); the rest of the series cannot be affected.
-        planned = list(expand(rrule_value, start, last + dt.timedelta(days=31)))
+        planned = list(expand(rrule_value, start, last + dt.timedelta(days=31), team.timezone))
     else:
         planned = [start]
     planned_days = {d.date() for d in planned}

@@ -121,3 +121,39 @@ def test_far_off_account_dates_are_located_errors_not_tracebacks(
     assert result.code == 2, result.err
     assert f"accounts.csv:4: {key}: {value} is out of range" in result.err
     assert not (tmp_path / "out.ics").exists()
+
+
+@pytest.mark.parametrize("rule", ['rule = "weekly"\nday = "TU"\nuntil = "2027-03-30"',
+                                  'rule = "RRULE:FREQ=WEEKLY;BYDAY=TU;UNTIL=20270330T055959Z"'])
+def test_until_with_holidays_builds_and_moves_the_last_meeting(rule: str) -> None:
+    """A cadence with ``until`` (or a raw RRULE with a UTC UNTIL) in a team with holidays was a
+    traceback: dateutil refuses a UTC UNTIL beside the naive wall-clock start tacal expands
+    from. Sydney is ahead of UTC, so the last meeting (16:00 on the until day, a holiday) is
+    after the UTC UNTIL's clock time: it must still be moved, not kept on the holiday."""
+    from tacal.build import calendar_bytes
+    from tacal.config import parse
+    from tests.ical_check import expand_icalendar, expand_vobject, utc_window
+
+    text = ('[team]\nname = "T"\nid = "t"\ntimezone = "Australia/Sydney"\nstart = "2027-03-01"\n'
+            'holidays = ["2027-03-30"]\n\n[[cadence]]\nid = "c"\nsummary = "C"\n'
+            f'{rule}\ntime = "16:00"\nduration = 30\n')
+    data = calendar_bytes(parse(text, None), today=dt.date(2027, 3, 1),
+                          now=dt.datetime(2027, 3, 1, tzinfo=dt.UTC))
+    lo, hi = utc_window("2027-03-01", "2027-06-01", "Australia/Sydney")
+    got = expand_icalendar(data, lo, hi)
+    assert got == expand_vobject(data, lo, hi)
+    from zoneinfo import ZoneInfo
+
+    days = [w.astimezone(ZoneInfo("Australia/Sydney")).date().isoformat() for _, w in got]
+    assert days == ["2027-03-02", "2027-03-09", "2027-03-16", "2027-03-23", "2027-03-31"]
+
+
+def test_until_out_of_range_is_an_error() -> None:
+    """until = 9999-12-31 overflowed converting the end of that day to UTC."""
+    from tacal.config import parse
+    from tacal.errors import ConfigError
+
+    text = ('[team]\ntimezone = "America/New_York"\n\n[[cadence]]\nid = "c"\nsummary = "C"\n'
+            'rule = "weekly"\nday = "TU"\ntime = "10:00"\nduration = 30\nuntil = 9999-12-31\n')
+    with pytest.raises(ConfigError, match=r"until: 9999-12-31 is out of range"):
+        parse(text, None)
