@@ -109,12 +109,14 @@ def _spilled(cadence: Cadence, team: Team, start: dt.date, steps: int) -> Recurr
     horizon = dt.datetime.combine(max([start, *team.holidays]), dt.time(23, 59)) + _SLACK
     holidays = set(team.holidays)
     actual: set[dt.datetime] = set()
-    for base in rrulestr(base_text, dtstart=base_first).between(base_first, horizon, inc=True):
+    # both rules carry a UTC UNTIL when the cadence has `until`: expand it as wall-clock time
+    base_rule = rrulestr(rules.wall_clock(base_text, team.timezone), dtstart=base_first)
+    for base in base_rule.between(base_first, horizon, inc=True):
         day = base.date()
         if day in holidays:
             day = team.next_workday(day)
         actual.add(dt.datetime.combine(_after_workdays(team, day, steps), cadence.time))
-    planned = set(rrulestr(pattern, dtstart=first).between(
+    planned = set(rrulestr(rules.wall_clock(pattern, team.timezone), dtstart=first).between(
         first, horizon + dt.timedelta(days=60), inc=True))
     cut = max(actual, default=first)
     exdates = sorted(p for p in planned if p <= cut and p not in actual)

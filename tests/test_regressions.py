@@ -157,3 +157,27 @@ def test_until_out_of_range_is_an_error() -> None:
             'rule = "weekly"\nday = "TU"\ntime = "10:00"\nduration = 30\nuntil = 9999-12-31\n')
     with pytest.raises(ConfigError, match=r"until: 9999-12-31 is out of range"):
         parse(text, None)
+
+
+def test_until_on_per_ae_sessions_that_spill_to_the_next_workday() -> None:
+    """The sessions that do not fit in the QBR day expanded the cadence's UTC UNTIL from a
+    naive start too (a traceback for any per-TA/AE cadence with until and a spill)."""
+    from zoneinfo import ZoneInfo
+
+    from tacal.build import calendar_bytes
+    from tacal.config import parse
+    from tests.conftest import FIXTURES
+    from tests.ical_check import expand_icalendar, expand_vobject, utc_window
+
+    text = (FIXTURES / "accounts.toml").read_text(encoding="utf-8").replace(
+        'rule = "fiscal-quarterly"\n', 'rule = "fiscal-quarterly"\nuntil = "2027-08-03"\n', 1)
+    data = calendar_bytes(parse(text, None), today=dt.date(2027, 1, 10),
+                          now=dt.datetime(2027, 1, 10, tzinfo=dt.UTC))
+    lo, hi = utc_window("2027-01-01", "2028-06-01", "America/Chicago")
+    got = [(u, w) for u, w in expand_icalendar(data, lo, hi) if u.startswith("fx.qbr.")]
+    assert got == [(u, w) for u, w in expand_vobject(data, lo, hi) if u.startswith("fx.qbr.")]
+    days = {w.astimezone(ZoneInfo("America/Chicago")).date() for _, w in got}
+    # Q1 (Feb 2), Q2 (May 4, its sessions spill to May 5) and Q3 (Tue Aug 3 is a holiday: the
+    # whole day moves to Wed Aug 4, after until, and its spill to Thu Aug 5)
+    assert days == {dt.date(2027, 2, 2), dt.date(2027, 2, 3), dt.date(2027, 5, 4),
+                    dt.date(2027, 5, 5), dt.date(2027, 8, 4), dt.date(2027, 8, 5)}
