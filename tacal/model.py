@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -50,8 +51,12 @@ class Team:
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 
+    @cached_property
+    def _holiday_set(self) -> frozenset[dt.date]:
+        return frozenset(self.holidays)
+
     def is_workday(self, day: dt.date) -> bool:
-        return WEEKDAYS[day.weekday()] in self.workdays and day not in self.holidays
+        return WEEKDAYS[day.weekday()] in self.workdays and day not in self._holiday_set
 
     def next_workday(self, day: dt.date) -> dt.date:
         """``day`` itself if it is a workday, else the first workday after it."""

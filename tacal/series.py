@@ -100,6 +100,7 @@ class SeriesBuilder:
         self.regular: list[Series] = []
         self._by_role: dict[str, dict[str, list[Account]]] = {}
         self._renewals: dict[int, list[Account]] = {}
+        self._static: dict[str, Any] | None = None
 
     # ---- attendees
 
@@ -129,20 +130,33 @@ class SeriesBuilder:
     # ---- context for templates
 
     def context(self, cadence: Cadence, extra: dict[str, Any]) -> dict[str, Any]:
-        team = self.team
         return {
-            "team": team,
+            **self._static_context(),
             "cadence": cadence,
-            "people": list(self.config.people.values()),
-            "tas": self.config.people_with_role("ta"),
-            "aes": self.config.people_with_role("ae"),
-            "accounts": self.config.accounts,
-            "leadership": [self.config.people[r] for r in team.leadership if r in
-                           self.config.people],
-            "today": self.today,
             "renewals": self.renewals(cadence.days_before or 180),
             **extra,
         }
+
+    def _static_context(self) -> dict[str, Any]:
+        """The part of every template context that does not depend on the series.
+
+        Built once per build: rebuilding it per series scanned every person and account
+        thousands of times (quadratic at 10,000 accounts).
+        """
+        if self._static is None:
+            people = self.config.people
+            self._static = {
+                "team": self.team,
+                "people": list(people.values()),
+                "tas": self.config.people_with_role("ta"),
+                "aes": self.config.people_with_role("ae"),
+                "accounts": self.config.accounts,
+                "accounts_by_ta": self.accounts_by("ta"),
+                "accounts_by_ae": self.accounts_by("ae"),
+                "leadership": [people[r] for r in self.team.leadership if r in people],
+                "today": self.today,
+            }
+        return self._static
 
     def renewals(self, days: int) -> list[Account]:
         """Yellow/red accounts renewing within ``days`` of today (computed once per window)."""

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import replace
+from functools import lru_cache
 
 from dateutil.rrule import rrulestr
 
@@ -50,11 +51,18 @@ def workday_offset(day: str, steps: int, workdays: tuple[str, ...]) -> int:
     return offset
 
 
+@lru_cache(maxsize=65536)
 def _after_workdays(team: Team, day: dt.date, steps: int) -> dt.date:
-    for _ in range(steps):
+    """The ``steps``-th workday after ``day``.
+
+    Memoised one step at a time: every session of a cadence shares the same base days, so
+    walking each session's whole offset again made large teams quadratic.
+    """
+    if steps <= 0:
+        return day
+    day = _after_workdays(team, day, steps - 1) + dt.timedelta(days=1)
+    while not team.is_workday(day):
         day += dt.timedelta(days=1)
-        while not team.is_workday(day):
-            day += dt.timedelta(days=1)
     return day
 
 
