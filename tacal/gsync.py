@@ -39,7 +39,7 @@ import http.client
 import json
 import random
 import time
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -938,8 +938,7 @@ class Timing:
     sleep: Callable[[float], None] = time.sleep
     clock: Callable[[], float] = time.monotonic
     rng: Callable[[], float] = random.random
-    calls_per_minute: float = 500.0
-    burst: float = 100.0
+    calls_per_minute: float = 550.0  # a margin under Google's ~600 per user per minute
     max_attempts: int = 8
     max_backoff: float = 64.0
     _bucket: TokenBucket | None = field(default=None, repr=False, compare=False)
@@ -952,27 +951,33 @@ class Timing:
 
 
 class TokenBucket:
-    """Paces API calls: ``burst`` + ``rate``*60s stays within Google's 600 calls per
-    minute per user over any sliding minute (batches count each inner call)."""
+    """Paces API calls over a sliding 60-second window: at most ``calls_per_minute`` calls in
+    any trailing minute, counting every call inside a batch (Google's per-user quota is about
+    600 a minute). A window, unlike a refilling bucket, lets a small sync go at full speed and
+    holds a large one to exactly the quota instead of a stricter steady rate."""
+
+    WINDOW = 60.0
 
     def __init__(self, timing: Timing) -> None:
         self.timing = timing
-        self.rate = timing.calls_per_minute / 60.0
-        self.capacity = max(1.0, timing.burst)
-        self.tokens = self.capacity
-        self.last = timing.clock()
+        self.capacity = max(1, int(timing.calls_per_minute))
+        self.sent: deque[tuple[float, int]] = deque()
+        self.used = 0
         self.waited = 0.0
 
     def acquire(self, n: int) -> None:
-        need = min(float(n), self.capacity)
+        """Wait until ``n`` more calls fit in the window (callers never ask for more than
+        ``capacity`` at once: batches are split to fit)."""
+        n = min(n, self.capacity)
         while True:
             now = self.timing.clock()
-            self.tokens = min(self.capacity, self.tokens + (now - self.last) * self.rate)
-            self.last = now
-            if self.tokens >= need - 1e-6:  # tolerance: float refill never quite reaches
-                self.tokens -= n  # may go negative for a batch larger than the burst
+            while self.sent and self.sent[0][0] <= now - self.WINDOW:
+                self.used -= self.sent.popleft()[1]
+            if self.used + n <= self.capacity:
+                self.sent.append((now, n))
+                self.used += n
                 return
-            wait = max((need - self.tokens) / self.rate, 0.001)
+            wait = max(self.sent[0][0] + self.WINDOW - now, 0.001)
             self.waited += wait
             self.timing.sleep(wait)
 
@@ -1053,9 +1058,12 @@ class _Applier:
         self.bundle = bundle
         self.cid = calendar_id
         self.send_updates = send_updates
-        self.batch_size = batch_size
         self.timing = timing
         self.bucket = timing.bucket()
+        # no batch may be larger than the quota window, or it alone would exceed the quota
+        self.batch_size = min(batch_size, self.bucket.capacity)
+        # building the events resource reads the discovery document (~2 ms): do it once
+        self.events = bundle.service.events()
         self.progress = progress
         self.report = report
         self.total = 0
@@ -1063,7 +1071,7 @@ class _Applier:
 
     # -- requests
     def _request(self, call: _Call) -> Any:
-        events = self.bundle.service.events()
+        events = self.events
         su = self.send_updates
         if call.kind == "insert":
             req = events.insert(calendarId=self.cid, body=call.body, sendUpdates=su)
@@ -1156,7 +1164,7 @@ class _Applier:
 
         try:
             current = self.single(
-                lambda: self.bundle.service.events().get(calendarId=self.cid, eventId=call.event_id)
+                lambda: self.events.get(calendarId=self.cid, eventId=call.event_id)
             )
         except HttpError as exc:
             return exc.resp.status in (404, 410) and call.kind == "delete"
