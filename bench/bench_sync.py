@@ -17,7 +17,8 @@ writes in full batches (tacal's writes come in up to three dependent rounds: ser
 occurrence exceptions, then clearing the pending marker).
 
 Pacing: gsync paces calls with a sliding 60-second window (at most 550 calls in any minute,
-batches split to fit) to stay under Google's ~600 calls/minute/user. By default the limiter's sleeps are simulated: its clock
+batches split to fit) to stay under Google's ~600 calls/minute/user. By default the limiter's
+sleeps are simulated: its clock
 is the real monotonic clock plus the time it has "slept", so every request, latency and CPU
 second is real and only the waiting is added arithmetically. "paced s" is the wall time the
 shipped pacing gives (what a user waits), "unpaced s" the same run's real time without the
