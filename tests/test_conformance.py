@@ -14,6 +14,7 @@ from icalendar import Calendar
 
 from tacal import config as config_mod
 from tacal.build import calendar_bytes
+from tacal.errors import ConfigError
 from tests.ical_check import expand_icalendar, expand_vobject
 from tests.walker import meeting_days
 
@@ -41,6 +42,8 @@ def configs(draw: st.DrawFn) -> dict:
             c["day"] = draw(st.sampled_from(DAYS))
         if rule not in ("daily", "weekly", "biweekly"):
             c["week"] = draw(st.sampled_from([1, 2, 3, 4, 5, -1]))  # 5: not every month
+        if draw(st.integers(0, 3)) == 0:
+            c["until"] = (start + dt.timedelta(days=draw(st.integers(20, 420)))).isoformat()
         cadences.append(c)
     return {"team": {"name": "T", "id": "t", "timezone": zone, "fiscal_year_start": fy,
                      "start": start.isoformat(), "holidays": holidays},
@@ -66,10 +69,18 @@ def to_toml(data: dict) -> str:
 @given(configs())
 def test_random_configs_conform(data: dict) -> None:
     config = config_mod.parse(to_toml(data), None)
-    out = calendar_bytes(config, today=dt.date(2027, 1, 1),
-                         now=dt.datetime(2027, 1, 1, tzinfo=dt.UTC))
     tz = ZoneInfo(data["team"]["timezone"])
     start = dt.date.fromisoformat(data["team"]["start"])
+    try:
+        out = calendar_bytes(config, today=dt.date(2027, 1, 1),
+                             now=dt.datetime(2027, 1, 1, tzinfo=dt.UTC))
+    except ConfigError as exc:
+        # only a cadence whose until comes before its first meeting, and the walker agrees
+        assert "has no occurrence" in str(exc)
+        assert any(c.get("until") and not meeting_days(c, data["team"], start,
+                                                       start + dt.timedelta(days=450))
+                   for c in data["cadence"])
+        return
     end = start + dt.timedelta(days=450)
     lo = dt.datetime.combine(start, dt.time(0), tzinfo=tz)
     hi = dt.datetime.combine(end, dt.time(0), tzinfo=tz)

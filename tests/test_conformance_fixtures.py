@@ -155,9 +155,10 @@ def check_walker(config: Config, series: list[Series], occ: list[Occurrence],
     compared = 0
     for s in series:
         cadence = by_id.get(s.cadence_id)
-        if cadence is None or cadence.rule not in RULES or cadence.until is not None:
+        if cadence is None or cadence.rule not in RULES:
             continue
-        c = {"rule": cadence.rule, "day": cadence.day, "week": cadence.week}
+        c = {"rule": cadence.rule, "day": cadence.day, "week": cadence.week,
+             "until": cadence.until}
         minutes = cadence.time.hour * 60 + cadence.time.minute
         steps = 0
         if cadence.per in ("ta", "ae"):

@@ -62,10 +62,18 @@ def planned_days(cadence: dict, team: dict, start: dt.date, end: dt.date) -> lis
 
 
 def meeting_days(cadence: dict, team: dict, start: dt.date, end: dt.date) -> list[dt.date]:
-    """Days with a meeting: holidays move to the next workday unless one is already planned."""
+    """Days with a meeting: holidays move to the next workday unless one is already planned.
+
+    ``cadence["until"]`` (a date, optional) is the last day the rule plans a meeting; one
+    planned then on a holiday still moves to the next workday.
+    """
     holidays = {dt.date.fromisoformat(h) for h in team.get("holidays", [])}
     workdays = team.get("workdays", ["MO", "TU", "WE", "TH", "FR"])
     planned = planned_days(cadence, team, start, end + dt.timedelta(days=60))
+    until = cadence.get("until")
+    if until is not None:
+        until = dt.date.fromisoformat(until) if isinstance(until, str) else until
+        planned = [d for d in planned if d <= until]
     planned_set = set(planned)
     result = set()
     for day in planned:
