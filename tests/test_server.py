@@ -483,3 +483,31 @@ def test_serve_command_end_to_end(config: Path, tmp_path: Path) -> None:
     assert '"GET /***/person-ana.ics" 200' in log
     assert secret not in log and secret not in out.decode()
     assert (tmp_path / "st" / "person-ana.ics").read_bytes().startswith(b"BEGIN:VCALENDAR")
+
+
+def test_large_feed_is_streamed_complete(config: Path, tmp_path: Path) -> None:
+    """Feeds over 256 KB go through wsgi.file_wrapper (waitress spilled them to a temp file on
+    every response); the body must still arrive whole, with the right length and ETag."""
+    text = config.read_text(encoding="utf-8")
+    agenda = "Long agenda line for a big feed.\\n" * 10_000  # ~330 KB once rendered
+    config.write_text(text + f'''
+[[cadence]]
+id = "big-agenda"
+summary = "Big agenda"
+rule = "weekly"
+day = "MO"
+time = "16:00"
+duration = 15
+description = "{agenda}"
+''', encoding="utf-8")
+    with serving(config, tmp_path / "state") as running:
+        first = running.get(TEAM)
+        assert first.status == 200
+        assert len(first.body) > 300_000
+        assert first.header("content-length") == str(len(first.body))
+        cal = Calendar.from_ical(first.body)
+        assert any(str(e.get("SUMMARY")) == "Big agenda" for e in cal.walk("VEVENT"))
+        again = running.get(TEAM, **{"If-None-Match": first.header("etag") or ""})
+        assert again.status == 304
+        zipped = running.get(TEAM, **{"Accept-Encoding": "gzip"})
+        assert gzip.decompress(zipped.body) == first.body
