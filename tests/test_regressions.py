@@ -181,3 +181,28 @@ def test_until_on_per_ae_sessions_that_spill_to_the_next_workday() -> None:
     # whole day moves to Wed Aug 4, after until, and its spill to Thu Aug 5)
     assert days == {dt.date(2027, 2, 2), dt.date(2027, 2, 3), dt.date(2027, 5, 4),
                     dt.date(2027, 5, 5), dt.date(2027, 8, 4), dt.date(2027, 8, 5)}
+
+
+def test_previous_stamps_line_scan_matches_a_full_parse() -> None:
+    """Reading SEQUENCE/DTSTAMP from the previous output parsed the whole file with icalendar
+    (about 2 s of a 4.8 s rebuild at 1,000 accounts); the line scan must agree with it."""
+    import datetime as dt
+
+    from icalendar import Calendar
+
+    from tacal import config as config_mod
+    from tacal.build import calendar_bytes
+    from tacal.writer import Stamp, previous_stamps
+
+    data = calendar_bytes(config_mod.load(None), today=dt.date(2026, 11, 24),
+                          now=dt.datetime(2026, 11, 24, tzinfo=dt.UTC))
+    # fold a long UID across lines to exercise unfolding
+    data = data.replace(b"UID:ta-team.", b"UID:ta-team\r\n .", 1)
+    expected = {}
+    for ev in Calendar.from_ical(data).walk("VEVENT"):
+        if ev.get("RECURRENCE-ID") is None:
+            expected[str(ev["UID"])] = Stamp(int(ev["SEQUENCE"]), ev.decoded("DTSTAMP"),
+                                             str(ev["X-TACAL-HASH"]))
+    assert previous_stamps(data) == expected
+    assert len(expected) > 20
+    assert previous_stamps(b"not a calendar") == {}
