@@ -710,11 +710,8 @@ def test_cost_is_list_pages_plus_ceil_n_over_b(env: CalendarEmulator, n: int, b:
     assert env.write_call_count() == 0
 
 
-def test_pacing_keeps_under_600_calls_per_minute(
-    env: CalendarEmulator, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Every call (inner batch calls and list pages) counts; no sliding minute sees > 600."""
-    clock = FakeClock()
+def _log_acquires(monkeypatch: pytest.MonkeyPatch, clock: FakeClock) -> list[tuple[float, int]]:
+    """Record (fake time, calls) of every call the pacing lets through."""
     log: list[tuple[float, int]] = []
     real_acquire = gsync.TokenBucket.acquire
 
@@ -723,6 +720,15 @@ def test_pacing_keeps_under_600_calls_per_minute(
         log.append((clock.now, n))
 
     monkeypatch.setattr(gsync.TokenBucket, "acquire", logged)
+    return log
+
+
+def test_pacing_keeps_under_600_calls_per_minute(
+    env: CalendarEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every call (inner batch calls and list pages) counts; no sliding minute sees > 600."""
+    clock = FakeClock()
+    log = _log_acquires(monkeypatch, clock)
     run(series_calendar(700), env, clock=clock, batch_size=100)
     assert sum(n for _, n in log) == 701
     for t0, _ in log:
@@ -737,14 +743,7 @@ def test_batch_larger_than_the_quota_window_is_split(
 ) -> None:
     """--batch-size 1000 sent 1,000 calls at once: 1,001 in one minute (over the quota)."""
     clock = FakeClock()
-    log: list[tuple[float, int]] = []
-    real_acquire = gsync.TokenBucket.acquire
-
-    def logged(self: gsync.TokenBucket, n: int) -> None:
-        real_acquire(self, n)
-        log.append((clock.now, n))
-
-    monkeypatch.setattr(gsync.TokenBucket, "acquire", logged)
+    log = _log_acquires(monkeypatch, clock)
     run(series_calendar(700), env, clock=clock, batch_size=1000)
     assert max(n for _, n in log) <= 550
     for t0, _ in log:
