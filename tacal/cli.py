@@ -9,8 +9,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeVar
 
 import click
 from rich.console import Console
@@ -23,6 +25,8 @@ from .errors import ConfigError, TacalError
 from .fiscal import parse_quarter
 from .model import Config
 from .output import read_if_exists, write_atomic
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
@@ -57,6 +61,14 @@ class Context:
 pass_ctx = click.make_pass_decorator(Context)
 
 
+def filter_options(command: F) -> F:
+    """``--for EMAIL`` and ``--account NAME``, the same on every command that builds."""
+    command = click.option("--account", metavar="NAME",
+                           help="Only this account's events.")(command)
+    return click.option("--for", "for_email", metavar="EMAIL",
+                        help="Only what this person attends.")(command)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--config", "config_path", metavar="PATH", envvar=config_mod.ENV_CONFIG,
               help="Config file (default: ./tacal.toml, else $TACAL_CONFIG, else built-in).")
@@ -74,8 +86,7 @@ def cli(ctx: click.Context, config_path: str | None, today_value: str | None,
 @cli.command()
 @click.option("-o", "--output", default="tacal.ics", show_default=True, metavar="PATH|-",
               help="Where to write the calendar; '-' for stdout.")
-@click.option("--for", "for_email", metavar="EMAIL", help="Only what this person attends.")
-@click.option("--account", metavar="NAME", help="Only this account's events.")
+@filter_options
 @pass_ctx
 def build(obj: Context, output: str, for_email: str | None, account: str | None) -> None:
     """Write the calendar (.ics) with one recurring series per cadence."""
@@ -126,8 +137,7 @@ def _window(obj: Context, config: Config, quarter: str | None, start: str | None
 @click.option("--to", "end", metavar="DATE", help="End date, exclusive (with --from).")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "ics"]), default="table",
               show_default=True)
-@click.option("--for", "for_email", metavar="EMAIL", help="Only what this person attends.")
-@click.option("--account", metavar="NAME", help="Only this account's events.")
+@filter_options
 @pass_ctx
 def preview(obj: Context, quarter: str | None, start: str | None, end: str | None, fmt: str,
             for_email: str | None, account: str | None) -> None:

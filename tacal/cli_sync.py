@@ -15,6 +15,7 @@ from rich.table import Table
 
 from . import config as config_mod
 from .build import calendar_for
+from .cli import filter_options
 
 SYNC_KEYS = {"calendar", "send_updates", "batch_size", "credentials", "as_user", "token",
              "delete_threshold"}
@@ -76,8 +77,7 @@ def _setting(config: config_mod.Config, key: str, flag: Any, default: Any) -> An
                    "[~/.config/tacal/credentials.json].")
 @click.option("--as", "as_user", metavar="EMAIL",
               help="With a service-account key: the user to act as (domain-wide delegation).")
-@click.option("--for", "for_email", metavar="EMAIL", help="Only what this person attends.")
-@click.option("--account", metavar="NAME", help="Only this account's events.")
+@filter_options
 @click.pass_obj
 def sync_command(obj: Any, calendar: str | None, dry_run: bool, send_updates: str | None,
                  overwrite: bool, allow_deletes: bool, batch_size: int | None,

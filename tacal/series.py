@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import rules
+from .accounts import slug
 from .agenda import Agendas
 from .errors import ConfigError, Problem
 from .fiscal import fiscal_year_start_date, quarter_of
@@ -77,12 +78,6 @@ def _person(config: Config, ref: str) -> Attendee:
         return Attendee(ref)
     p = config.people[ref]
     return Attendee(p.email, p.name)
-
-
-def _slug(text: str) -> str:
-    import re
-
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "x"
 
 
 class SeriesBuilder:
@@ -209,7 +204,7 @@ class SeriesBuilder:
                                                   if getattr(a, role)})
                 out.append((p.key, focus))
             return out
-        return [(_slug(a.name), self.account_focus(a)) for a in self.config.accounts]
+        return [(slug(a.name), self.account_focus(a)) for a in self.config.accounts]
 
     def account_focus(self, account: Account) -> dict[str, Any]:
         # an empty list (not None) means "nobody": "@ce" must not invite every CE on the team

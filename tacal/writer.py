@@ -75,6 +75,18 @@ def _address(a: Attendee, kind: str = "ATTENDEE") -> vCalAddress:
     return addr
 
 
+def _add_shared(ev: Event, s: Series) -> None:
+    """Properties a series' master and its overrides carry alike (one place, so they agree)."""
+    if s.location:
+        ev.add("location", s.location)
+    ev.add("categories", [s.kind.capitalize()])
+    if s.organizer:
+        ev.add("organizer", _address(s.organizer, "ORGANIZER"))
+    for a in s.attendees:
+        ev.add("attendee", _address(a))
+    ev.add("status", "CONFIRMED")
+
+
 def _event_body(s: Series, tz: dt.tzinfo) -> list[Event]:
     """The VEVENTs of one series without DTSTAMP/SEQUENCE (hashed, then stamped)."""
     rec = s.recurrence
@@ -91,14 +103,7 @@ def _event_body(s: Series, tz: dt.tzinfo) -> list[Event]:
     master.add("summary", s.summary)
     if s.description:
         master.add("description", s.description)
-    if s.location:
-        master.add("location", s.location)
-    master.add("categories", [s.kind.capitalize()])
-    if s.organizer:
-        master.add("organizer", _address(s.organizer, "ORGANIZER"))
-    for a in s.attendees:
-        master.add("attendee", _address(a))
-    master.add("status", "CONFIRMED")
+    _add_shared(master, s)
     master.add("transp", "OPAQUE")
     master.add("x-tacal-cadence", vText(s.cadence_id))
     if s.account:
@@ -114,14 +119,7 @@ def _event_body(s: Series, tz: dt.tzinfo) -> list[Event]:
         desc = o.description if o.description is not None else s.description
         if desc:
             ev.add("description", desc)
-        if s.location:
-            ev.add("location", s.location)
-        ev.add("categories", [s.kind.capitalize()])
-        if s.organizer:
-            ev.add("organizer", _address(s.organizer, "ORGANIZER"))
-        for a in s.attendees:
-            ev.add("attendee", _address(a))
-        ev.add("status", "CONFIRMED")
+        _add_shared(ev, s)
         ev.add("x-tacal-cadence", vText(s.cadence_id))
         events.append(ev)
     return events
