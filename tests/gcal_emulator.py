@@ -1221,3 +1221,18 @@ def gcal_emulator() -> Iterator[CalendarEmulator]:
         yield emulator
     finally:
         emulator.stop()
+
+
+#: Client objects a test opened; the autouse fixture below closes them after each test.
+OPEN_CLIENTS: list[Any] = []
+
+
+@pytest.fixture(autouse=True)
+def close_clients() -> Iterator[None]:
+    """Close every client connection a test opened (no ResourceWarning under -W error).
+
+    Autouse only where imported: tests/test_sync.py and tests/test_gcal_emulator.py.
+    """
+    yield
+    while OPEN_CLIENTS:
+        OPEN_CLIENTS.pop().close()

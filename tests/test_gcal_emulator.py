@@ -18,29 +18,21 @@ from googleapiclient.errors import HttpError
 from googleapiclient.http import BatchHttpRequest
 
 from tests import gcal_emulator as emu_mod
-from tests.gcal_emulator import CalendarEmulator
+from tests.gcal_emulator import OPEN_CLIENTS, CalendarEmulator
 
 gcal_emulator = emu_mod.gcal_emulator
+close_clients = emu_mod.close_clients  # autouse: closes OPEN_CLIENTS after each test
 
 ID1 = "tacal0001abc"
 ID2 = "tacal0002abc"
 
 
-_OPEN: list[Any] = []
-
-
-@pytest.fixture(autouse=True)
-def _close_clients() -> Any:
-    """Close every client connection a test opened (no ResourceWarning under -W error)."""
-    yield
-    while _OPEN:
-        _OPEN.pop().close()
 
 
 def service(em: CalendarEmulator, timeout: float = 10.0) -> Any:
     """The real client pointed at the emulator (AnonymousCredentials: no auth header)."""
     http = AuthorizedHttp(AnonymousCredentials(), http=httplib2.Http(timeout=timeout))
-    _OPEN.append(http)
+    OPEN_CLIENTS.append(http)
     return build(
         "calendar",
         "v3",
@@ -59,7 +51,7 @@ def anon_service(em: CalendarEmulator) -> Any:
         credentials=AnonymousCredentials(),
         client_options={"api_endpoint": f"http://{em.host_port}/calendar/v3/"},
     )
-    _OPEN.append(svc)
+    OPEN_CLIENTS.append(svc)
     return svc
 
 
@@ -490,7 +482,7 @@ def test_batch_over_1000_parts_rejected(gcal_emulator: CalendarEmulator) -> None
     )
     body = "".join(part.format(n=n) for n in range(1001)) + "--b--\n"
     raw = httplib2.Http()
-    _OPEN.append(raw)
+    OPEN_CLIENTS.append(raw)
     resp, content = raw.request(
         gcal_emulator.batch_uri,
         "POST",
@@ -499,7 +491,7 @@ def test_batch_over_1000_parts_rejected(gcal_emulator: CalendarEmulator) -> None
     )
     assert resp.status == 400
     raw = httplib2.Http()
-    _OPEN.append(raw)
+    OPEN_CLIENTS.append(raw)
     resp, content = raw.request(
         gcal_emulator.batch_uri,
         "POST",

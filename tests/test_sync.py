@@ -29,9 +29,10 @@ from tacal.errors import AuthError, SyncError
 from tacal.gauth import EMULATOR_ENV, build_service, write_token
 from tacal.gsync import SyncIncomplete, SyncReport, Timing, event_id_for, sync
 from tests import gcal_emulator as emu_mod
-from tests.gcal_emulator import CalendarEmulator
+from tests.gcal_emulator import OPEN_CLIENTS, CalendarEmulator
 
 gcal_emulator = emu_mod.gcal_emulator
+close_clients = emu_mod.close_clients  # autouse: closes OPEN_CLIENTS after each test
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
@@ -123,20 +124,11 @@ def run(
         bundle.close()
 
 
-_OPEN: list[Any] = []
-
-
-@pytest.fixture(autouse=True)
-def _close_clients() -> Any:
-    """Close every client connection a test opened (no ResourceWarning under -W error)."""
-    yield
-    while _OPEN:
-        _OPEN.pop().close()
 
 
 def client(em: CalendarEmulator) -> Any:
     http = AuthorizedHttp(AnonymousCredentials(), http=httplib2.Http(timeout=10))
-    _OPEN.append(http)
+    OPEN_CLIENTS.append(http)
     return build(
         "calendar",
         "v3",
@@ -685,7 +677,7 @@ def test_concurrent_edit_between_list_and_write_is_a_conflict(env: CalendarEmula
     target = event_id_for("s0@tacal")
     svc = client(env)
     bundle = build_service()
-    _OPEN.append(bundle)
+    OPEN_CLIENTS.append(bundle)
     remote, _ = gsync.list_remote(bundle, "primary")
     p = gsync.plan(edited(cal, "s0@tacal", summary="tacal's"), remote)
     svc.events().patch(calendarId="primary", eventId=target, body={"summary": "Ann's"}).execute()
