@@ -80,7 +80,7 @@ class PacingClock:
 
 def _recording_timing(clock: PacingClock, log: list[tuple[float, int]]) -> Any:
     """gsync's shipped Timing (default limits) whose bucket logs (time, calls) per request."""
-    from tacal.gsync import Timing, TokenBucket
+    from tacal.gcal.sync import Timing, TokenBucket
 
     class RecordingBucket(TokenBucket):
         def acquire(self, n: int) -> None:
@@ -144,8 +144,8 @@ class Run:
 def tacal_sync(calendar: Any, em: EmulatorProcess, label: str, *, real_pacing: bool,
                batch_size: int = 50) -> Run:
     """One `tacal sync` as the CLI runs it: fresh client, shipped pacing, default options."""
-    from tacal import gsync
-    from tacal.gauth import EMULATOR_ENV, build_service
+    from tacal.gcal import sync as gsync
+    from tacal.gcal.auth import EMULATOR_ENV, build_service
 
     os.environ[EMULATOR_ENV] = em.host_port
     bundle = build_service()
@@ -198,7 +198,7 @@ def changed(config_text: str) -> str:
 def calendar_of(text: str, work: Path) -> Any:
     from tacal import clock
     from tacal import config as config_mod
-    from tacal.build import calendar_for
+    from tacal.ical.calendar import calendar_for
 
     path = work / "tacal.toml"
     path.write_text(text)

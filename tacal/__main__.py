@@ -1,3 +1,3 @@
-from .cli import main
+from tacal.cli import main
 
 main()

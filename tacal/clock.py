@@ -16,7 +16,7 @@ def parse_today(value: str) -> dt.date:
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        from .errors import TacalError
+        from tacal.errors import TacalError
 
         raise TacalError(
             f"--today / ${ENV_TODAY}: {value!r} is not a date; use YYYY-MM-DD, e.g. 2027-01-04"

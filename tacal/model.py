@@ -7,10 +7,13 @@ into recurrence series.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from zoneinfo import ZoneInfo
+
+from tacal.errors import Problem
 
 WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 ROLES = ("ta", "director", "vp", "ae", "ce", "sdr", "other")
@@ -114,6 +117,34 @@ class Cadence:
     where: str = ""
 
 
+DEFAULT_REFRESH = "PT1H"
+SEND_UPDATES = ("none", "all", "externalOnly")
+
+
+@dataclass(frozen=True)
+class FeedSettings:
+    """The ``[feeds]`` table. The team feed is private unless the config says otherwise,
+    because its agendas name customers and revenue."""
+
+    team_public: bool = False
+    refresh: dt.timedelta = dt.timedelta(hours=1)
+    refresh_text: str = DEFAULT_REFRESH
+    base_url: str | None = None
+
+
+@dataclass(frozen=True)
+class SyncSettings:
+    """The ``[sync]`` table; None means "not set" (a flag, then a safe default decide)."""
+
+    calendar: str | None = None
+    send_updates: str | None = None
+    batch_size: int | None = None
+    credentials: str | None = None  # resolved against the config's folder
+    as_user: str | None = None
+    token: str | None = None  # resolved against the config's folder
+    delete_threshold: float | None = None
+
+
 @dataclass
 class Config:
     """Everything a build needs; ``path`` is None for the built-in default."""
@@ -124,7 +155,12 @@ class Config:
     accounts: list[Account] = field(default_factory=list)
     path: Path | None = None
     template_dirs: list[Path] = field(default_factory=list)
-    extra: dict[str, object] = field(default_factory=dict)
+    feeds: FeedSettings = field(default_factory=FeedSettings)
+    sync: SyncSettings = field(default_factory=SyncSettings)
+    #: The accounts CSV (``accounts = "file.csv"``), resolved against the config's folder.
+    accounts_file: Path | None = None
+    #: Warnings found while loading (printed by the CLI; the config is still valid).
+    warnings: tuple[Problem, ...] = ()
 
     @property
     def source(self) -> str:
@@ -132,3 +168,8 @@ class Config:
 
     def people_with_role(self, role: str) -> list[Person]:
         return [p for p in self.people.values() if p.role == role]
+
+
+def slug(name: str) -> str:
+    """The UID-safe form of an account name; two accounts must not share one."""
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "x"

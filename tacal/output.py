@@ -7,7 +7,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from .errors import OutputError
+from tacal.errors import OutputError
 
 
 def write_atomic(path: Path, data: bytes, mode: int = 0o644) -> None:

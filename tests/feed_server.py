@@ -19,7 +19,7 @@ from pathlib import Path
 from waitress import wasyncore
 from waitress.server import create_server
 
-from tacal.server import FeedApp, FeedSource
+from tacal.feeds.server import FeedApp, FeedSource
 from tests.conftest import FIXTURES
 
 TODAY = "2027-01-04"

@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 
 from tacal import config as config_mod
-from tacal import rules
-from tacal.account_series import AccountSeries
-from tacal.series import Series, SeriesBuilder, build_series
+from tacal.schedule import rules
+from tacal.series import BuildContext, Series, build_series
+from tacal.series.accounts import AccountSeries
+from tacal.series.team import cadence_series
 
 TAS, AES = 10, 20
 FREQUENCIES = ("weekly", "biweekly", "monthly", "bimonthly", "quarterly")
@@ -128,24 +129,23 @@ def load(tmp_path: Path, count: int, tas: int = TAS, aes: int = AES) -> config_m
 def work(config: config_mod.Config, monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
     """Slot probes, occurrences expanded and templates rendered for one full build."""
     counts = {"expanded": 0, "rendered": 0}
-    expand, describe = rules.occurrences, SeriesBuilder.describe
+    expand, describe = rules.occurrences, BuildContext.describe
 
     def counting_expand(rec: rules.Recurrence, until: dt.datetime) -> list[dt.datetime]:
         found = expand(rec, until)
         counts["expanded"] += len(found)
         return found
 
-    def counting_describe(self: SeriesBuilder, *args: object) -> str:
+    def counting_describe(self: BuildContext, *args: object) -> str:
         counts["rendered"] += 1
         return describe(self, *args)  # type: ignore[arg-type]
 
     with monkeypatch.context() as patch:
         patch.setattr(rules, "occurrences", counting_expand)
-        patch.setattr(SeriesBuilder, "describe", counting_describe)
-        builder = SeriesBuilder(config, TODAY)
-        for cadence in config.cadences:
-            builder.regular.extend(builder.series_for(cadence))
-        run = AccountSeries(builder)
+        patch.setattr(BuildContext, "describe", counting_describe)
+        builder = BuildContext(config, TODAY)
+        regular = [s for cadence in config.cadences for s in cadence_series(builder, cadence)]
+        run = AccountSeries(builder, regular)
         run.build()
     assert not builder.problems
     return {**counts, "probes": run.grid.probes}

@@ -13,9 +13,9 @@ from collections.abc import Callable
 
 from icalendar import Calendar
 
-from tacal.fiscal import parse_quarter
 from tacal.model import Account
-from tacal.ranking import rank, renewals_at_risk, top3
+from tacal.schedule.fiscal import parse_quarter
+from tacal.series.ranking import rank, renewals_at_risk, top3
 from tests.conftest import FIXTURES, Result
 
 # FY from February: FY2028-Q2 is May, June, July 2027 (the end, 2027-08-01, is outside)

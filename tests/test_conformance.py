@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 from icalendar import Calendar
 
 from tacal import config as config_mod
-from tacal.build import calendar_bytes
 from tacal.errors import ConfigError
+from tacal.ical.calendar import calendar_bytes
 from tests.ical_check import expand_icalendar, expand_vobject
 from tests.walker import meeting_days
 

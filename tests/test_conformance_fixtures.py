@@ -34,11 +34,11 @@ from hypothesis import strategies as st
 from icalendar import Calendar
 
 from tacal import config as config_mod
-from tacal.build import calendar_bytes
 from tacal.errors import ConfigError
+from tacal.ical.calendar import calendar_bytes
+from tacal.ical.writer import build_calendar
 from tacal.model import RULES, Config
 from tacal.series import Override, Series, build_series, series_start
-from tacal.writer import build_calendar
 from tests.conftest import FIXTURES
 from tests.ical_check import reset_vobject
 from tests.walker import meeting_days, session_days

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from tacal.fiscal import parse_quarter, quarter_of, quarter_start_months
+from tacal.schedule.fiscal import parse_quarter, quarter_of, quarter_start_months
 
 
 @pytest.mark.parametrize("start", range(1, 13))

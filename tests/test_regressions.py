@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from tacal.errors import OutputError
+from tacal.ical.vtimezone import vtimezone
 from tacal.model import Cadence, Team
 from tacal.output import read_if_exists, write_atomic
-from tacal.rules import first_occurrence
-from tacal.vtimezone import vtimezone
+from tacal.schedule.rules import first_occurrence
 
 
 def test_biweekly_start_on_a_sunday_does_not_skip_a_week() -> None:
@@ -130,8 +130,8 @@ def test_until_with_holidays_builds_and_moves_the_last_meeting(rule: str) -> Non
     traceback: dateutil refuses a UTC UNTIL beside the naive wall-clock start tacal expands
     from. Sydney is ahead of UTC, so the last meeting (16:00 on the until day, a holiday) is
     after the UTC UNTIL's clock time: it must still be moved, not kept on the holiday."""
-    from tacal.build import calendar_bytes
     from tacal.config import parse
+    from tacal.ical.calendar import calendar_bytes
     from tests.ical_check import expand_icalendar, expand_vobject, utc_window
 
     text = ('[team]\nname = "T"\nid = "t"\ntimezone = "Australia/Sydney"\nstart = "2027-03-01"\n'
@@ -164,8 +164,8 @@ def test_until_on_per_ae_sessions_that_spill_to_the_next_workday() -> None:
     naive start too (a traceback for any per-TA/AE cadence with until and a spill)."""
     from zoneinfo import ZoneInfo
 
-    from tacal.build import calendar_bytes
     from tacal.config import parse
+    from tacal.ical.calendar import calendar_bytes
     from tests.conftest import FIXTURES
     from tests.ical_check import expand_icalendar, expand_vobject, utc_window
 
@@ -191,8 +191,8 @@ def test_previous_stamps_line_scan_matches_a_full_parse() -> None:
     from icalendar import Calendar
 
     from tacal import config as config_mod
-    from tacal.build import calendar_bytes
-    from tacal.writer import Stamp, previous_stamps
+    from tacal.ical.calendar import calendar_bytes
+    from tacal.ical.writer import Stamp, previous_stamps
 
     data = calendar_bytes(config_mod.load(None), today=dt.date(2026, 11, 24),
                           now=dt.datetime(2026, 11, 24, tzinfo=dt.UTC))

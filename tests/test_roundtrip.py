@@ -9,7 +9,7 @@ import pytest
 from icalendar import Calendar
 
 from tacal import config as config_mod
-from tacal.build import calendar_bytes
+from tacal.ical.calendar import calendar_bytes
 from tests.conftest import FIXTURES
 from tests.ical_check import expand_icalendar, expand_vobject, utc_window
 

@@ -24,10 +24,11 @@ from google_auth_httplib2 import AuthorizedHttp
 from googleapiclient.discovery import build
 from icalendar import Calendar, Event
 
-from tacal import gauth, gsync
 from tacal.errors import AuthError, SyncError
-from tacal.gauth import EMULATOR_ENV, build_service, write_token
-from tacal.gsync import SyncIncomplete, SyncReport, Timing, event_id_for, sync
+from tacal.gcal import auth as gauth
+from tacal.gcal import sync as gsync
+from tacal.gcal.auth import EMULATOR_ENV, build_service, write_token
+from tacal.gcal.sync import SyncIncomplete, SyncReport, Timing, event_id_for, sync
 from tests import gcal_emulator as emu_mod
 from tests.gcal_emulator import OPEN_CLIENTS, CalendarEmulator
 

@@ -10,7 +10,7 @@ import pytest
 from dateutil.tz import tzical
 from icalendar import Calendar
 
-from tacal.vtimezone import vtimezone
+from tacal.ical.vtimezone import vtimezone
 
 ZONES = ["America/New_York", "Europe/Berlin", "Australia/Sydney", "Australia/Lord_Howe",
          "America/St_Johns", "Asia/Kolkata", "Asia/Kathmandu", "Pacific/Auckland",

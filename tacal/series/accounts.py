@@ -1,9 +1,9 @@
 """Series that follow from the accounts: check-ins, touch-bases, renewal checks, onboarding.
 
 These are cadences with ``per = "account"`` and an account rule (``check-in``, ``touch-base``,
-``renewal``, ``onboarding``): their dates come from each account, so ``SeriesBuilder.series_for``
-leaves them to this generator, which runs after every plain cadence is built and places account
-meetings around them:
+``renewal``, ``onboarding``): their dates come from each account, so
+:func:`tacal.series.team.cadence_series` leaves them to :func:`account_series`, which runs after
+every plain cadence is built and places account meetings around them:
 
 1. recurring meetings first (check-ins, then touch-bases), every account in name order, each on
    the first free slot of everyone internal who attends (see :mod:`tacal.slots`); a holiday
@@ -21,12 +21,12 @@ from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
 
-from . import rules
-from .accounts import slug
-from .errors import Problem
-from .model import Account, Cadence, Config
-from .series import GENERATORS, Attendee, Series, SeriesBuilder, uid_for
-from .slots import Grid
+from tacal.errors import Problem
+from tacal.model import Account, Cadence, Config, slug
+from tacal.schedule import rules
+from tacal.schedule.slots import Grid
+from tacal.series.context import BuildContext
+from tacal.series.types import Attendee, Series, uid_for
 
 #: Check-ins rarer than monthly get a monthly touch-base reminder.
 RARE = ("bimonthly", "quarterly")
@@ -39,7 +39,7 @@ _LOOKAHEAD = dt.timedelta(days=366)
 class AccountSeries:
     """One run of the generator: the grid of busy time and the series made so far."""
 
-    def __init__(self, builder: SeriesBuilder) -> None:
+    def __init__(self, builder: BuildContext, regular: Iterable[Series]) -> None:
         self.builder = builder
         self.config: Config = builder.config
         self.team = builder.team
@@ -49,7 +49,7 @@ class AccountSeries:
         self.accounts = sorted(self.config.accounts, key=lambda a: (a.name.casefold(), a.name))
         last = max([builder.start + _LOOKAHEAD, *self.team.holidays]) + dt.timedelta(days=14)
         self.until = dt.datetime.combine(last, dt.time(0))
-        self._block_regular(builder.regular)
+        self._block_regular(regular)
 
     # ---- inputs
 
@@ -212,97 +212,11 @@ class AccountSeries:
         return self.out
 
 
-def account_series(builder: SeriesBuilder) -> list[Series]:
-    """The generator registered in :data:`tacal.series.GENERATORS`."""
-    if not builder.config.accounts:
+def account_series(ctx: BuildContext, regular: Iterable[Series]) -> list[Series]:
+    """Every account's series, placed around ``regular`` (the plain cadences' series)."""
+    if not ctx.config.accounts:
         return []
-    return AccountSeries(builder).build()
+    return AccountSeries(ctx, regular).build()
 
 
-if account_series not in GENERATORS:
-    GENERATORS.append(account_series)
-
-
-# --------------------------------------------------------------------------- contact check
-
-
-def _months(lo: dt.date, hi: dt.date) -> list[tuple[int, int]]:
-    """Calendar months that lie entirely inside [lo, hi)."""
-    out: list[tuple[int, int]] = []
-    year, month = lo.year, lo.month
-    if lo.day != 1:
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    while True:
-        nxt = (year + 1, 1) if month == 12 else (year, month + 1)
-        if dt.date(*nxt, 1) > hi:
-            return out
-        out.append((year, month))
-        year, month = nxt
-
-
-def contact_gaps(config: Config, series: list[Series], lo: dt.date, hi: dt.date,
-                 start: dt.date, account: str | None = None) -> list[Problem]:
-    """A warning for every account with a calendar month in [lo, hi) and no customer contact.
-
-    A contact is a check-in or a touch-base reminder or any external meeting for the account.
-    Months before ``start`` (the calendar's first day) or before the account's onboarding are
-    not counted.
-    """
-    rule_of = {c.id: c.rule for c in config.cadences}
-    months = _months(lo, hi)
-    if not months:
-        return []
-    until = dt.datetime.combine(hi, dt.time(0))
-    seen: dict[str, set[tuple[int, int]]] = {}
-    for s in series:
-        if s.account is None or not (
-            s.kind == "external" or rule_of.get(s.cadence_id) in ("check-in", "touch-base")
-        ):
-            continue
-        found = seen.setdefault(s.account, set())
-        for occ in rules.occurrences(s.recurrence, until):
-            found.add((occ.year, occ.month))
-    out = []
-    for a in sorted(config.accounts, key=lambda a: a.name.casefold()):
-        if account is not None and a.name.casefold() != account.casefold():
-            continue
-        begin = max(start, a.onboarding_start or start)
-        missing = [f"{y}-{m:02d}" for y, m in months
-                   if (y, m) >= (begin.year, begin.month) and (y, m) not in seen.get(a.name, ())]
-        if missing:
-            out.append(Problem(a.where, f"account {a.name!r} has no customer contact in "
-                               f"{', '.join(missing)}; add a check-in or touch-base cadence "
-                               "(rule = \"check-in\" / \"touch-base\") or a more frequent "
-                               "check_in", "warning"))
-    return out
-
-
-def gap_warnings(config: Config, series: list[Series], today: dt.date,
-                 window: tuple[dt.date, dt.date] | None = None,
-                 account: str | None = None) -> list[Problem]:
-    """What ``validate`` (the 12 months from this one) and ``preview`` (its window) warn about."""
-    from .series import series_start
-
-    if window is None:
-        lo = today.replace(day=1)
-        window = (lo, lo.replace(year=lo.year + 1))
-    return contact_gaps(config, series, window[0], window[1],
-                        series_start(config.team, today), account)
-
-
-def onboarding_plan(config: Config, series: list[Series], account: str) -> list[str]:
-    """One line per onboarding step and the first check-in, for ``tacal onboard``."""
-    rule_of = {c.id: c.rule for c in config.cadences}
-    mine = [s for s in series if s.account is not None
-            and s.account.casefold() == account.casefold()]
-    lines = [f"{s.start:%a %Y-%m-%d %H:%M}  {s.summary}" for s in sorted(
-        mine, key=lambda s: s.start) if rule_of.get(s.cadence_id) == "onboarding"]
-    for s in mine:
-        if rule_of.get(s.cadence_id) == "check-in":
-            first = min([s.start, *s.recurrence.rdates])
-            lines.append(f"{first:%a %Y-%m-%d %H:%M}  {s.summary} (first; then "
-                         f"{s.recurrence.rrule or 'once'})")
-    return lines
-
-
-__all__ = ["AccountSeries", "account_series", "contact_gaps", "gap_warnings", "onboarding_plan"]
+__all__ = ["AccountSeries", "account_series"]

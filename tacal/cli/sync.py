@@ -1,4 +1,4 @@
-"""`tacal sync`: the command line around tacal.gsync (which decides, and never prints).
+"""`tacal sync`: the command line around :mod:`tacal.gcal` (which decides, and never prints).
 
 Settings come from flags, then the config's ``[sync]`` table, then safe defaults: no e-mails
 (``send_updates = "none"``), batches of 50, deletes above 20% of tacal's events refused.
@@ -13,53 +13,18 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
-from . import config as config_mod
-from .build import calendar_for
-from .cli import filter_options
-
-SYNC_KEYS = {"calendar", "send_updates", "batch_size", "credentials", "as_user", "token",
-             "delete_threshold"}
-SEND_UPDATES = ("none", "all", "externalOnly")
-
-
-def _check_sync_table(config: config_mod.Config, checker: Any, raw: dict[str, Any]) -> None:
-    """Validate ``[sync]`` with located errors, like every other table."""
-    table = raw.get("sync")
-    if table is None:
-        return
-    if not isinstance(table, dict):
-        checker.error(("sync",), "must be a table: [sync]")
-        return
-    checker.unknown_keys(("sync",), table, SYNC_KEYS)
-    for key in ("calendar", "credentials", "as_user", "token"):
-        if key in table and not isinstance(table[key], str):
-            checker.error(("sync", key), f"must be a string, not {table[key]!r}")
-    if "send_updates" in table and table["send_updates"] not in SEND_UPDATES:
-        checker.error(("sync", "send_updates"),
-                      f"{table['send_updates']!r}: use one of {' | '.join(SEND_UPDATES)}")
-    size = table.get("batch_size", 50)
-    if isinstance(size, bool) or not isinstance(size, int) or not 1 <= size <= 1000:
-        checker.error(("sync", "batch_size"), f"{size!r}: use a whole number from 1 to 1000")
-    threshold = table.get("delete_threshold", 0.2)
-    if isinstance(threshold, bool) or not isinstance(threshold, int | float) or not (
-        0 <= threshold <= 1
-    ):
-        checker.error(("sync", "delete_threshold"), f"{threshold!r}: use a fraction from 0 to 1")
-
-
-config_mod.EXTENSIONS.append(_check_sync_table)
+from tacal import config as config_mod
+from tacal.cli.context import filter_options
+from tacal.ical.calendar import calendar_for
+from tacal.model import SEND_UPDATES
 
 
 def _setting(config: config_mod.Config, key: str, flag: Any, default: Any) -> Any:
+    """The flag, else the config's ``[sync]`` value, else ``default``."""
     if flag is not None:
         return flag
-    table = config.extra.get("sync")
-    if isinstance(table, dict) and key in table:
-        value = table[key]
-        if key in ("credentials", "token") and config.path is not None:
-            return str((config.path.parent / str(value)).expanduser())
-        return value
-    return default
+    value = getattr(config.sync, key)
+    return default if value is None else value
 
 
 @click.command("sync")
@@ -87,8 +52,8 @@ def sync_command(obj: Any, calendar: str | None, dry_run: bool, send_updates: st
 
     Only events tacal created are touched; re-running is always safe.
     """
-    from . import gsync
-    from .gauth import build_service
+    from tacal.gcal import sync as gsync
+    from tacal.gcal.auth import build_service
 
     config = obj.config()
     cal = calendar_for(config, today=obj.today, now=obj.now, for_email=for_email,
@@ -151,8 +116,5 @@ def _print_report(out: Console, report: Any, quiet: bool) -> None:
               f"{report.http_requests} HTTP requests ({report.write_calls} writes)")
 
 
-def register(cli: click.Group) -> None:
-    cli.add_command(sync_command)
 
-
-__all__ = ["register", "sync_command"]
+__all__ = ["sync_command"]

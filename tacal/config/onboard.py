@@ -17,10 +17,10 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from .accounts import column_key
-from .errors import TacalError
-from .model import Config
-from .output import write_atomic
+from tacal.config.accounts_csv import column_key
+from tacal.errors import TacalError
+from tacal.model import Config
+from tacal.output import write_atomic
 
 _TOML_KEY = re.compile(
     r"^(?P<lead>\s*onboarding_start\s*=\s*)(?P<value>\"[^\"]*\"|'[^']*'|[0-9-]+)(?P<rest>.*)$")
@@ -183,7 +183,7 @@ def _check_toml(text: str, index: int, day: dt.date, path: Path) -> None:
 
 def _check_csv(old: str, new: str, name: str, day: dt.date, path: Path) -> None:
     """The csv module must read the same rows, with only the account's date changed."""
-    from .accounts import records
+    from tacal.config.accounts_csv import records
 
     def table(text: str) -> list[dict[str, str]]:
         rows = [cells for _, cells in records(text)]

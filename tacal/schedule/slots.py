@@ -20,7 +20,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from .model import WEEKDAYS, Team
+from tacal.model import WEEKDAYS, Team
 
 CELL = 5  # minutes
 STEP = 15  # minutes between candidate start times

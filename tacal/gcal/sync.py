@@ -52,7 +52,7 @@ from dateutil.rrule import rrule, rruleset, rrulestr
 from icalendar import Calendar
 
 from tacal.errors import AuthError, SyncError
-from tacal.gauth import ServiceBundle, build_service, write_token
+from tacal.gcal.auth import ServiceBundle, build_service, write_token
 
 __all__ = [
     "Action",

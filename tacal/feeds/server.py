@@ -35,12 +35,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from . import clock
-from . import config as config_mod
-from .errors import TacalError
-from .feeds import HTML_TYPE, Feed, Page, build_site, settings, state_home, tokens_path
-from .model import Config
-from .output import write_atomic
+from tacal import clock
+from tacal import config as config_mod
+from tacal.errors import TacalError
+from tacal.feeds.site import HTML_TYPE, Feed, Page, build_site, settings, state_home, tokens_path
+from tacal.model import Config
+from tacal.output import write_atomic
 
 #: Bodies larger than this are streamed through wsgi.file_wrapper.
 _STREAM_OVER = 256 * 1024
@@ -174,10 +174,7 @@ def default_state_dir(config_path: Path | None) -> Path:
 def accounts_file(config: Config) -> Path | None:
     """The accounts CSV the config names (``accounts = "accounts.csv"``), resolved the way
     the config loader resolves it: relative to the config file."""
-    name = config.extra.get("accounts")
-    if not isinstance(name, str) or not name.strip():
-        return None
-    return (config.path.parent if config.path else Path.cwd()) / name
+    return config.accounts_file
 
 
 def input_files(config: Config) -> list[Path]:

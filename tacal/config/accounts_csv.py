@@ -19,8 +19,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from .errors import Problem
-from .model import Account
+from tacal.errors import Problem
+from tacal.model import Account
 
 #: Columns every accounts CSV must have (a cell may still be empty where the value is optional).
 REQUIRED_COLUMNS = (
@@ -29,11 +29,6 @@ REQUIRED_COLUMNS = (
 #: Columns that may be left out of the header altogether.
 OPTIONAL_COLUMNS = ("onboarding_start", "sdr")
 COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
-
-
-def slug(name: str) -> str:
-    """The UID-safe form of an account name; two accounts must not share one."""
-    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "x"
 
 
 def column_key(header: str) -> str:
@@ -133,4 +128,4 @@ def load_csv(path: Path, problems: list[Problem], validate: RowValidator) -> lis
 
 
 __all__ = ["COLUMNS", "OPTIONAL_COLUMNS", "REQUIRED_COLUMNS", "CsvChecker", "column_key",
-           "load_csv", "records", "slug"]
+           "load_csv", "records"]

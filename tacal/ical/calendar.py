@@ -11,9 +11,9 @@ from collections.abc import Mapping
 
 from icalendar import Calendar
 
-from .model import Config
-from .series import Series, build_series
-from .writer import Stamp, build_calendar, previous_stamps
+from tacal.ical.writer import Stamp, build_calendar, previous_stamps
+from tacal.model import Config
+from tacal.series import Series, build_series
 
 
 def select(series: list[Series], *, for_email: str | None = None,

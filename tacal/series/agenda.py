@@ -14,16 +14,18 @@ from typing import Any
 import jinja2
 from jinja2.sandbox import SandboxedEnvironment, SecurityError
 
-from .errors import TemplateError
+from tacal.errors import TemplateError
 
-SHIPPED = Path(__file__).resolve().parent / "templates"
+_PACKAGE = Path(__file__).resolve().parents[1]  # tacal/
+SHIPPED = _PACKAGE / "templates"
 
 
 def shipped_dir() -> Path:
-    """The templates folder that ships with tacal (``templates/`` at the top of the source)."""
+    """The templates folder that ships with tacal: ``tacal/templates`` when installed,
+    ``templates/`` at the top of the source tree in a checkout or editable install."""
     if SHIPPED.is_dir():
         return SHIPPED
-    return Path(__file__).resolve().parent.parent / "templates"
+    return _PACKAGE.parent / "templates"
 
 
 def _money(value: Any) -> str:

@@ -1,25 +1,21 @@
 """CLI for subscribable feeds: ``tacal serve``, ``tacal publish``, ``tacal feeds list|rotate``.
 
-Registered on the main group by one line at the bottom of ``cli.py``. It reads the shared
-:class:`~tacal.cli.Context` through ``pass_obj`` (no import of ``cli`` at run time, so
-importing this module first cannot cycle). Decisions live in ``feeds`` and ``server``.
+Added to the group by :mod:`tacal.cli.main`. Decisions live in :mod:`tacal.feeds`.
 """
 
 from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 from rich.console import Console
 
-from . import config as config_mod
-from . import feeds as feeds_mod
-from .errors import TacalError
-
-if TYPE_CHECKING:
-    from .cli import Context
+from tacal import config as config_mod
+from tacal.cli.context import Context
+from tacal.config.settings import base_url_problem
+from tacal.errors import TacalError
+from tacal.feeds import site as feeds_mod
 
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 SERVE_DEFAULT = "http://127.0.0.1:8080"
@@ -28,7 +24,7 @@ SERVE_DEFAULT = "http://127.0.0.1:8080"
 def _base_url(value: str | None, configured: str | None, fallback: str | None) -> str:
     """--base-url, else ``[feeds] base_url``, else ``fallback``; TacalError when none."""
     if value is not None:
-        why = feeds_mod.base_url_problem(value)
+        why = base_url_problem(value)
         if why:
             raise TacalError(f"--base-url {why}")
         return value.rstrip("/")
@@ -66,7 +62,7 @@ def _tokens_note(obj: Context, path: Path) -> None:
 def serve(obj: Context, host: str, port: int, base_url: str | None, state_dir: Path | None,
           threads: int) -> None:
     """Serve the feeds over HTTP; config, accounts and template edits apply without restart."""
-    from .server import FeedApp, FeedSource, http_address, run
+    from tacal.feeds.server import FeedApp, FeedSource, http_address, run
 
     path = config_mod.find_config(obj.config_path)
     config = obj.config()
@@ -161,8 +157,3 @@ def rotate_command(obj: Context, feed_ids: tuple[str, ...], every: bool,
                   "drops the old URLs within a second; run `tacal publish` again to delete "
                   "the old files", markup=False)
 
-
-def register(cli: click.Group) -> None:
-    cli.add_command(serve)
-    cli.add_command(publish)
-    cli.add_command(feeds_group)

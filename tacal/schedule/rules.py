@@ -17,8 +17,8 @@ from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rrule, rrulestr
 
-from .fiscal import quarter_start_months
-from .model import Cadence, Team
+from tacal.model import Cadence, Team
+from tacal.schedule.fiscal import quarter_start_months
 
 _MONTHLY_INTERVAL = {"monthly": 1, "bimonthly": 2, "quarterly": 3, "fiscal-quarterly": 3}
 

@@ -25,8 +25,8 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from .fiscal import Quarter
-from .model import Account
+from tacal.model import Account
+from tacal.schedule.fiscal import Quarter
 
 TOP = 3
 

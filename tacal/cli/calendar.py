@@ -1,89 +1,26 @@
-"""Command line: parses arguments, calls the pipeline, prints. No decisions live here.
-
-Every user-facing failure is a :class:`~tacal.errors.TacalError`; :func:`main` is the one
-handler that prints it and exits with its code (2), so no traceback reaches a user.
-"""
+"""``build``, ``preview``, ``validate``, ``onboard`` and ``init``: the calendar file commands."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
 import sys
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
 
 import click
 from rich.console import Console
 from rich.table import Table
 
-from . import __version__, clock
-from . import config as config_mod
-from .build import calendar_bytes
-from .errors import ConfigError, TacalError
-from .fiscal import parse_quarter
-from .model import Config
-from .output import read_if_exists, write_atomic
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+from tacal import config as config_mod
+from tacal.cli.context import Context, err, filter_options, pass_ctx
+from tacal.errors import TacalError
+from tacal.ical.calendar import calendar_bytes
+from tacal.model import Config
+from tacal.output import read_if_exists, write_atomic
+from tacal.schedule.fiscal import parse_quarter
 
 
-@dataclass
-class Context:
-    config_path: str | None
-    today_value: str | None
-    quiet: bool
-    _config: Config | None = None
-
-    @property
-    def today(self) -> dt.date:
-        return clock.today(self.today_value)
-
-    @property
-    def now(self) -> dt.datetime:
-        return clock.now(self.today_value)
-
-    def config(self) -> Config:
-        if self._config is None:
-            path = config_mod.find_config(self.config_path)
-            if path is None and not self.quiet:
-                err.print("tacal: no tacal.toml here, using the built-in default "
-                          "(run `tacal init` to get an editable copy)")
-            self._config = config_mod.load(path)
-            for w in config_mod.warnings(self._config):
-                err.print(f"[yellow]{w}[/yellow]")
-        return self._config
-
-
-pass_ctx = click.make_pass_decorator(Context)
-
-
-def filter_options(command: F) -> F:
-    """``--for EMAIL`` and ``--account NAME``, the same on every command that builds."""
-    command = click.option("--account", metavar="NAME",
-                           help="Only this account's events.")(command)
-    return click.option("--for", "for_email", metavar="EMAIL",
-                        help="Only what this person attends.")(command)
-
-
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--config", "config_path", metavar="PATH", envvar=config_mod.ENV_CONFIG,
-              help="Config file (default: ./tacal.toml, else $TACAL_CONFIG, else built-in).")
-@click.option("--today", "today_value", metavar="YYYY-MM-DD", envvar=clock.ENV_TODAY,
-              help="Pin 'today' for every command (also $TACAL_TODAY).")
-@click.option("-q", "--quiet", is_flag=True, help="Only errors on stderr.")
-@click.version_option(__version__, prog_name="tacal")
-@click.pass_context
-def cli(ctx: click.Context, config_path: str | None, today_value: str | None,
-        quiet: bool) -> None:
-    """Turn a Technical Advisor team's meeting cadences into real calendars."""
-    ctx.obj = Context(config_path, today_value, quiet)
-
-
-@cli.command()
+@click.command()
 @click.option("-o", "--output", default="tacal.ics", show_default=True, metavar="PATH|-",
               help="Where to write the calendar; '-' for stdout.")
 @filter_options
@@ -131,7 +68,7 @@ def _window(obj: Context, config: Config, quarter: str | None, start: str | None
     return q.start, q.end, f"{q.label} ({q.start} to {q.end - dt.timedelta(days=1)})"
 
 
-@cli.command()
+@click.command()
 @click.option("--quarter", metavar="next|current|FY2027-Q3", help="Fiscal quarter [next].")
 @click.option("--from", "start", metavar="DATE", help="Start date (with --to).")
 @click.option("--to", "end", metavar="DATE", help="End date, exclusive (with --from).")
@@ -142,9 +79,9 @@ def _window(obj: Context, config: Config, quarter: str | None, start: str | None
 def preview(obj: Context, quarter: str | None, start: str | None, end: str | None, fmt: str,
             for_email: str | None, account: str | None) -> None:
     """Show the meetings of the next fiscal quarter (or any window)."""
-    from . import preview as pv
-    from .account_series import gap_warnings
-    from .series import build_series
+    from tacal.ical import expand as pv
+    from tacal.series import build_series
+    from tacal.series.checks import gap_warnings
 
     config = obj.config()
     lo, hi, label = _window(obj, config, quarter, start, end)
@@ -165,7 +102,7 @@ def preview(obj: Context, quarter: str | None, start: str | None, end: str | Non
 
 
 def _print_table(config: Config, occurrences: list, label: str) -> None:  # type: ignore[type-arg]
-    from . import preview as pv
+    from tacal.ical import expand as pv
 
     out = Console(highlight=False)
     out.print(f"[bold]{config.team.name}[/bold]: {label}, times in {config.team.timezone}")
@@ -192,12 +129,12 @@ def _print_table(config: Config, occurrences: list, label: str) -> None:  # type
             err.print(f"  {a.start:%Y-%m-%d %H:%M} {a.summary} / {b.summary}")
 
 
-@cli.command()
+@click.command()
 @pass_ctx
 def validate(obj: Context) -> None:
     """Check the config and templates; exit 2 with one line per problem."""
-    from .account_series import gap_warnings
-    from .series import build_series
+    from tacal.series import build_series
+    from tacal.series.checks import gap_warnings
 
     config = obj.config()
     series = build_series(config, obj.today)
@@ -208,16 +145,16 @@ def validate(obj: Context) -> None:
                    f"{len(series)} series, {len(config.accounts)} accounts)")
 
 
-@cli.command()
+@click.command()
 @click.argument("account")
 @click.option("--start", "start", required=True, metavar="YYYY-MM-DD",
               help="First day of onboarding (moved to the next workday if it is not one).")
 @pass_ctx
 def onboard(obj: Context, account: str, start: str) -> None:
     """Record ACCOUNT's onboarding start in tacal.toml (or the accounts CSV) and show the plan."""
-    from .account_series import onboarding_plan
-    from .onboard import record_onboarding
-    from .series import build_series
+    from tacal.config.onboard import record_onboarding
+    from tacal.series import build_series
+    from tacal.series.checks import onboarding_plan
 
     try:
         day = dt.date.fromisoformat(start)
@@ -232,13 +169,13 @@ def onboard(obj: Context, account: str, start: str) -> None:
         click.echo(f"  {line}")
 
 
-@cli.command()
+@click.command()
 @click.argument("directory", default=".", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--force", is_flag=True, help="Overwrite an existing tacal.toml and templates.")
 @pass_ctx
 def init(obj: Context, directory: Path, force: bool) -> None:
     """Write the built-in default as an editable tacal.toml plus its templates."""
-    from .agenda import shipped_dir
+    from tacal.series.agenda import shipped_dir
 
     target = directory / config_mod.DEFAULT_NAME
     templates = sorted(shipped_dir().glob("*.j2"))
@@ -252,31 +189,3 @@ def init(obj: Context, directory: Path, force: bool) -> None:
         write_atomic(directory / "templates" / t.name, t.read_bytes())
     if not obj.quiet:
         err.print(f"wrote {target} and {len(templates)} templates in {directory / 'templates'}")
-
-
-def main(argv: list[str] | None = None) -> None:
-    """Entry point: the single place errors become messages and exit codes."""
-    try:
-        cli.main(args=argv, prog_name="tacal", standalone_mode=False)
-    except ConfigError as exc:
-        for p in exc.problems:
-            err.print(str(p), markup=False)
-        sys.exit(exc.exit_code)
-    except TacalError as exc:
-        err.print(f"tacal: error: {exc}", markup=False)
-        sys.exit(exc.exit_code)
-    except click.exceptions.Abort:
-        err.print("Aborted.")
-        sys.exit(130)
-    except click.ClickException as exc:
-        exc.show()
-        sys.exit(exc.exit_code)
-    except click.exceptions.Exit as exc:
-        sys.exit(exc.exit_code)
-    except KeyboardInterrupt:
-        sys.exit(130)
-    except BrokenPipeError:
-        sys.exit(0)
-
-from .cli_feeds import register as _register_feeds; _register_feeds(cli)  # noqa: E402, E702, I001
-from .cli_sync import register as _register_sync; _register_sync(cli)  # noqa: E402, E702, I001

@@ -20,9 +20,9 @@ from functools import lru_cache
 
 from dateutil.rrule import rrulestr
 
-from . import rules
-from .model import WEEKDAYS, Cadence, Team
-from .rules import Recurrence
+from tacal.model import WEEKDAYS, Cadence, Team
+from tacal.schedule import rules
+from tacal.schedule.rules import Recurrence
 
 #: How far past the last holiday fix-ups are computed; after it pattern and reality agree.
 _SLACK = dt.timedelta(days=400)

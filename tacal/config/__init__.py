@@ -11,15 +11,15 @@ import datetime as dt
 import os
 import re
 import tomllib
-from collections.abc import Callable
 from dataclasses import replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from .errors import ConfigError, Problem
-from .model import (
+from tacal.config.settings import feed_settings, sync_settings
+from tacal.errors import ConfigError, Problem
+from tacal.model import (
     ACCOUNT_RULES,
     CHECK_INS,
     HEALTHS,
@@ -706,7 +706,7 @@ def account_from_mapping(
 def _unique_account(c: _Checker | Any, key: tuple[Any, ...], account: Account,
                     seen: dict[str, Account]) -> bool:
     """False (with an error) when another account has the same name or the same UID slug."""
-    from .accounts import slug
+    from tacal.model import slug
 
     other = seen.get(slug(account.name))
     if other is None:
@@ -744,7 +744,7 @@ def _accounts(c: _Checker, data: Any, people: dict[str, Person],
 def _accounts_csv(c: _Checker, value: Any, base: Path, people: dict[str, Person],
                   seen: dict[str, Account]) -> list[Account]:
     """Accounts from ``accounts = "accounts.csv"`` (relative to the config file)."""
-    from .accounts import CsvChecker, load_csv
+    from tacal.config.accounts_csv import CsvChecker, load_csv
 
     if value is None:
         return []
@@ -762,10 +762,6 @@ def _accounts_csv(c: _Checker, value: Any, base: Path, people: dict[str, Person]
         return acct if acct and _unique_account(cc, key, acct, seen) else None
 
     return load_csv(path, c.problems, row)
-
-
-#: Hooks later features use to read their own top-level tables: (config, checker, raw) -> None.
-EXTENSIONS: list[Callable[[Config, _Checker, dict[str, Any]], None]] = []
 
 
 def parse(text: str, path: Path | None) -> Config:
@@ -806,27 +802,30 @@ def parse(text: str, path: Path | None) -> Config:
             c.error(("team", "templates"), "must be a folder path")
     elif base is not None:
         template_dirs.append((base / "templates").resolve())
-    config = Config(
+    feeds = feed_settings(c, raw.get("feeds"))
+    sync = sync_settings(c, raw.get("sync"), base)
+    csv_name = raw.get("accounts")
+    accounts_file = ((base or Path.cwd()) / csv_name
+                     if isinstance(csv_name, str) and csv_name.strip() else None)
+    errors = [p for p in c.problems if p.severity == "error"]
+    if errors:
+        raise ConfigError(c.problems)
+    return Config(
         team=team,
         people=people,
         cadences=cadences,
         accounts=accounts,
         path=path,
         template_dirs=template_dirs,
-        extra={k: v for k, v in raw.items() if k in ("feeds", "sync", "accounts")},
+        feeds=feeds,
+        sync=sync,
+        accounts_file=accounts_file,
+        warnings=tuple(p for p in c.problems if p.severity == "warning"),
     )
-    for hook in EXTENSIONS:
-        hook(config, c, raw)
-    errors = [p for p in c.problems if p.severity == "error"]
-    if errors:
-        raise ConfigError(c.problems)
-    config.extra["warnings"] = [p for p in c.problems if p.severity == "warning"]
-    return config
 
 
 def warnings(config: Config) -> list[Problem]:
-    value = config.extra.get("warnings", [])
-    return list(value) if isinstance(value, list) else []
+    return list(config.warnings)
 
 
 def with_start(config: Config, start: dt.date) -> Config:

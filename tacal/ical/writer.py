@@ -14,9 +14,9 @@ from dataclasses import dataclass
 
 from icalendar import Calendar, Event, vCalAddress, vRecur, vText
 
-from . import __version__
-from .series import Attendee, Series
-from .vtimezone import vtimezone
+from tacal import __version__
+from tacal.ical.vtimezone import vtimezone
+from tacal.series import Attendee, Series
 
 PRODID = f"-//tacal//tacal {__version__}//EN"
 HASH_PROP = "X-TACAL-HASH"

@@ -19,113 +19,27 @@ import json
 import os
 import re
 import secrets
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 from icalendar import vDuration, vText
 
-from . import config as config_mod
-from .accounts import slug
-from .build import calendar_for, select
-from .errors import ConfigError, Problem, TacalError
-from .model import Config
-from .output import read_if_exists, write_atomic
-from .series import Series, build_series
+from tacal.errors import TacalError
+from tacal.ical.calendar import calendar_for, select
+from tacal.model import Config, FeedSettings, slug
+from tacal.output import read_if_exists, write_atomic
+from tacal.series import Series, build_series
 
-FEEDS_KEYS = {"team", "refresh", "base_url"}
-DEFAULT_REFRESH = "PT1H"
 TOKEN_BYTES = 24  # secrets.token_urlsafe(24): 32 URL-safe characters, 192 bits
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{32,}$")
 ENV_STATE = "XDG_STATE_HOME"
 
 
-# --------------------------------------------------------------------------- [feeds] settings
-
-
-@dataclass(frozen=True)
-class FeedSettings:
-    """The ``[feeds]`` table. The team feed is private unless the config says otherwise,
-    because its agendas name customers and revenue."""
-
-    team_public: bool = False
-    refresh: dt.timedelta = dt.timedelta(hours=1)
-    refresh_text: str = DEFAULT_REFRESH
-    base_url: str | None = None
-
-
-def _parse_settings(data: Mapping[str, Any], report: Callable[[str, str], None]) -> FeedSettings:
-    team = data.get("team", "private")
-    if team not in ("public", "private"):
-        report("team", f"{team!r}: use \"private\" (a secret URL) or \"public\"")
-        team = "private"
-    refresh_text = data.get("refresh", DEFAULT_REFRESH)
-    refresh = dt.timedelta(hours=1)
-    parsed: object = None
-    if isinstance(refresh_text, str) and refresh_text.startswith("P"):
-        try:
-            parsed = vDuration.from_ical(refresh_text)
-        except ValueError:
-            parsed = None
-    if not isinstance(parsed, dt.timedelta) or parsed <= dt.timedelta(0):
-        report("refresh", f"{refresh_text!r} is not a positive ISO 8601 duration; write e.g. "
-               "\"PT1H\" (hourly), \"PT30M\" or \"P1D\"")
-        refresh_text = DEFAULT_REFRESH
-    else:
-        refresh = parsed
-    base_url = data.get("base_url")
-    if base_url is not None:
-        why = base_url_problem(base_url)
-        if why:
-            report("base_url", why)
-            base_url = None
-        else:
-            base_url = base_url.rstrip("/")
-    return FeedSettings(team == "public", refresh, refresh_text, base_url)
-
-
-def base_url_problem(value: object) -> str | None:
-    """Why ``value`` cannot prefix feed URLs (None when it can); the links must be absolute
-    because ``webcal://`` and Google's add-by-URL only work with a full address."""
-    parts = urlsplit(value) if isinstance(value, str) else None
-    if (parts is None or not isinstance(value, str) or parts.scheme not in ("http", "https")
-            or not parts.netloc or parts.query or parts.fragment
-            or any(c.isspace() for c in value)):
-        return (f"{value!r}: write the http(s) address the feeds are reached at, e.g. "
-                "\"https://calendars.example.com/ta\"")
-    return None
-
-
-def _check(config: Config, checker: Any, raw: dict[str, Any]) -> None:
-    """Config hook: located errors for ``[feeds]`` at ``tacal validate`` time."""
-    del config
-    data = raw.get("feeds")
-    if data is None:
-        return
-    if not isinstance(data, dict):
-        checker.error(("feeds",), "must be a table: [feeds] with team, refresh, base_url")
-        return
-    checker.unknown_keys(("feeds",), data, FEEDS_KEYS)
-    _parse_settings(data, lambda key, msg: checker.error(("feeds", key), msg))
-
-
-if _check not in config_mod.EXTENSIONS:
-    config_mod.EXTENSIONS.append(_check)
-
-
 def settings(config: Config) -> FeedSettings:
-    """Parsed ``[feeds]``; raises ConfigError if the hook was not there to validate it."""
-    data = config.extra.get("feeds") or {}
-    if not isinstance(data, dict):
-        raise ConfigError([Problem(config.source, "feeds: must be a table")])
-    problems: list[Problem] = []
-    result = _parse_settings(data, lambda k, m: problems.append(Problem(config.source,
-                                                                       f"feeds.{k}: {m}")))
-    if problems:
-        raise ConfigError(problems)
-    return result
+    """The config's ``[feeds]`` table, validated when the config was loaded."""
+    return config.feeds
 
 
 # --------------------------------------------------------------------------- which feeds exist

@@ -1,0 +1,57 @@
+"""What every command shares: the lazily loaded config, "today", the --for/--account options."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import click
+from rich.console import Console
+
+from tacal import clock
+from tacal import config as config_mod
+from tacal.model import Config
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+@dataclass
+class Context:
+    config_path: str | None
+    today_value: str | None
+    quiet: bool
+    _config: Config | None = None
+
+    @property
+    def today(self) -> dt.date:
+        return clock.today(self.today_value)
+
+    @property
+    def now(self) -> dt.datetime:
+        return clock.now(self.today_value)
+
+    def config(self) -> Config:
+        if self._config is None:
+            path = config_mod.find_config(self.config_path)
+            if path is None and not self.quiet:
+                err.print("tacal: no tacal.toml here, using the built-in default "
+                          "(run `tacal init` to get an editable copy)")
+            self._config = config_mod.load(path)
+            for w in config_mod.warnings(self._config):
+                err.print(f"[yellow]{w}[/yellow]")
+        return self._config
+
+
+pass_ctx = click.make_pass_decorator(Context)
+
+
+def filter_options(command: F) -> F:
+    """``--for EMAIL`` and ``--account NAME``, the same on every command that builds."""
+    command = click.option("--account", metavar="NAME",
+                           help="Only this account's events.")(command)
+    return click.option("--for", "for_email", metavar="EMAIL",
+                        help="Only what this person attends.")(command)

@@ -1,0 +1,46 @@
+"""Model → series: what the calendar should contain, decided without any I/O.
+
+A *series* is one VEVENT master (maybe with overrides). ``per`` cadences fan out into one
+series per TA, AE or account; role references in attendees (``@ta``, ``@ae``, ``@leadership``)
+resolve against the person or account the series is for.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from tacal.errors import ConfigError, Problem
+from tacal.model import Config
+from tacal.series.accounts import account_series
+from tacal.series.context import BuildContext, series_start
+from tacal.series.team import cadence_series
+from tacal.series.types import Attendee, Override, Series, uid_for
+
+
+def build_series(config: Config, today: dt.date) -> list[Series]:
+    """Every series the config means, sorted by UID; raises ConfigError on cadence problems.
+
+    Plain cadences first, then the account series, which are placed around the meetings the
+    plain cadences already gave people.
+    """
+    ctx = BuildContext(config, today)
+    regular: list[Series] = []
+    for cadence in config.cadences:
+        regular.extend(cadence_series(ctx, cadence))
+    out = [*regular, *account_series(ctx, regular)]
+    if ctx.problems:
+        raise ConfigError(ctx.problems)
+    seen: dict[str, Series] = {}
+    dupes = []
+    for s in out:
+        if s.uid in seen:
+            dupes.append(Problem(config.source, f"two series share the UID {s.uid}; make the "
+                                 "cadence ids or account names distinct"))
+        seen[s.uid] = s
+    if dupes:
+        raise ConfigError(dupes)
+    return sorted(out, key=lambda s: s.uid)
+
+
+__all__ = ["Attendee", "BuildContext", "Override", "Series", "build_series", "series_start",
+           "uid_for"]
