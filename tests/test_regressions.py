@@ -192,7 +192,7 @@ def test_previous_stamps_line_scan_matches_a_full_parse() -> None:
 
     from tacal import config as config_mod
     from tacal.ical.calendar import calendar_bytes
-    from tacal.ical.writer import Stamp, previous_stamps
+    from tacal.ical.stamps import Stamp, previous_stamps
 
     data = calendar_bytes(config_mod.load(None), today=dt.date(2026, 11, 24),
                           now=dt.datetime(2026, 11, 24, tzinfo=dt.UTC))

@@ -11,7 +11,8 @@ from collections.abc import Mapping
 
 from icalendar import Calendar
 
-from tacal.ical.writer import Stamp, build_calendar, previous_stamps
+from tacal.ical.stamps import Stamp, previous_stamps
+from tacal.ical.writer import build_calendar
 from tacal.model import Config
 from tacal.series import Series, build_series
 

@@ -1,67 +1,24 @@
 """Series → one VCALENDAR (bytes), deterministic so that unchanged inputs give the same bytes.
 
-SEQUENCE and DTSTAMP come from the previous output at the same path: a series whose content
-hash is unchanged keeps both, a changed one gets SEQUENCE + 1 and DTSTAMP = now. That is what
-lets subscribers update events in place and lets ``build`` be byte-identical day after day.
+SEQUENCE and DTSTAMP come from the previous output (see :mod:`tacal.ical.stamps`): a series
+whose content hash is unchanged keeps both, a changed one gets SEQUENCE + 1 and DTSTAMP = now.
+That is what lets subscribers update events in place and lets ``build`` be byte-identical day
+after day.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 from icalendar import Calendar, Event, vCalAddress, vRecur, vText
 
 from tacal import __version__
+from tacal.ical.stamps import HASH_PROP, Stamp, content_hash
 from tacal.ical.vtimezone import vtimezone
 from tacal.series import Attendee, Series
 
 PRODID = f"-//tacal//tacal {__version__}//EN"
-HASH_PROP = "X-TACAL-HASH"
-
-
-@dataclass(frozen=True)
-class Stamp:
-    sequence: int
-    dtstamp: dt.datetime
-    hash: str
-
-
-def previous_stamps(data: bytes | None) -> dict[str, Stamp]:
-    """SEQUENCE/DTSTAMP/hash per UID from a previous output; {} when absent or unreadable.
-
-    A line scan, not a full parse: only four properties of each master VEVENT matter, and
-    parsing a 3 MB calendar with icalendar took longer than building the new one. Anything
-    unexpected simply yields no stamp for that UID (the series then counts as new).
-    """
-    if not data:
-        return {}
-    text = data.decode("utf-8", "replace").replace("\r\n ", "").replace("\r\n\t", "")
-    text = text.replace("\n ", "").replace("\n\t", "")
-    out: dict[str, Stamp] = {}
-    props: dict[str, str] | None = None
-    for line in text.splitlines():
-        if line == "BEGIN:VEVENT":
-            props = {}
-        elif line == "END:VEVENT" and props is not None:
-            stamp = _stamp_of(props)
-            if stamp is not None and "RECURRENCE-ID" not in props:
-                out[props["UID"]] = stamp
-            props = None
-        elif props is not None:
-            name, _, value = line.partition(":")
-            props.setdefault(name.split(";", 1)[0].upper(), value)
-    return out
-
-
-def _stamp_of(props: dict[str, str]) -> Stamp | None:
-    try:
-        when = dt.datetime.strptime(props["DTSTAMP"], "%Y%m%dT%H%M%SZ").replace(tzinfo=dt.UTC)
-        return Stamp(int(props.get("SEQUENCE", "0")), when, props.get(HASH_PROP, ""))
-    except (KeyError, ValueError):
-        return None
 
 
 def _address(a: Attendee, kind: str = "ATTENDEE") -> vCalAddress:
@@ -123,19 +80,6 @@ def _event_body(s: Series, tz: dt.tzinfo) -> list[Event]:
         ev.add("x-tacal-cadence", vText(s.cadence_id))
         events.append(ev)
     return events
-
-
-#: Bump when the VEVENTs written for the same Series change shape, so SEQUENCE goes up.
-FORMAT_VERSION = "1"
-
-
-def content_hash(series: Series) -> str:
-    """Hash of what a series says; computed from the data, not by serialising it a second time.
-
-    Series is a frozen dataclass of strings, numbers, datetimes and tuples, so its repr is
-    deterministic across runs and machines.
-    """
-    return hashlib.sha256(f"{FORMAT_VERSION}|{series!r}".encode()).hexdigest()[:20]
 
 
 def build_calendar(
