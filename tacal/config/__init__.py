@@ -15,9 +15,25 @@ from dataclasses import replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
+from tacal.config.locate import Checker
 from tacal.config.settings import feed_settings, sync_settings
+from tacal.config.values import (
+    EMAIL_RE,
+    ID_RE,
+    MAX_DATE,
+    MIN_DATE,
+    bool_value,
+    closest,
+    date_in_range,
+    date_value,
+    int_key,
+    str_list,
+    time_value,
+    valid_zone,
+    weekday,
+)
 from tacal.errors import ConfigError, Problem
 from tacal.model import (
     ACCOUNT_RULES,
@@ -37,11 +53,6 @@ from tacal.model import (
 
 ENV_CONFIG = "TACAL_CONFIG"
 DEFAULT_NAME = "tacal.toml"
-ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-EMAIL_RE = re.compile(r"^[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\"]+$")
-TIME_RE = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
-#: Dates outside this range are typos; they would also overflow time-zone arithmetic.
-MIN_DATE, MAX_DATE = dt.date(1971, 1, 1), dt.date(2199, 12, 31)
 
 TEAM_KEYS = {
     "name", "id", "timezone", "fiscal_year_start", "fiscal_year_naming", "workdays", "holidays",
@@ -91,146 +102,10 @@ def load(path: Path | None) -> Config:
     return parse(text, path)
 
 
-# --------------------------------------------------------------------------- locating lines
-
-_HEADER_RE = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
-_KEY_RE = re.compile(r"^\s*([A-Za-z0-9_\-\"']+)\s*=")
-
-
-def _locate(text: str) -> dict[tuple[Any, ...], int]:
-    """Map ``(table..., key)`` paths to 1-based line numbers; array tables get an index."""
-    lines: dict[tuple[Any, ...], int] = {}
-    counters: dict[str, int] = {}
-    current: tuple[Any, ...] = ()
-    for number, line in enumerate(text.splitlines(), start=1):
-        header = _HEADER_RE.match(line)
-        if header and not _KEY_RE.match(line):
-            name = header.group(2).replace('"', "").replace("'", "")
-            parts = tuple(p.strip() for p in name.split("."))
-            if header.group(1) == "[[":
-                index = counters.get(name, 0)
-                counters[name] = index + 1
-                current = (*parts, index)
-            else:
-                current = parts
-            lines.setdefault(current, number)
-            continue
-        key = _KEY_RE.match(line)
-        if key:
-            lines.setdefault((*current, key.group(1).strip("\"'")), number)
-    return lines
-
-
-class _Checker:
-    """Collects problems with locations while reading one config."""
-
-    def __init__(self, path: Path | None, text: str) -> None:
-        self.file = str(path) if path else "<built-in default>"
-        self.lines = _locate(text)
-        self.problems: list[Problem] = []
-
-    def where(self, *key: Any) -> str:
-        label = ".".join(f"{k}" if not isinstance(k, int) else f"[{k}]" for k in key)
-        label = label.replace(".[", "[")
-        for n in range(len(key), 0, -1):
-            line = self.lines.get(tuple(key[:n]))
-            if line:
-                return f"{self.file}:{line}: {label}"
-        return f"{self.file}: {label}"
-
-    def error(self, key: tuple[Any, ...], message: str) -> None:
-        self.problems.append(Problem(self.where(*key), message))
-
-    def warn(self, key: tuple[Any, ...], message: str) -> None:
-        self.problems.append(Problem(self.where(*key), message, "warning"))
-
-    def unknown_keys(self, key: tuple[Any, ...], data: dict[str, Any], allowed: set[str]) -> None:
-        for name in data:
-            if name not in allowed:
-                hint = _closest(name, allowed)
-                extra = f"; did you mean {hint!r}?" if hint else ""
-                self.error(
-                    (*key, name),
-                    f"unknown key {name!r}{extra} (allowed: {', '.join(sorted(allowed))})",
-                )
-
-    def typed(
-        self, key: tuple[Any, ...], value: Any, kind: type | tuple[type, ...], what: str
-    ) -> bool:
-        if isinstance(value, bool) and kind in (int, float, (int, float)):
-            self.error(key, f"must be {what}, not {value!r}")
-            return False
-        if not isinstance(value, kind):
-            self.error(key, f"must be {what}, not {type(value).__name__} {value!r}")
-            return False
-        return True
-
-
-def _closest(name: str, options: set[str]) -> str | None:
-    import difflib
-
-    match = difflib.get_close_matches(name, sorted(options), n=1, cutoff=0.7)
-    return match[0] if match else None
-
-
-def _date(c: _Checker, key: tuple[Any, ...], value: Any) -> dt.date | None:
-    if isinstance(value, dt.datetime):
-        c.error(key, f"must be a date like 2027-01-04, not a date-time {value!r}")
-        return None
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, str):
-        try:
-            return dt.date.fromisoformat(value)
-        except ValueError:
-            pass
-    c.error(key, f"{value!r} is not a date; write YYYY-MM-DD, e.g. 2027-01-04")
-    return None
-
-
-def _date_in_range(c: _Checker, key: tuple[Any, ...], value: Any) -> dt.date | None:
-    """A date between MIN_DATE and MAX_DATE: account dates are offset by days and workdays."""
-    day = _date(c, key, value)
-    if day is not None and not MIN_DATE <= day <= MAX_DATE:
-        c.error(key, f"{day} is out of range; use a date between {MIN_DATE} and {MAX_DATE}")
-        return None
-    return day
-
-
-def _time(c: _Checker, key: tuple[Any, ...], value: Any) -> dt.time | None:
-    if isinstance(value, dt.time):
-        return value.replace(tzinfo=None)
-    m = TIME_RE.match(value) if isinstance(value, str) else None
-    if not m:
-        c.error(key, f"{value!r} is not a time; write 24-hour HH:MM, e.g. \"10:00\"")
-        return None
-    return dt.time(int(m.group(1)), int(m.group(2)))
-
-
-def _weekday(c: _Checker, key: tuple[Any, ...], value: Any) -> str | None:
-    if isinstance(value, str) and value.upper()[:2] in WEEKDAYS:
-        full = {
-            "MO": "monday", "TU": "tuesday", "WE": "wednesday", "TH": "thursday",
-            "FR": "friday", "SA": "saturday", "SU": "sunday",
-        }
-        code = value.upper()[:2]
-        if len(value) == 2 or value.lower() in (full[code], full[code][:3]):
-            return code
-    c.error(key, f"{value!r} is not a weekday; use one of {' '.join(WEEKDAYS)}")
-    return None
-
-
-def _str_list(c: _Checker, key: tuple[Any, ...], value: Any) -> list[str]:
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        c.error(key, f"must be a list of strings, e.g. [\"a\", \"b\"], not {value!r}")
-        return []
-    return value
-
-
 # --------------------------------------------------------------------------- sections
 
 
-def _team(c: _Checker, data: Any, today_hint: dt.date | None) -> Team:
+def _team(c: Checker, data: Any, today_hint: dt.date | None) -> Team:
     fallback = Team(name="Team", id="team", timezone="UTC")
     if not isinstance(data, dict):
         c.error(("team",), "missing [team] table; add name and timezone (see README)")
@@ -243,7 +118,7 @@ def _team(c: _Checker, data: Any, today_hint: dt.date | None) -> Team:
     if tzname is None:
         c.error(("team", "timezone"), "missing; set an IANA zone such as \"America/New_York\"")
         tzname = "UTC"
-    elif not isinstance(tzname, str) or not _valid_zone(tzname):
+    elif not isinstance(tzname, str) or not valid_zone(tzname):
         c.error(
             ("team", "timezone"),
             f"{tzname!r} is not an IANA time zone; use a name such as \"America/New_York\"",
@@ -266,8 +141,8 @@ def _team(c: _Checker, data: Any, today_hint: dt.date | None) -> Team:
         naming = "end"
     workdays: list[str] = []
     raw_workdays = data.get("workdays", list(fallback.workdays))
-    for w in _str_list(c, ("team", "workdays"), raw_workdays):
-        code = _weekday(c, ("team", "workdays"), w)
+    for w in str_list(c, ("team", "workdays"), raw_workdays):
+        code = weekday(c, ("team", "workdays"), w)
         if code and code not in workdays:
             workdays.append(code)
     if isinstance(raw_workdays, list) and not raw_workdays:
@@ -278,10 +153,10 @@ def _team(c: _Checker, data: Any, today_hint: dt.date | None) -> Team:
         c.error(("team", "holidays"), "must be a list of dates, e.g. [\"2027-01-01\"]")
         raw_holidays = []
     for h in raw_holidays:
-        d = _date(c, ("team", "holidays"), h)
+        d = date_value(c, ("team", "holidays"), h)
         if d:
             holidays.append(d)
-    start = _date(c, ("team", "start"), data["start"]) if "start" in data else None
+    start = date_value(c, ("team", "start"), data["start"]) if "start" in data else None
     if start is not None and not MIN_DATE <= start <= MAX_DATE:
         c.error(("team", "start"), f"{start} is out of range; use a date between {MIN_DATE} and "
                 f"{MAX_DATE}")
@@ -293,11 +168,11 @@ def _team(c: _Checker, data: Any, today_hint: dt.date | None) -> Team:
     calendar = data.get("calendar", "primary")
     if not c.typed(("team", "calendar"), calendar, str, "a Google calendar id string"):
         calendar = "primary"
-    ws = _time(c, ("team", "workday_start"), data.get("workday_start", "09:00"))
-    we = _time(c, ("team", "workday_end"), data.get("workday_end", "17:00"))
+    ws = time_value(c, ("team", "workday_start"), data.get("workday_start", "09:00"))
+    we = time_value(c, ("team", "workday_end"), data.get("workday_end", "17:00"))
     if ws and we and we <= ws:
         c.error(("team", "workday_end"), "must be later than workday_start")
-    leadership = tuple(_str_list(c, ("team", "leadership"), data.get("leadership", [])))
+    leadership = tuple(str_list(c, ("team", "leadership"), data.get("leadership", [])))
     return Team(
         name=name,
         id=team_id,
@@ -315,22 +190,12 @@ def _team(c: _Checker, data: Any, today_hint: dt.date | None) -> Team:
     )
 
 
-def _valid_zone(name: str) -> bool:
-    if not name or name.startswith("/") or ".." in name:
-        return False
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError, IsADirectoryError):
-        return False
-    return True
-
-
 def _slug(name: Any) -> str:
     slug = re.sub(r"[^a-z0-9]+", "-", str(name).lower()).strip("-")
     return slug or "team"
 
 
-def _people(c: _Checker, data: Any) -> dict[str, Person]:
+def _people(c: Checker, data: Any) -> dict[str, Person]:
     people: dict[str, Person] = {}
     if data is None:
         return people
@@ -389,7 +254,7 @@ def _rrule_problem(rule: str, tz: str, start: dt.date) -> str | None:
     return None
 
 
-def _cadences(c: _Checker, data: Any, team: Team, people: dict[str, Person]) -> list[Cadence]:
+def _cadences(c: Checker, data: Any, team: Team, people: dict[str, Person]) -> list[Cadence]:
     out: list[Cadence] = []
     if data is None:
         return out
@@ -431,7 +296,7 @@ def _cadences(c: _Checker, data: Any, team: Team, people: dict[str, Person]) -> 
                 c.error((*k, "rule"), why)
         day = None
         if "day" in entry:
-            day = _weekday(c, (*k, "day"), entry["day"])
+            day = weekday(c, (*k, "day"), entry["day"])
         week = entry.get("week")
         if week is not None:
             if not c.typed((*k, "week"), week, int, "an integer 1-5 or -1"):
@@ -459,14 +324,14 @@ def _cadences(c: _Checker, data: Any, team: Team, people: dict[str, Person]) -> 
             c.error((*k, "day"), "daily means every workday; remove day or use rule = \"weekly\"")
         if day is not None and rule in RULES and day not in team.workdays:
             c.warn((*k, "day"), f"{day} is not one of team.workdays")
-        time = _time(c, (*k, "time"), entry.get("time", "09:00"))
+        time = time_value(c, (*k, "time"), entry.get("time", "09:00"))
         duration = entry.get("duration", 30)
         if not c.typed((*k, "duration"), duration, int, "whole minutes, e.g. 30"):
             duration = 30
         elif not 1 <= duration <= 24 * 60:
             c.error((*k, "duration"), f"{duration} minutes is out of range; use 1-1440")
             duration = 30
-        attendees = _str_list(c, (*k, "attendees"), entry.get("attendees", []))
+        attendees = str_list(c, (*k, "attendees"), entry.get("attendees", []))
         for a in attendees:
             if a in _ROLE_REFS:
                 continue
@@ -477,7 +342,7 @@ def _cadences(c: _Checker, data: Any, team: Team, people: dict[str, Person]) -> 
                 if not EMAIL_RE.match(a):
                     c.error((*k, "attendees"), f"{a!r} is not an email address")
             elif a not in people:
-                hint = _closest(a, set(people))
+                hint = closest(a, set(people))
                 c.error((*k, "attendees"), f"unknown person {a!r}; add [people.{a}] or use an "
                         f"email address" + (f" (did you mean {hint!r}?)" if hint else ""))
         template = entry.get("template")
@@ -499,7 +364,7 @@ def _cadences(c: _Checker, data: Any, team: Team, people: dict[str, Person]) -> 
         if per not in PER:
             c.error((*k, "per"), f"{per!r}: use one of {' | '.join(PER)}")
             per = "team"
-        until = _date_in_range(c, (*k, "until"), entry["until"]) if "until" in entry else None
+        until = date_in_range(c, (*k, "until"), entry["until"]) if "until" in entry else None
         account_keys = _account_cadence(c, k, entry, rule, per, duration)
         if len([p for p in c.problems if p.severity == "error"]) > before:
             continue
@@ -526,17 +391,7 @@ def _cadences(c: _Checker, data: Any, team: Team, people: dict[str, Person]) -> 
     return out
 
 
-def _int_key(c: _Checker, key: tuple[Any, ...], value: Any, lo: int, hi: int,
-             what: str) -> int | None:
-    if not c.typed(key, value, int, what):
-        return None
-    if not lo <= value <= hi:
-        c.error(key, f"{value} is out of range; use {lo}-{hi} ({what})")
-        return None
-    return int(value)
-
-
-def _account_cadence(c: _Checker, k: tuple[Any, ...], entry: dict[str, Any], rule: str,
+def _account_cadence(c: Checker, k: tuple[Any, ...], entry: dict[str, Any], rule: str,
                      per: str, duration: int) -> dict[str, Any]:
     """The account-driven keys of one cadence (``days_before``, ``workdays_after``, ``top3``).
 
@@ -559,14 +414,14 @@ def _account_cadence(c: _Checker, k: tuple[Any, ...], entry: dict[str, Any], rul
                 c.error((*k, name), f"rule {rule!r} is a one-off whose date comes from each "
                         f"account; remove {name}")
     if "days_before" in entry:
-        out["days_before"] = _int_key(c, (*k, "days_before"), entry["days_before"], 1, 730,
+        out["days_before"] = int_key(c, (*k, "days_before"), entry["days_before"], 1, 730,
                                       "days before the renewal date")
     elif rule == "renewal":
         out["days_before"] = 180
     if "workdays_after" in entry:
         if rule != "onboarding":
             c.error((*k, "workdays_after"), "only applies to rule = \"onboarding\"")
-        out["workdays_after"] = _int_key(c, (*k, "workdays_after"), entry["workdays_after"], 0,
+        out["workdays_after"] = int_key(c, (*k, "workdays_after"), entry["workdays_after"], 0,
                                          120, "workdays after onboarding_start")
     elif rule == "onboarding":
         out["workdays_after"] = 0
@@ -585,17 +440,7 @@ def _account_cadence(c: _Checker, k: tuple[Any, ...], entry: dict[str, Any], rul
 _ROLE_REFS = {"@ta", "@ae", "@ce", "@sdr", "@director", "@vp", "@leadership"}
 
 
-def _bool(c: _Checker, key: tuple[Any, ...], value: Any) -> bool:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.strip().lower() in ("true", "yes", "1", "false", "no", "0",
-                                                            ""):
-        return value.strip().lower() in ("true", "yes", "1")
-    c.error(key, f"{value!r} is not true/false")
-    return False
-
-
-def _person_ref(c: _Checker | Any, key: tuple[Any, ...], value: Any, role: str,
+def _person_ref(c: Checker | Any, key: tuple[Any, ...], value: Any, role: str,
                 people: dict[str, Person], by_email: dict[str, str], required: bool) -> str | None:
     """A person key for an account's ``ta``/``ae``/``ce``/``sdr`` cell.
 
@@ -616,7 +461,7 @@ def _person_ref(c: _Checker | Any, key: tuple[Any, ...], value: Any, role: str,
     if person is None:
         if "@" in ref and not required and EMAIL_RE.match(ref):
             return ref
-        hint = _closest(ref, set(people))
+        hint = closest(ref, set(people))
         c.error(key, f"unknown person {value!r}; add [people.KEY] with role = \"{role}\" or use "
                 "the key or email of someone listed there" + (
                     f" (did you mean {hint!r}?)" if hint else ""))
@@ -629,7 +474,7 @@ def _person_ref(c: _Checker | Any, key: tuple[Any, ...], value: Any, role: str,
 
 
 def account_from_mapping(
-    c: _Checker | Any, key: tuple[Any, ...], entry: dict[str, Any], people: dict[str, Person],
+    c: Checker | Any, key: tuple[Any, ...], entry: dict[str, Any], people: dict[str, Person],
     by_email: dict[str, str] | None = None,
 ) -> Account | None:
     """Validate one account (a TOML table or a CSV row); None when it has errors.
@@ -653,7 +498,7 @@ def account_from_mapping(
     contacts_raw = entry.get("contacts", [])
     if isinstance(contacts_raw, str):
         contacts_raw = [x.strip() for x in contacts_raw.split(";") if x.strip()]
-    contacts = _str_list(c, (*key, "contacts"), contacts_raw)
+    contacts = str_list(c, (*key, "contacts"), contacts_raw)
     for addr in contacts:
         if not EMAIL_RE.match(addr):
             c.error((*key, "contacts"), f"{addr!r} is not an email address; separate several "
@@ -673,14 +518,14 @@ def account_from_mapping(
             raise ValueError
     except ValueError:
         c.error((*key, "arr"), f"{arr_raw!r} is not an amount; write a number like 120000")
-    renewal = (_date_in_range(c, (*key, "renewal"), entry["renewal"]) if entry.get("renewal")
+    renewal = (date_in_range(c, (*key, "renewal"), entry["renewal"]) if entry.get("renewal")
                else None)
     health = str(entry.get("health", "green") or "green").strip().lower()
     if health not in HEALTHS:
         c.error((*key, "health"), f"{health!r}: use green, yellow or red")
-    expansion = _bool(c, (*key, "expansion"), entry.get("expansion", False))
+    expansion = bool_value(c, (*key, "expansion"), entry.get("expansion", False))
     onboarding = (
-        _date_in_range(c, (*key, "onboarding_start"), entry["onboarding_start"])
+        date_in_range(c, (*key, "onboarding_start"), entry["onboarding_start"])
         if entry.get("onboarding_start")
         else None
     )
@@ -703,7 +548,7 @@ def account_from_mapping(
     )
 
 
-def _unique_account(c: _Checker | Any, key: tuple[Any, ...], account: Account,
+def _unique_account(c: Checker | Any, key: tuple[Any, ...], account: Account,
                     seen: dict[str, Account]) -> bool:
     """False (with an error) when another account has the same name or the same UID slug."""
     from tacal.model import slug
@@ -720,7 +565,7 @@ def _unique_account(c: _Checker | Any, key: tuple[Any, ...], account: Account,
     return False
 
 
-def _accounts(c: _Checker, data: Any, people: dict[str, Person],
+def _accounts(c: Checker, data: Any, people: dict[str, Person],
               seen: dict[str, Account]) -> list[Account]:
     if data is None:
         return []
@@ -741,7 +586,7 @@ def _accounts(c: _Checker, data: Any, people: dict[str, Person],
     return out
 
 
-def _accounts_csv(c: _Checker, value: Any, base: Path, people: dict[str, Person],
+def _accounts_csv(c: Checker, value: Any, base: Path, people: dict[str, Person],
                   seen: dict[str, Account]) -> list[Account]:
     """Accounts from ``accounts = "accounts.csv"`` (relative to the config file)."""
     from tacal.config.accounts_csv import CsvChecker, load_csv
@@ -766,7 +611,7 @@ def _accounts_csv(c: _Checker, value: Any, base: Path, people: dict[str, Person]
 
 def parse(text: str, path: Path | None) -> Config:
     """Validate TOML text; raises :class:`ConfigError` listing every error."""
-    c = _Checker(path, text)
+    c = Checker(path, text)
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -777,7 +622,7 @@ def parse(text: str, path: Path | None) -> Config:
                                    f"{m.group(2) if m else '?'}); fix the syntax")]) from None
     for name in raw:
         if name not in TOP_KEYS:
-            hint = _closest(name, TOP_KEYS)
+            hint = closest(name, TOP_KEYS)
             c.error((name,), f"unknown top-level key {name!r}"
                     + (f"; did you mean {hint!r}?" if hint else ""))
     team = _team(c, raw.get("team"), None)
