@@ -18,20 +18,18 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from tacal.config.locate import Checker
+from tacal.config.people import read_people
 from tacal.config.settings import feed_settings, sync_settings
+from tacal.config.team import check_team_people, read_team, template_dirs
 from tacal.config.values import (
     EMAIL_RE,
     ID_RE,
-    MAX_DATE,
-    MIN_DATE,
     bool_value,
     closest,
     date_in_range,
-    date_value,
     int_key,
     str_list,
     time_value,
-    valid_zone,
     weekday,
 )
 from tacal.errors import ConfigError, Problem
@@ -41,9 +39,7 @@ from tacal.model import (
     HEALTHS,
     KINDS,
     PER,
-    ROLES,
     RULES,
-    WEEKDAYS,
     Account,
     Cadence,
     Config,
@@ -54,11 +50,6 @@ from tacal.model import (
 ENV_CONFIG = "TACAL_CONFIG"
 DEFAULT_NAME = "tacal.toml"
 
-TEAM_KEYS = {
-    "name", "id", "timezone", "fiscal_year_start", "fiscal_year_naming", "workdays", "holidays",
-    "start", "organizer", "calendar", "workday_start", "workday_end", "leadership", "templates",
-}
-PERSON_KEYS = {"name", "email", "role"}
 CADENCE_KEYS = {
     "id", "summary", "rule", "day", "week", "time", "duration", "attendees", "template",
     "description", "kind", "location", "per", "until", "enabled", "days_before",
@@ -103,129 +94,6 @@ def load(path: Path | None) -> Config:
 
 
 # --------------------------------------------------------------------------- sections
-
-
-def _team(c: Checker, data: Any, today_hint: dt.date | None) -> Team:
-    fallback = Team(name="Team", id="team", timezone="UTC")
-    if not isinstance(data, dict):
-        c.error(("team",), "missing [team] table; add name and timezone (see README)")
-        return fallback
-    c.unknown_keys(("team",), data, TEAM_KEYS)
-    name = data.get("name", "Technical Advisors")
-    if not c.typed(("team", "name"), name, str, "a string"):
-        name = fallback.name
-    tzname = data.get("timezone")
-    if tzname is None:
-        c.error(("team", "timezone"), "missing; set an IANA zone such as \"America/New_York\"")
-        tzname = "UTC"
-    elif not isinstance(tzname, str) or not valid_zone(tzname):
-        c.error(
-            ("team", "timezone"),
-            f"{tzname!r} is not an IANA time zone; use a name such as \"America/New_York\"",
-        )
-        tzname = "UTC"
-    team_id = data.get("id") or _slug(name)
-    if not isinstance(team_id, str) or not ID_RE.match(team_id):
-        c.error(("team", "id"), f"{team_id!r} must be lowercase letters, digits and dashes")
-        team_id = "team"
-    fys = data.get("fiscal_year_start", 1)
-    if not c.typed(("team", "fiscal_year_start"), fys, int, "a month number 1-12") or not (
-        1 <= fys <= 12
-    ):
-        if isinstance(fys, int) and not isinstance(fys, bool):
-            c.error(("team", "fiscal_year_start"), f"{fys} is not a month; use 1-12")
-        fys = 1
-    naming = data.get("fiscal_year_naming", "end")
-    if naming not in ("end", "start"):
-        c.error(("team", "fiscal_year_naming"), f"{naming!r}: use \"end\" or \"start\"")
-        naming = "end"
-    workdays: list[str] = []
-    raw_workdays = data.get("workdays", list(fallback.workdays))
-    for w in str_list(c, ("team", "workdays"), raw_workdays):
-        code = weekday(c, ("team", "workdays"), w)
-        if code and code not in workdays:
-            workdays.append(code)
-    if isinstance(raw_workdays, list) and not raw_workdays:
-        c.error(("team", "workdays"), "needs at least one weekday, e.g. [\"MO\", \"TU\"]")
-    holidays = []
-    raw_holidays = data.get("holidays", [])
-    if not isinstance(raw_holidays, list):
-        c.error(("team", "holidays"), "must be a list of dates, e.g. [\"2027-01-01\"]")
-        raw_holidays = []
-    for h in raw_holidays:
-        d = date_value(c, ("team", "holidays"), h)
-        if d:
-            holidays.append(d)
-    start = date_value(c, ("team", "start"), data["start"]) if "start" in data else None
-    if start is not None and not MIN_DATE <= start <= MAX_DATE:
-        c.error(("team", "start"), f"{start} is out of range; use a date between {MIN_DATE} and "
-                f"{MAX_DATE}")
-        start = None
-    organizer = data.get("organizer")
-    if organizer is not None and not isinstance(organizer, str):
-        c.error(("team", "organizer"), "must be a person key or an email address")
-        organizer = None
-    calendar = data.get("calendar", "primary")
-    if not c.typed(("team", "calendar"), calendar, str, "a Google calendar id string"):
-        calendar = "primary"
-    ws = time_value(c, ("team", "workday_start"), data.get("workday_start", "09:00"))
-    we = time_value(c, ("team", "workday_end"), data.get("workday_end", "17:00"))
-    if ws and we and we <= ws:
-        c.error(("team", "workday_end"), "must be later than workday_start")
-    leadership = tuple(str_list(c, ("team", "leadership"), data.get("leadership", [])))
-    return Team(
-        name=name,
-        id=team_id,
-        timezone=tzname,
-        fiscal_year_start=fys,
-        fiscal_year_naming=naming,
-        workdays=tuple(w for w in WEEKDAYS if w in workdays) or fallback.workdays,
-        holidays=tuple(sorted(set(holidays))),
-        start=start,
-        organizer=organizer,
-        calendar=calendar,
-        workday_start=ws or fallback.workday_start,
-        workday_end=we or fallback.workday_end,
-        leadership=leadership,
-    )
-
-
-def _slug(name: Any) -> str:
-    slug = re.sub(r"[^a-z0-9]+", "-", str(name).lower()).strip("-")
-    return slug or "team"
-
-
-def _people(c: Checker, data: Any) -> dict[str, Person]:
-    people: dict[str, Person] = {}
-    if data is None:
-        return people
-    if not isinstance(data, dict):
-        c.error(("people",), "must be tables like [people.dana] with name, email, role")
-        return people
-    seen_emails: dict[str, str] = {}
-    for key, entry in data.items():
-        k = ("people", key)
-        if not isinstance(entry, dict):
-            c.error(k, "must be a table with name, email and role")
-            continue
-        c.unknown_keys(k, entry, PERSON_KEYS)
-        email = entry.get("email")
-        if not isinstance(email, str) or not EMAIL_RE.match(email):
-            c.error((*k, "email"), f"{email!r} is not an email address; e.g. \"dana@example.com\"")
-            email = f"{key}@invalid.example"
-        elif email.lower() in seen_emails:
-            c.error((*k, "email"), f"{email} is also used by people.{seen_emails[email.lower()]}")
-        seen_emails.setdefault(email.lower(), key)
-        name = entry.get("name", key)
-        if not isinstance(name, str):
-            c.error((*k, "name"), f"must be a string, not {name!r}")
-            name = str(key)
-        role = entry.get("role", "other")
-        if role not in ROLES:
-            c.error((*k, "role"), f"{role!r} is not a role; use one of {' | '.join(ROLES)}")
-            role = "other"
-        people[key] = Person(key=key, name=name, email=email, role=role)
-    return people
 
 
 def _rrule_problem(rule: str, tz: str, start: dt.date) -> str | None:
@@ -625,28 +493,16 @@ def parse(text: str, path: Path | None) -> Config:
             hint = closest(name, TOP_KEYS)
             c.error((name,), f"unknown top-level key {name!r}"
                     + (f"; did you mean {hint!r}?" if hint else ""))
-    team = _team(c, raw.get("team"), None)
-    people = _people(c, raw.get("people"))
-    if team.organizer and team.organizer not in people and not EMAIL_RE.match(team.organizer):
-        c.error(("team", "organizer"), f"unknown person {team.organizer!r}")
-    for ref in team.leadership:
-        if ref not in people and not EMAIL_RE.match(ref):
-            c.error(("team", "leadership"), f"unknown person {ref!r}")
+    team = read_team(c, raw.get("team"))
+    people = read_people(c, raw.get("people"))
+    check_team_people(c, team, people)
     cadences = _cadences(c, raw.get("cadence"), team, people)
     seen_accounts: dict[str, Account] = {}
     accounts = _accounts(c, raw.get("account"), people, seen_accounts)
     accounts += _accounts_csv(c, raw.get("accounts"), path.parent if path else Path.cwd(),
                               people, seen_accounts)
-    template_dirs: list[Path] = []
     base = path.parent if path else None
-    templates = raw.get("team", {}).get("templates") if isinstance(raw.get("team"), dict) else None
-    if templates is not None:
-        if isinstance(templates, str) and base is not None:
-            template_dirs.append((base / templates).resolve())
-        elif not isinstance(templates, str):
-            c.error(("team", "templates"), "must be a folder path")
-    elif base is not None:
-        template_dirs.append((base / "templates").resolve())
+    templates = template_dirs(c, raw.get("team"), base)
     feeds = feed_settings(c, raw.get("feeds"))
     sync = sync_settings(c, raw.get("sync"), base)
     csv_name = raw.get("accounts")
@@ -661,7 +517,7 @@ def parse(text: str, path: Path | None) -> Config:
         cadences=cadences,
         accounts=accounts,
         path=path,
-        template_dirs=template_dirs,
+        template_dirs=templates,
         feeds=feeds,
         sync=sync,
         accounts_file=accounts_file,
