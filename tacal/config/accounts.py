@@ -10,7 +10,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Protocol
 
-from tacal.config.accounts_csv import CsvChecker, load_csv
 from tacal.config.locate import Checker
 from tacal.config.values import EMAIL_RE, bool_value, closest, date_in_range, str_list
 from tacal.errors import Problem
@@ -180,6 +179,8 @@ def read_accounts(c: Checker, data: Any, people: dict[str, Person],
 def read_accounts_csv(c: Checker, value: Any, base: Path, people: dict[str, Person],
                       seen: dict[str, Account]) -> list[Account]:
     """Accounts from ``accounts = "accounts.csv"`` (relative to the config file)."""
+    from tacal.config.accounts_csv import CsvChecker, load_csv  # only when a config names a CSV
+
     if value is None:
         return []
     if not isinstance(value, str) or not value.strip():

@@ -60,8 +60,8 @@ def rrule_problem(rule: str, tz: str, start: dt.date) -> str | None:
 
 
 def read_cadences(c: Checker, data: Any, team: Team, people: dict[str, Person]) -> list[Cadence]:
-    """The enabled ``[[cadence]]`` tables without errors; disabled ones are still checked for
-    a valid, unique id."""
+    """The enabled ``[[cadence]]`` tables without errors; a disabled one (``enabled = false``)
+    is still checked for unknown keys and a valid, unique id."""
     out: list[Cadence] = []
     if data is None:
         return out
