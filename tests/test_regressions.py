@@ -53,9 +53,9 @@ def test_aligned_bimonthly_and_quarterly_start_months() -> None:
 
 def test_sub_daily_rrule_is_rejected_not_expanded_forever() -> None:
     """RRULE:FREQ=SECONDLY made preview expand millions of occurrences (it hung)."""
-    from tacal.config import _rrule_problem
+    from tacal.config.cadences import rrule_problem
 
-    problem = _rrule_problem("RRULE:FREQ=SECONDLY", "UTC", dt.date(2027, 1, 1))
+    problem = rrule_problem("RRULE:FREQ=SECONDLY", "UTC", dt.date(2027, 1, 1))
     assert problem is not None and "not a meeting cadence" in problem
 
 

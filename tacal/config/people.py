@@ -1,0 +1,45 @@
+"""The ``[people.KEY]`` tables: who can be an organizer, attendee or account owner."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tacal.config.locate import Checker
+from tacal.config.values import EMAIL_RE
+from tacal.model import ROLES, Person
+
+PERSON_KEYS = {"name", "email", "role"}
+
+
+def read_people(c: Checker, data: Any) -> dict[str, Person]:
+    """``[people.KEY]`` tables by key; every email unique (case-insensitive)."""
+    people: dict[str, Person] = {}
+    if data is None:
+        return people
+    if not isinstance(data, dict):
+        c.error(("people",), "must be tables like [people.dana] with name, email, role")
+        return people
+    seen_emails: dict[str, str] = {}
+    for key, entry in data.items():
+        k = ("people", key)
+        if not isinstance(entry, dict):
+            c.error(k, "must be a table with name, email and role")
+            continue
+        c.unknown_keys(k, entry, PERSON_KEYS)
+        email = entry.get("email")
+        if not isinstance(email, str) or not EMAIL_RE.match(email):
+            c.error((*k, "email"), f"{email!r} is not an email address; e.g. \"dana@example.com\"")
+            email = f"{key}@invalid.example"
+        elif email.lower() in seen_emails:
+            c.error((*k, "email"), f"{email} is also used by people.{seen_emails[email.lower()]}")
+        seen_emails.setdefault(email.lower(), key)
+        name = entry.get("name", key)
+        if not isinstance(name, str):
+            c.error((*k, "name"), f"must be a string, not {name!r}")
+            name = str(key)
+        role = entry.get("role", "other")
+        if role not in ROLES:
+            c.error((*k, "role"), f"{role!r} is not a role; use one of {' | '.join(ROLES)}")
+            role = "other"
+        people[key] = Person(key=key, name=name, email=email, role=role)
+    return people

@@ -1,0 +1,146 @@
+"""The ``[team]`` table: name, zone, fiscal year, workdays and holidays, defaults for the rest.
+
+Also the two team keys that need more than the table itself: ``organizer`` and ``leadership``
+must name people (checked once ``[people]`` is read), and ``templates`` is a folder relative to
+the config file.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from tacal.config.locate import Checker
+from tacal.config.values import (
+    EMAIL_RE,
+    ID_RE,
+    MAX_DATE,
+    MIN_DATE,
+    date_value,
+    str_list,
+    time_value,
+    valid_zone,
+    weekday,
+)
+from tacal.model import WEEKDAYS, Person, Team
+
+TEAM_KEYS = {
+    "name", "id", "timezone", "fiscal_year_start", "fiscal_year_naming", "workdays", "holidays",
+    "start", "organizer", "calendar", "workday_start", "workday_end", "leadership", "templates",
+}
+
+
+def read_team(c: Checker, data: Any) -> Team:
+    """``[team]``: defaults where a value is missing or bad, so later sections can go on."""
+    fallback = Team(name="Team", id="team", timezone="UTC")
+    if not isinstance(data, dict):
+        c.error(("team",), "missing [team] table; add name and timezone (see README)")
+        return fallback
+    c.unknown_keys(("team",), data, TEAM_KEYS)
+    name = data.get("name", "Technical Advisors")
+    if not c.typed(("team", "name"), name, str, "a string"):
+        name = fallback.name
+    tzname = data.get("timezone")
+    if tzname is None:
+        c.error(("team", "timezone"), "missing; set an IANA zone such as \"America/New_York\"")
+        tzname = "UTC"
+    elif not isinstance(tzname, str) or not valid_zone(tzname):
+        c.error(
+            ("team", "timezone"),
+            f"{tzname!r} is not an IANA time zone; use a name such as \"America/New_York\"",
+        )
+        tzname = "UTC"
+    team_id = data.get("id") or _slug(name)
+    if not isinstance(team_id, str) or not ID_RE.match(team_id):
+        c.error(("team", "id"), f"{team_id!r} must be lowercase letters, digits and dashes")
+        team_id = "team"
+    fys = data.get("fiscal_year_start", 1)
+    if not c.typed(("team", "fiscal_year_start"), fys, int, "a month number 1-12") or not (
+        1 <= fys <= 12
+    ):
+        if isinstance(fys, int) and not isinstance(fys, bool):
+            c.error(("team", "fiscal_year_start"), f"{fys} is not a month; use 1-12")
+        fys = 1
+    naming = data.get("fiscal_year_naming", "end")
+    if naming not in ("end", "start"):
+        c.error(("team", "fiscal_year_naming"), f"{naming!r}: use \"end\" or \"start\"")
+        naming = "end"
+    workdays: list[str] = []
+    raw_workdays = data.get("workdays", list(fallback.workdays))
+    for w in str_list(c, ("team", "workdays"), raw_workdays):
+        code = weekday(c, ("team", "workdays"), w)
+        if code and code not in workdays:
+            workdays.append(code)
+    if isinstance(raw_workdays, list) and not raw_workdays:
+        c.error(("team", "workdays"), "needs at least one weekday, e.g. [\"MO\", \"TU\"]")
+    holidays = []
+    raw_holidays = data.get("holidays", [])
+    if not isinstance(raw_holidays, list):
+        c.error(("team", "holidays"), "must be a list of dates, e.g. [\"2027-01-01\"]")
+        raw_holidays = []
+    for h in raw_holidays:
+        d = date_value(c, ("team", "holidays"), h)
+        if d:
+            holidays.append(d)
+    start = date_value(c, ("team", "start"), data["start"]) if "start" in data else None
+    if start is not None and not MIN_DATE <= start <= MAX_DATE:
+        c.error(("team", "start"), f"{start} is out of range; use a date between {MIN_DATE} and "
+                f"{MAX_DATE}")
+        start = None
+    organizer = data.get("organizer")
+    if organizer is not None and not isinstance(organizer, str):
+        c.error(("team", "organizer"), "must be a person key or an email address")
+        organizer = None
+    calendar = data.get("calendar", "primary")
+    if not c.typed(("team", "calendar"), calendar, str, "a Google calendar id string"):
+        calendar = "primary"
+    ws = time_value(c, ("team", "workday_start"), data.get("workday_start", "09:00"))
+    we = time_value(c, ("team", "workday_end"), data.get("workday_end", "17:00"))
+    if ws and we and we <= ws:
+        c.error(("team", "workday_end"), "must be later than workday_start")
+    leadership = tuple(str_list(c, ("team", "leadership"), data.get("leadership", [])))
+    return Team(
+        name=name,
+        id=team_id,
+        timezone=tzname,
+        fiscal_year_start=fys,
+        fiscal_year_naming=naming,
+        workdays=tuple(w for w in WEEKDAYS if w in workdays) or fallback.workdays,
+        holidays=tuple(sorted(set(holidays))),
+        start=start,
+        organizer=organizer,
+        calendar=calendar,
+        workday_start=ws or fallback.workday_start,
+        workday_end=we or fallback.workday_end,
+        leadership=leadership,
+    )
+
+
+def check_team_people(c: Checker, team: Team, people: dict[str, Person]) -> None:
+    """``organizer`` and ``leadership`` name a ``[people]`` key or an email address."""
+    if team.organizer and team.organizer not in people and not EMAIL_RE.match(team.organizer):
+        c.error(("team", "organizer"), f"unknown person {team.organizer!r}")
+    for ref in team.leadership:
+        if ref not in people and not EMAIL_RE.match(ref):
+            c.error(("team", "leadership"), f"unknown person {ref!r}")
+
+
+def template_dirs(c: Checker, data: Any, base: Path | None) -> list[Path]:
+    """Where description templates live: ``team.templates``, else ``templates/``, both relative
+    to the config file; none for the built-in default (``base`` None)."""
+    dirs: list[Path] = []
+    templates = data.get("templates") if isinstance(data, dict) else None
+    if templates is not None:
+        if isinstance(templates, str) and base is not None:
+            dirs.append((base / templates).resolve())
+        elif not isinstance(templates, str):
+            c.error(("team", "templates"), "must be a folder path")
+    elif base is not None:
+        dirs.append((base / "templates").resolve())
+    return dirs
+
+
+def _slug(name: Any) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", str(name).lower()).strip("-")
+    return slug or "team"

@@ -1,0 +1,133 @@
+"""Scalar validators shared by every config section: dates, times, weekdays, lists, flags, zones.
+
+Each takes the checker that collects problems, the key the value was read from (so the problem
+is located), and the raw value; it returns the typed value, or a neutral one after reporting why
+the raw value is unusable. None of them raise: a config is checked as a whole, in one pass.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from tacal.model import WEEKDAYS
+
+ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+EMAIL_RE = re.compile(r"^[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\"]+$")
+TIME_RE = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+#: Dates outside this range are typos; they would also overflow time-zone arithmetic.
+MIN_DATE, MAX_DATE = dt.date(1971, 1, 1), dt.date(2199, 12, 31)
+
+
+class Reporter(Protocol):
+    """What a validator needs from a checker: somewhere to report a located error."""
+
+    def error(self, key: tuple[Any, ...], message: str) -> None: ...
+
+
+def closest(name: str, options: set[str]) -> str | None:
+    """The option ``name`` was probably meant to be (for "did you mean ...?"), or None."""
+    import difflib
+
+    match = difflib.get_close_matches(name, sorted(options), n=1, cutoff=0.7)
+    return match[0] if match else None
+
+
+def typed(
+    c: Reporter, key: tuple[Any, ...], value: Any, kind: type | tuple[type, ...], what: str
+) -> bool:
+    """True when ``value`` is a ``kind``; a bool never counts as a number."""
+    if isinstance(value, bool) and kind in (int, float, (int, float)):
+        c.error(key, f"must be {what}, not {value!r}")
+        return False
+    if not isinstance(value, kind):
+        c.error(key, f"must be {what}, not {type(value).__name__} {value!r}")
+        return False
+    return True
+
+
+def date_value(c: Reporter, key: tuple[Any, ...], value: Any) -> dt.date | None:
+    if isinstance(value, dt.datetime):
+        c.error(key, f"must be a date like 2027-01-04, not a date-time {value!r}")
+        return None
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            pass
+    c.error(key, f"{value!r} is not a date; write YYYY-MM-DD, e.g. 2027-01-04")
+    return None
+
+
+def date_in_range(c: Reporter, key: tuple[Any, ...], value: Any) -> dt.date | None:
+    """A date between MIN_DATE and MAX_DATE: account dates are offset by days and workdays."""
+    day = date_value(c, key, value)
+    if day is not None and not MIN_DATE <= day <= MAX_DATE:
+        c.error(key, f"{day} is out of range; use a date between {MIN_DATE} and {MAX_DATE}")
+        return None
+    return day
+
+
+def time_value(c: Reporter, key: tuple[Any, ...], value: Any) -> dt.time | None:
+    if isinstance(value, dt.time):
+        return value.replace(tzinfo=None)
+    m = TIME_RE.match(value) if isinstance(value, str) else None
+    if not m:
+        c.error(key, f"{value!r} is not a time; write 24-hour HH:MM, e.g. \"10:00\"")
+        return None
+    return dt.time(int(m.group(1)), int(m.group(2)))
+
+
+def weekday(c: Reporter, key: tuple[Any, ...], value: Any) -> str | None:
+    if isinstance(value, str) and value.upper()[:2] in WEEKDAYS:
+        full = {
+            "MO": "monday", "TU": "tuesday", "WE": "wednesday", "TH": "thursday",
+            "FR": "friday", "SA": "saturday", "SU": "sunday",
+        }
+        code = value.upper()[:2]
+        if len(value) == 2 or value.lower() in (full[code], full[code][:3]):
+            return code
+    c.error(key, f"{value!r} is not a weekday; use one of {' '.join(WEEKDAYS)}")
+    return None
+
+
+def str_list(c: Reporter, key: tuple[Any, ...], value: Any) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        c.error(key, f"must be a list of strings, e.g. [\"a\", \"b\"], not {value!r}")
+        return []
+    return value
+
+
+def int_key(c: Reporter, key: tuple[Any, ...], value: Any, lo: int, hi: int,
+            what: str) -> int | None:
+    if not typed(c, key, value, int, what):
+        return None
+    if not lo <= value <= hi:
+        c.error(key, f"{value} is out of range; use {lo}-{hi} ({what})")
+        return None
+    return int(value)
+
+
+def bool_value(c: Reporter, key: tuple[Any, ...], value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("true", "yes", "1", "false", "no", "0",
+                                                            ""):
+        return value.strip().lower() in ("true", "yes", "1")
+    c.error(key, f"{value!r} is not true/false")
+    return False
+
+
+def valid_zone(name: str) -> bool:
+    """True for an IANA zone name; never looks outside the zone database (no paths)."""
+    if not name or name.startswith("/") or ".." in name:
+        return False
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, IsADirectoryError):
+        return False
+    return True
