@@ -17,7 +17,8 @@ import pytest
 from icalendar import Calendar
 
 from tacal import config as config_mod
-from tacal.feeds.site import TOKEN_RE, TokenStore, feeds_of, settings
+from tacal.feeds.catalogue import feeds_of, settings
+from tacal.feeds.tokens import TOKEN_RE, TokenStore
 from tacal.series import build_series
 from tests.conftest import Result
 from tests.feed_server import TODAY, copy_fixture

@@ -38,7 +38,9 @@ from urllib.parse import quote
 from tacal import clock
 from tacal import config as config_mod
 from tacal.errors import TacalError
-from tacal.feeds.site import HTML_TYPE, Feed, Page, build_site, settings, state_home, tokens_path
+from tacal.feeds.catalogue import Feed, settings
+from tacal.feeds.site import HTML_TYPE, Page, build_site
+from tacal.feeds.tokens import state_home, tokens_path
 from tacal.model import Config
 from tacal.output import write_atomic
 
