@@ -65,7 +65,9 @@ def _tokens_note(obj: Context, path: Path) -> None:
 def serve(obj: Context, host: str, port: int, base_url: str | None, state_dir: Path | None,
           threads: int) -> None:
     """Serve the feeds over HTTP; config, accounts and template edits apply without restart."""
-    from tacal.feeds.server import FeedApp, FeedSource, http_address, run
+    from tacal.feeds.app import FeedApp
+    from tacal.feeds.server import http_address, run
+    from tacal.feeds.source import FeedSource
 
     path = config_mod.find_config(obj.config_path)
     config = obj.config()
