@@ -123,7 +123,11 @@ def feeds_group() -> None:
               f"{SERVE_DEFAULT}].")
 @click.pass_obj
 def list_command(obj: Context, base_url: str | None) -> None:
-    """Print every feed's URL (private ones include their secret token)."""
+    """Print every feed's URL (private ones include their secret token).
+
+    Private feeds new since the last run get their tokens here: they are saved to the
+    tokens file and reported on stderr. When nothing is new, the file is not written.
+    """
     config = obj.config()
     feeds, store, issued = list_feeds(config, obj.today)
     base = _base_url(base_url, settings(config).base_url, SERVE_DEFAULT)
