@@ -19,7 +19,8 @@ from pathlib import Path
 from waitress import wasyncore
 from waitress.server import create_server
 
-from tacal.feeds.server import FeedApp, FeedSource
+from tacal.feeds.app import FeedApp
+from tacal.feeds.source import FeedSource
 from tests.conftest import FIXTURES
 
 TODAY = "2027-01-04"

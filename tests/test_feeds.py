@@ -17,7 +17,8 @@ import pytest
 from icalendar import Calendar
 
 from tacal import config as config_mod
-from tacal.feeds.site import TOKEN_RE, TokenStore, feeds_of, settings
+from tacal.feeds.catalogue import feeds_of, settings
+from tacal.feeds.tokens import TOKEN_RE, TokenStore
 from tacal.series import build_series
 from tests.conftest import Result
 from tests.feed_server import TODAY, copy_fixture
@@ -132,6 +133,25 @@ def test_tokens_are_issued_once_per_feed_and_kept_private(config: Path,
     again = run("feeds", "list", "--base-url", BASE)
     assert again.out == first.out and "issued" not in again.err
     assert tokens(config) == issued
+
+
+def test_list_writes_the_tokens_file_only_when_it_issues_a_token(
+        config: Path, run: Callable[..., Result]) -> None:
+    """Listing needs a token per private feed to print its URL, so it issues the missing
+    ones; it says so, and a list with nothing to issue leaves the file alone."""
+    path = config.with_name("tacal.tokens.json")
+    assert "issued new feed tokens" in run("feeds", "list").err
+    before, issued = path.stat(), tokens(config)
+    again = run("feeds", "list")
+    assert "issued" not in again.err
+    after = path.stat()
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+    with config.open("a", encoding="utf-8") as f:
+        f.write('\n[[account]]\nname = "Nova AG"\nta = "ben"\nae = "dan"\n')
+    grown = run("feeds", "list")
+    assert "issued new feed tokens" in grown.err
+    assert tokens(config) == {**issued, "account-nova-ag": tokens(config)["account-nova-ag"]}
+    assert f"/{tokens(config)['account-nova-ag']}/account-nova-ag.ics" in grown.out
 
 
 def test_rotate_one_or_all(config: Path, run: Callable[..., Result],

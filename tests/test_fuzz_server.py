@@ -38,7 +38,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tacal.feeds.site import TokenStore
+from tacal.feeds.tokens import TokenStore
 from tests.feed_server import Running, copy_fixture, serving
 
 TEAM = b"/team.ics"

@@ -27,7 +27,7 @@ import pytest
 import recurring_ical_events
 from icalendar import Calendar
 
-from tacal.feeds.site import TokenStore
+from tacal.feeds.tokens import TokenStore
 from tests.conftest import Result
 from tests.feed_server import Running, copy_fixture, serving
 

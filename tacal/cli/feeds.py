@@ -15,7 +15,10 @@ from tacal import config as config_mod
 from tacal.cli.context import Context
 from tacal.config.settings import base_url_problem
 from tacal.errors import TacalError
-from tacal.feeds import site as feeds_mod
+from tacal.feeds.catalogue import Feed, settings
+from tacal.feeds.pages import feed_url
+from tacal.feeds.publish import publish as publish_site
+from tacal.feeds.site import list_feeds
 
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 SERVE_DEFAULT = "http://127.0.0.1:8080"
@@ -37,7 +40,7 @@ def _base_url(value: str | None, configured: str | None, fallback: str | None) -
     return fallback
 
 
-def _print_urls(rows: list[tuple[feeds_mod.Feed, str]]) -> None:
+def _print_urls(rows: list[tuple[Feed, str]]) -> None:
     width = max((len(f.id) for f, _ in rows), default=0)
     for feed, url in rows:
         click.echo(f"{feed.id.ljust(width)}  {'private' if feed.private else 'public '}  {url}")
@@ -62,11 +65,13 @@ def _tokens_note(obj: Context, path: Path) -> None:
 def serve(obj: Context, host: str, port: int, base_url: str | None, state_dir: Path | None,
           threads: int) -> None:
     """Serve the feeds over HTTP; config, accounts and template edits apply without restart."""
-    from tacal.feeds.server import FeedApp, FeedSource, http_address, run
+    from tacal.feeds.app import FeedApp
+    from tacal.feeds.server import http_address, run
+    from tacal.feeds.source import FeedSource
 
     path = config_mod.find_config(obj.config_path)
     config = obj.config()
-    base = _base_url(base_url, feeds_mod.settings(config).base_url, http_address(host, port))
+    base = _base_url(base_url, settings(config).base_url, http_address(host, port))
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
     logger = logging.getLogger("tacal.server")
@@ -98,8 +103,8 @@ def serve(obj: Context, host: str, port: int, base_url: str | None, state_dir: P
 def publish(obj: Context, directory: Path, base_url: str | None) -> None:
     """Write the feeds and an index.html into DIRECTORY as static files."""
     config = obj.config()
-    base = _base_url(base_url, feeds_mod.settings(config).base_url, None)
-    result = feeds_mod.publish(config, directory, today=obj.today, now=obj.now, base_url=base)
+    base = _base_url(base_url, settings(config).base_url, None)
+    result = publish_site(config, directory, today=obj.today, now=obj.now, base_url=base)
     if result.site.tokens_written:
         _tokens_note(obj, result.site.tokens.path)
     if not obj.quiet:
@@ -118,13 +123,17 @@ def feeds_group() -> None:
               f"{SERVE_DEFAULT}].")
 @click.pass_obj
 def list_command(obj: Context, base_url: str | None) -> None:
-    """Print every feed's URL (private ones include their secret token)."""
+    """Print every feed's URL (private ones include their secret token).
+
+    Private feeds new since the last run get their tokens here: they are saved to the
+    tokens file and reported on stderr. When nothing is new, the file is not written.
+    """
     config = obj.config()
-    feeds, store, issued = feeds_mod.list_feeds(config, obj.today)
-    base = _base_url(base_url, feeds_mod.settings(config).base_url, SERVE_DEFAULT)
+    feeds, store, issued = list_feeds(config, obj.today)
+    base = _base_url(base_url, settings(config).base_url, SERVE_DEFAULT)
     if issued:
         _tokens_note(obj, store.path)
-    _print_urls([(f, feeds_mod.feed_url(base, f, store)) for f in feeds])
+    _print_urls([(f, feed_url(base, f, store)) for f in feeds])
 
 
 @feeds_group.command("rotate")
@@ -139,7 +148,7 @@ def rotate_command(obj: Context, feed_ids: tuple[str, ...], every: bool,
         raise TacalError("name the feeds to rotate, or pass --all (not both)",
                          hint="`tacal feeds list` shows the feed ids")
     config = obj.config()
-    feeds, store, _ = feeds_mod.list_feeds(config, obj.today)
+    feeds, store, _ = list_feeds(config, obj.today)
     by_id = {f.id: f for f in feeds}
     ids = [f.id for f in feeds if f.private] if every else list(dict.fromkeys(feed_ids))
     for fid in ids:
@@ -150,8 +159,8 @@ def rotate_command(obj: Context, feed_ids: tuple[str, ...], every: bool,
                              hint="set [feeds] team = \"private\" to give it a secret URL")
     store.rotate(ids)
     store.save()
-    base = _base_url(base_url, feeds_mod.settings(config).base_url, SERVE_DEFAULT)
-    _print_urls([(by_id[i], feeds_mod.feed_url(base, by_id[i], store)) for i in ids])
+    base = _base_url(base_url, settings(config).base_url, SERVE_DEFAULT)
+    _print_urls([(by_id[i], feed_url(base, by_id[i], store)) for i in ids])
     if not obj.quiet:
         err.print(f"rotated {len(ids)} token(s) in {store.path}: a running `tacal serve` "
                   "drops the old URLs within a second; run `tacal publish` again to delete "
