@@ -439,6 +439,17 @@ def test_hand_deleted_occurrence_counts_as_hand_edit(env: CalendarEmulator) -> N
     assert_converged(env, cal)
 
 
+def test_date_exdate_in_a_timed_series_is_a_hand_edit(env: CalendarEmulator) -> None:
+    """A date-only EXDATE has no place among a timed series' occurrences: the series
+    reads as edited in Google (left alone) instead of stopping the sync."""
+    cal = load("sync_overrides.ics")
+    run(cal, env)
+    stored = env.calendars["primary"].events[event_id_for("standup@tacal")]
+    stored["recurrence"] = [*stored["recurrence"], "EXDATE;VALUE=DATE:20250120"]
+    report = run(cal, env)
+    assert report.lines[0].action == "skipped-hand-edited"
+
+
 def test_rendering_changes_by_google_are_not_hand_edits(env: CalendarEmulator) -> None:
     """Offsets in the calendar's zone, responseStatus, organizer: all Google's doing."""
     env.calendars["primary"].time_zone = "Asia/Kolkata"

@@ -249,11 +249,16 @@ def _rule_set(body: dict[str, Any]) -> rruleset | None:
             assert isinstance(rule, rrule)
             (rs.rrule if name == "RRULE" else rs.exrule)(rule)
         elif name in ("RDATE", "EXDATE"):
+            add = rs.rdate if name == "RDATE" else rs.exdate
             for value in _parse_date_line(line, tzname):
                 if all_day:
                     day = value.date() if isinstance(value, datetime) else value
-                    value = datetime.combine(day, datetime.min.time())
-                (rs.rdate if name == "RDATE" else rs.exdate)(value)
+                    add(datetime.combine(day, datetime.min.time()))
+                elif isinstance(value, datetime):
+                    add(value)
+                else:
+                    # a date cannot be ordered among the series' date-times
+                    raise ValueError(f"{name} {value.isoformat()} is a date in a timed series")
     return rs
 
 
