@@ -78,7 +78,8 @@ class Plan:
 
     @property
     def write_count(self) -> int:
-        """Calls :func:`apply` will make at least (retries and 409 conversions aside)."""
+        """Calls :func:`~tacal.gcal.sync.apply` makes at least (retries and 409 conversions
+        aside)."""
         n = 0
         for a in self.actions:
             if a.kind in (CREATE, UPDATE, RESTORE, DELETE):
