@@ -20,7 +20,7 @@ from tacal import config as config_mod
 from tacal.feeds.site import TOKEN_RE, TokenStore, feeds_of, settings
 from tacal.series import build_series
 from tests.conftest import Result
-from tests.feed_server import TODAY, copy_fixture
+from tests.support.feed_server import TODAY, copy_fixture
 
 BASE = "https://cal.example.com/ta"
 PEOPLE = ["person-ana", "person-ben", "person-cleo", "person-dan"]
