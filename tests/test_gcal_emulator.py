@@ -17,8 +17,8 @@ from googleapiclient.discovery import build
 from googleapiclient.errors import HttpError
 from googleapiclient.http import BatchHttpRequest
 
-from tests import gcal_emulator as emu_mod
-from tests.gcal_emulator import OPEN_CLIENTS, CalendarEmulator
+from tests.support import gcal_emulator as emu_mod
+from tests.support.gcal_emulator import OPEN_CLIENTS, CalendarEmulator
 
 gcal_emulator = emu_mod.gcal_emulator
 close_clients = emu_mod.close_clients  # autouse: closes OPEN_CLIENTS after each test

@@ -33,8 +33,9 @@ from tacal.gcal.plan import plan
 from tacal.gcal.report import SyncIncomplete, SyncReport
 from tacal.gcal.sync import apply, list_remote, sync
 from tacal.gcal.transport import Timing, TokenBucket
-from tests import gcal_emulator as emu_mod
-from tests.gcal_emulator import OPEN_CLIENTS, CalendarEmulator
+from tests.support import gcal_emulator as emu_mod
+from tests.support.gcal_emulator import OPEN_CLIENTS, CalendarEmulator
+from tests.support.gcal_emulator.resource import _ruleset
 
 gcal_emulator = emu_mod.gcal_emulator
 close_clients = emu_mod.close_clients  # autouse: closes OPEN_CLIENTS after each test
@@ -219,7 +220,7 @@ def occurrences_in_google(em: CalendarEmulator, cid: str = "primary") -> set[tup
         if not ev.get("recurrence"):
             out.add((uid, _utc(ev["start"])))
             continue
-        rs, all_day = emu_mod._ruleset(ev)  # noqa: SLF001 - the emulator's own expansion
+        rs, all_day = _ruleset(ev)  # the emulator's own expansion
         lo, hi = datetime(2000, 1, 1), datetime(2040, 1, 1)
         if not all_day:
             lo, hi = lo.replace(tzinfo=UTC), hi.replace(tzinfo=UTC)
