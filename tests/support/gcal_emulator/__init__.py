@@ -9,7 +9,8 @@ cannot pass its tests by agreeing with itself.
 
 Modules: ``store`` (calendars, events and the API calls on them), ``resource`` (event
 values, validation, the JSON error shape), ``faults``, ``wire`` (the batch format),
-``server`` (HTTP and the request log), ``fixtures`` (pytest).
+``server`` (HTTP and the request log), ``fixtures`` (pytest). It also runs on its own:
+``python -m tests.support.gcal_emulator --port 8089`` (``--help`` says more).
 
 Reproduced after Google's public references: the Events resource and methods
 (https://developers.google.com/calendar/api/v3/reference/events), batching
