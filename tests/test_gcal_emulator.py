@@ -51,7 +51,8 @@ def service(em: CalendarEmulator, timeout: float = 10.0) -> Any:
 
 
 def anon_service(em: CalendarEmulator) -> Any:
-    """The exact construction the brief names: credentials= instead of http=."""
+    """The construction of Google's Python quickstart (``credentials=`` instead of ``http=``):
+    https://developers.google.com/calendar/api/quickstart/python"""
     svc = build(
         "calendar",
         "v3",
