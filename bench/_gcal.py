@@ -1,4 +1,4 @@
-"""The Calendar emulator (tests/gcal_emulator.py) in a child process, for bench_sync.py.
+"""The Calendar emulator (tests/support/gcal_emulator/) in a child process, for bench_sync.py.
 
 Why a child process: the emulator stands in for Google, which does its work on other
 machines. In the benchmark's own process its threads would share the GIL with the client
@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def _serve(conn: Any, root: str) -> None:
     sys.path.insert(0, root)
-    from tests.gcal_emulator import CalendarEmulator
+    from tests.support.gcal_emulator import CalendarEmulator
 
     em = CalendarEmulator().start()
     conn.send(em.host_port)

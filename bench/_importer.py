@@ -1,7 +1,7 @@
 """The floor for bench_sync.py: a plain importer, one ``events.insert`` request per VEVENT.
 
 Like ``gcalcli import``: walk the .ics, turn each VEVENT into an event body, insert it, no
-batching, no listing, no pacing. It knows nothing of tacal (no gsync import): same
+batching, no listing, no pacing. It knows nothing of tacal (no tacal.gcal import): same
 google-api-python-client and httplib2 stack, its own VEVENT -> body conversion. A VEVENT with
 a RECURRENCE-ID is inserted as a stand-alone event, as a plain importer does.
 """

@@ -6,7 +6,7 @@ importer, with 50 ms of latency on every HTTP request.
 For each size: a first sync into an empty calendar, a no-op re-sync, and a re-sync after one
 series changed (the "Vitally Traits Review" cadence is renamed; moving its time would also
 move the account check-ins packed around it), each through
-``tacal.gsync.sync`` with a fresh client, as ``tacal sync`` runs it (the calendar is built
+``tacal.gcal.sync.sync`` with a fresh client, as ``tacal sync`` runs it (the calendar is built
 beforehand and not timed: bench_build_preview.py measures that). The floor inserts each VEVENT
 of the same calendar with its own ``events.insert`` request (bench/_importer.py), like
 ``gcalcli import``; it has no notion of "unchanged", so re-running it costs the same requests
@@ -16,7 +16,7 @@ first sync with ``--batch-size 1000`` (the largest tacal accepts), the fewest re
 writes in full batches (tacal's writes come in up to three dependent rounds: series, then
 occurrence exceptions, then clearing the pending marker).
 
-Pacing: gsync paces calls with a sliding 60-second window (at most 550 calls in any minute,
+Pacing: tacal paces calls with a sliding 60-second window (at most 550 calls in any minute,
 batches split to fit) to stay under Google's ~600 calls/minute/user. By default the limiter's
 sleeps are simulated: its clock
 is the real monotonic clock plus the time it has "slept", so every request, latency and CPU
@@ -79,8 +79,8 @@ class PacingClock:
 
 
 def _recording_timing(clock: PacingClock, log: list[tuple[float, int]]) -> Any:
-    """gsync's shipped Timing (default limits) whose bucket logs (time, calls) per request."""
-    from tacal.gcal.sync import Timing, TokenBucket
+    """The shipped Timing (default limits) whose bucket logs (time, calls) per request."""
+    from tacal.gcal.transport import Timing, TokenBucket
 
     class RecordingBucket(TokenBucket):
         def acquire(self, n: int) -> None:
@@ -144,8 +144,8 @@ class Run:
 def tacal_sync(calendar: Any, em: EmulatorProcess, label: str, *, real_pacing: bool,
                batch_size: int = 50) -> Run:
     """One `tacal sync` as the CLI runs it: fresh client, shipped pacing, default options."""
-    from tacal.gcal import sync as gsync
     from tacal.gcal.auth import EMULATOR_ENV, build_service
+    from tacal.gcal.sync import sync
 
     os.environ[EMULATOR_ENV] = em.host_port
     bundle = build_service()
@@ -156,8 +156,7 @@ def tacal_sync(calendar: Any, em: EmulatorProcess, label: str, *, real_pacing: b
     em.reset_log()
     start, real0, cpu0 = clock.now(), time.perf_counter(), time.process_time()
     try:
-        report = gsync.sync(calendar, service_bundle=bundle, batch_size=batch_size,
-                            timing=timing)
+        report = sync(calendar, service_bundle=bundle, batch_size=batch_size, timing=timing)
     finally:
         bundle.close()
     cpu = time.process_time() - cpu0

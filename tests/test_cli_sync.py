@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import FIXTURES, Result
-from tests.gcal_emulator import CalendarEmulator, gcal_emulator  # noqa: F401  (fixture)
+from tests.support.gcal_emulator import CalendarEmulator, gcal_emulator  # noqa: F401  (fixture)
 
 
 @pytest.fixture

@@ -1,6 +1,6 @@
 """Random configs (hypothesis): the output parses with icalendar, vobject and ics.py, expands
 identically with recurring-ical-events and with dateutil (from vobject's parse), and equals the
-plain day-by-day walker in tests/walker.py."""
+plain day-by-day walker in tests/support/walker.py."""
 
 from __future__ import annotations
 
@@ -15,8 +15,8 @@ from icalendar import Calendar
 from tacal import config as config_mod
 from tacal.errors import ConfigError
 from tacal.ical.calendar import calendar_bytes
-from tests.ical_check import expand_icalendar, expand_vobject
-from tests.walker import meeting_days
+from tests.support.ical_check import expand_icalendar, expand_vobject
+from tests.support.walker import meeting_days
 
 ZONES = ["America/New_York", "Europe/Berlin", "Australia/Sydney", "Asia/Kolkata",
          "America/St_Johns", "Pacific/Auckland", "Australia/Lord_Howe", "UTC",

@@ -9,7 +9,7 @@ week = 5, week = -1) must
   from the vobject parse, where a RECURRENCE-ID override *replaces* its occurrence (both sides
   compare start, end, summary and description of every occurrence, so an override that is
   dropped, doubled or ignored shows);
-- for plain rules, equal the day-by-day walker in tests/walker.py, which shares no code with
+- for plain rules, equal the day-by-day walker in tests/support/walker.py, which shares no code with
   tacal.rules.
 
 Random account-driven configs (hypothesis) go through the same checks; random plain configs
@@ -40,8 +40,8 @@ from tacal.ical.writer import build_calendar
 from tacal.model import RULES, Config
 from tacal.series import Override, Series, build_series, series_start
 from tests.conftest import FIXTURES
-from tests.ical_check import reset_vobject
-from tests.walker import meeting_days, session_days
+from tests.support.ical_check import reset_vobject
+from tests.support.walker import meeting_days, session_days
 
 TODAY = dt.date(2027, 1, 4)
 NOW = dt.datetime(2027, 1, 4, 12, tzinfo=dt.UTC)

@@ -21,7 +21,7 @@ from tacal.feeds.catalogue import feeds_of, settings
 from tacal.feeds.tokens import TOKEN_RE, TokenStore
 from tacal.series import build_series
 from tests.conftest import Result
-from tests.feed_server import TODAY, copy_fixture
+from tests.support.feed_server import TODAY, copy_fixture
 
 BASE = "https://cal.example.com/ta"
 PEOPLE = ["person-ana", "person-ben", "person-cleo", "person-dan"]

@@ -39,7 +39,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tacal.feeds.tokens import TokenStore
-from tests.feed_server import Running, copy_fixture, serving
+from tests.support.feed_server import Running, copy_fixture, serving
 
 TEAM = b"/team.ics"
 HOST = b"Host: x\r\n"

@@ -7,6 +7,12 @@ URL mistake in the emulator shows up here before it can make a sync test lie.
 from __future__ import annotations
 
 import json
+import queue
+import signal
+import subprocess
+import sys
+import threading
+from pathlib import Path
 from typing import Any
 
 import httplib2
@@ -17,12 +23,14 @@ from googleapiclient.discovery import build
 from googleapiclient.errors import HttpError
 from googleapiclient.http import BatchHttpRequest
 
-from tests import gcal_emulator as emu_mod
-from tests.gcal_emulator import OPEN_CLIENTS, CalendarEmulator
+from tacal.gcal.auth import EMULATOR_ENV, build_service
+from tests.support import gcal_emulator as emu_mod
+from tests.support.gcal_emulator import OPEN_CLIENTS, CalendarEmulator
 
 gcal_emulator = emu_mod.gcal_emulator
 close_clients = emu_mod.close_clients  # autouse: closes OPEN_CLIENTS after each test
 
+ROOT = Path(__file__).resolve().parent.parent
 ID1 = "tacal0001abc"
 ID2 = "tacal0002abc"
 
@@ -43,7 +51,8 @@ def service(em: CalendarEmulator, timeout: float = 10.0) -> Any:
 
 
 def anon_service(em: CalendarEmulator) -> Any:
-    """The exact construction the brief names: credentials= instead of http=."""
+    """The construction of Google's Python quickstart (``credentials=`` instead of ``http=``):
+    https://developers.google.com/calendar/api/quickstart/python"""
     svc = build(
         "calendar",
         "v3",
@@ -514,3 +523,59 @@ def test_unknown_fault_kind_rejected() -> None:
     em = CalendarEmulator()
     with pytest.raises(ValueError):
         em.faults.add("418")
+
+
+# ------------------------------------------------------------------ standalone
+def emulator_command(*args: str) -> list[str]:
+    """``python -m tests.support.gcal_emulator ARGS``, run from the repository root."""
+    return [sys.executable, "-m", "tests.support.gcal_emulator", *args]
+
+
+def test_standalone_help() -> None:
+    done = subprocess.run(
+        emulator_command("--help"), cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert "--port" in done.stdout
+    assert EMULATOR_ENV in done.stdout  # says how to point tacal at it
+
+
+def test_standalone_serves_the_real_client(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Started on a free port, it prints where it listens; tacal's own client lists
+    through it; Ctrl-C stops it cleanly."""
+    proc = subprocess.Popen(
+        emulator_command("--port", "0", "--time-zone", "Europe/Berlin"),
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    lines: queue.Queue[str] = queue.Queue()
+    reader = threading.Thread(target=lambda: [lines.put(x) for x in proc.stdout], daemon=True)
+    reader.start()
+    banner: list[str] = []
+    try:
+        while f"{EMULATOR_ENV}=" not in "".join(banner):
+            banner.append(lines.get(timeout=30))
+        host = "".join(banner).split(f"{EMULATOR_ENV}=", 1)[1].split()[0]
+        assert host.startswith("127.0.0.1:") and host != "127.0.0.1:0"
+        assert f"http://{host}/calendar/v3/" in banner[0]
+        monkeypatch.setenv(EMULATOR_ENV, host)
+        bundle = build_service()
+        try:
+            page = bundle.service.events().list(calendarId="primary").execute()
+        finally:
+            bundle.close()
+        assert page["kind"] == "calendar#events"
+        assert page["timeZone"] == "Europe/Berlin"
+        assert page["items"] == []
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=15)
+        reader.join(timeout=5)
+    err = proc.stderr.read()
+    proc.stdout.close()
+    proc.stderr.close()
+    assert proc.returncode == 0, err
+    assert "stopped" in [x.strip() for x in lines.queue], err

@@ -79,7 +79,7 @@ def test_gmt_based_zones_keep_summer_time_when_read_by_vobject(zone: str) -> Non
     import vobject
     from icalendar import Calendar, Event
 
-    from tests.ical_check import reset_vobject
+    from tests.support.ical_check import reset_vobject
 
     cal = Calendar()
     cal.add("prodid", "-//test//EN")
@@ -132,7 +132,7 @@ def test_until_with_holidays_builds_and_moves_the_last_meeting(rule: str) -> Non
     after the UTC UNTIL's clock time: it must still be moved, not kept on the holiday."""
     from tacal.config import parse
     from tacal.ical.calendar import calendar_bytes
-    from tests.ical_check import expand_icalendar, expand_vobject, utc_window
+    from tests.support.ical_check import expand_icalendar, expand_vobject, utc_window
 
     text = ('[team]\nname = "T"\nid = "t"\ntimezone = "Australia/Sydney"\nstart = "2027-03-01"\n'
             'holidays = ["2027-03-30"]\n\n[[cadence]]\nid = "c"\nsummary = "C"\n'
@@ -167,7 +167,7 @@ def test_until_on_per_ae_sessions_that_spill_to_the_next_workday() -> None:
     from tacal.config import parse
     from tacal.ical.calendar import calendar_bytes
     from tests.conftest import FIXTURES
-    from tests.ical_check import expand_icalendar, expand_vobject, utc_window
+    from tests.support.ical_check import expand_icalendar, expand_vobject, utc_window
 
     text = (FIXTURES / "accounts.toml").read_text(encoding="utf-8").replace(
         'rule = "fiscal-quarterly"\n', 'rule = "fiscal-quarterly"\nuntil = "2027-08-03"\n', 1)

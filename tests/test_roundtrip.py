@@ -11,7 +11,7 @@ from icalendar import Calendar
 from tacal import config as config_mod
 from tacal.ical.calendar import calendar_bytes
 from tests.conftest import FIXTURES
-from tests.ical_check import expand_icalendar, expand_vobject, utc_window
+from tests.support.ical_check import expand_icalendar, expand_vobject, utc_window
 
 TODAY = dt.date(2026, 11, 24)
 NOW = dt.datetime(2026, 11, 24, tzinfo=dt.UTC)

@@ -29,7 +29,7 @@ from icalendar import Calendar
 
 from tacal.feeds.tokens import TokenStore
 from tests.conftest import Result
-from tests.feed_server import Running, copy_fixture, serving
+from tests.support.feed_server import Running, copy_fixture, serving
 
 TEAM = "/team.ics"
 

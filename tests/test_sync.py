@@ -26,11 +26,16 @@ from icalendar import Calendar, Event
 
 from tacal.errors import AuthError, SyncError
 from tacal.gcal import auth as gauth
-from tacal.gcal import sync as gsync
 from tacal.gcal.auth import EMULATOR_ENV, build_service, write_token
-from tacal.gcal.sync import SyncIncomplete, SyncReport, Timing, event_id_for, sync
-from tests import gcal_emulator as emu_mod
-from tests.gcal_emulator import OPEN_CLIENTS, CalendarEmulator
+from tacal.gcal.codec import event_id_for
+from tacal.gcal.desired import desired_series
+from tacal.gcal.plan import plan
+from tacal.gcal.report import SyncIncomplete, SyncReport
+from tacal.gcal.sync import apply, list_remote, sync
+from tacal.gcal.transport import Timing, TokenBucket
+from tests.support import gcal_emulator as emu_mod
+from tests.support.gcal_emulator import OPEN_CLIENTS, CalendarEmulator
+from tests.support.gcal_emulator.resource import _ruleset
 
 gcal_emulator = emu_mod.gcal_emulator
 close_clients = emu_mod.close_clients  # autouse: closes OPEN_CLIENTS after each test
@@ -151,7 +156,7 @@ def tacal_events(em: CalendarEmulator, cid: str = "primary") -> list[dict[str, A
 def assert_converged(em: CalendarEmulator, cal: Calendar, cid: str = "primary") -> None:
     """Exactly one live event per wanted series, with the wanted content, no strays,
     and a further sync has nothing to write."""
-    want = {ds.event_id: ds for ds in gsync.desired_series(cal)}
+    want = {ds.event_id: ds for ds in desired_series(cal)}
     live = tacal_events(em, cid)
     ids = [e["id"] for e in live]
     assert len(ids) == len(set(ids)), "duplicate events"
@@ -178,7 +183,7 @@ def test_event_id_for_is_stable_valid_base32hex() -> None:
 
 
 def test_mapping_of_the_fixture_series() -> None:
-    by_uid = {ds.uid: ds for ds in gsync.desired_series(load("sync_basic.ics"))}
+    by_uid = {ds.uid: ds for ds in desired_series(load("sync_basic.ics"))}
     weekly = by_uid["weekly-sync@tacal"].body
     assert "iCalUID" not in weekly and weekly["id"] == event_id_for("weekly-sync@tacal")
     assert weekly["start"] == {"dateTime": "2025-01-06T10:00:00", "timeZone": "Europe/Berlin"}
@@ -215,7 +220,7 @@ def occurrences_in_google(em: CalendarEmulator, cid: str = "primary") -> set[tup
         if not ev.get("recurrence"):
             out.add((uid, _utc(ev["start"])))
             continue
-        rs, all_day = emu_mod._ruleset(ev)  # noqa: SLF001 - the emulator's own expansion
+        rs, all_day = _ruleset(ev)  # the emulator's own expansion
         lo, hi = datetime(2000, 1, 1), datetime(2040, 1, 1)
         if not all_day:
             lo, hi = lo.replace(tzinfo=UTC), hi.replace(tzinfo=UTC)
@@ -279,7 +284,7 @@ def test_real_tacal_build_output_syncs_and_matches(
         pytest.skip(f"tacal build not available yet: {result.err.strip()[:200]}")
     cal = Calendar.from_ical(out.read_bytes())
     report = run(cal, env)
-    assert report.counts()["created"] == len(gsync.desired_series(cal))
+    assert report.counts()["created"] == len(desired_series(cal))
     assert occurrences_in_google(env) == occurrences_in_ics(cal)
     assert_converged(env, cal)
 
@@ -437,6 +442,17 @@ def test_hand_deleted_occurrence_counts_as_hand_edit(env: CalendarEmulator) -> N
     inst = env.get_event("primary", f"{master}_20250113T070000Z")
     assert inst is not None and inst["status"] == "confirmed"
     assert_converged(env, cal)
+
+
+def test_date_exdate_in_a_timed_series_is_a_hand_edit(env: CalendarEmulator) -> None:
+    """A date-only EXDATE has no place among a timed series' occurrences: the series
+    reads as edited in Google (left alone) instead of stopping the sync."""
+    cal = load("sync_overrides.ics")
+    run(cal, env)
+    stored = env.calendars["primary"].events[event_id_for("standup@tacal")]
+    stored["recurrence"] = [*stored["recurrence"], "EXDATE;VALUE=DATE:20250120"]
+    report = run(cal, env)
+    assert report.lines[0].action == "skipped-hand-edited"
 
 
 def test_rendering_changes_by_google_are_not_hand_edits(env: CalendarEmulator) -> None:
@@ -679,10 +695,10 @@ def test_concurrent_edit_between_list_and_write_is_a_conflict(env: CalendarEmula
     svc = client(env)
     bundle = build_service()
     OPEN_CLIENTS.append(bundle)
-    remote, _ = gsync.list_remote(bundle, "primary")
-    p = gsync.plan(edited(cal, "s0@tacal", summary="tacal's"), remote)
+    remote, _ = list_remote(bundle, "primary")
+    p = plan(edited(cal, "s0@tacal", summary="tacal's"), remote)
     svc.events().patch(calendarId="primary", eventId=target, body={"summary": "Ann's"}).execute()
-    report = gsync.apply(bundle, p, "primary", timing=fake_timing())
+    report = apply(bundle, p, "primary", timing=fake_timing())
     line = next(ln for ln in report.lines if ln.uid == "s0@tacal")
     assert line.status == "conflict"
     assert env.get_event("primary", target)["summary"] == "Ann's"  # type: ignore[index]
@@ -706,13 +722,13 @@ def test_cost_is_list_pages_plus_ceil_n_over_b(env: CalendarEmulator, n: int, b:
 def _log_acquires(monkeypatch: pytest.MonkeyPatch, clock: FakeClock) -> list[tuple[float, int]]:
     """Record (fake time, calls) of every call the pacing lets through."""
     log: list[tuple[float, int]] = []
-    real_acquire = gsync.TokenBucket.acquire
+    real_acquire = TokenBucket.acquire
 
-    def logged(self: gsync.TokenBucket, n: int) -> None:
+    def logged(self: TokenBucket, n: int) -> None:
         real_acquire(self, n)
         log.append((clock.now, n))
 
-    monkeypatch.setattr(gsync.TokenBucket, "acquire", logged)
+    monkeypatch.setattr(TokenBucket, "acquire", logged)
     return log
 
 

@@ -52,8 +52,9 @@ def sync_command(obj: Any, calendar: str | None, dry_run: bool, send_updates: st
 
     Only events tacal created are touched; re-running is always safe.
     """
-    from tacal.gcal import sync as gsync
     from tacal.gcal.auth import build_service
+    from tacal.gcal.report import SyncIncomplete
+    from tacal.gcal.sync import sync
 
     config = obj.config()
     cal = calendar_for(config, today=obj.today, now=obj.now, for_email=for_email,
@@ -73,7 +74,7 @@ def sync_command(obj: Any, calendar: str | None, dry_run: bool, send_updates: st
             def progress(done: int, total: int) -> None:
                 bar.update(task, completed=done, total=total)
 
-            report = gsync.sync(
+            report = sync(
                 cal,
                 service_bundle=bundle,
                 calendar_id=calendar_id,
@@ -85,7 +86,7 @@ def sync_command(obj: Any, calendar: str | None, dry_run: bool, send_updates: st
                 delete_threshold=float(_setting(config, "delete_threshold", None, 0.2)),
                 progress=progress,
             )
-    except gsync.SyncIncomplete as exc:
+    except SyncIncomplete as exc:
         _print_report(out, exc.report, obj.quiet)
         raise
     finally:

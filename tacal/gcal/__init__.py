@@ -1,0 +1,23 @@
+"""Google Calendar sink: make a Google calendar hold exactly the series tacal builds.
+
+Modules, each importing only those below it:
+
+- :mod:`~tacal.gcal.sync` -- orchestration: :func:`~tacal.gcal.sync.sync` lists tacal's
+  events once, plans, and applies (masters, then occurrence exceptions, then clearing
+  the pending marker); also ``list_remote`` and ``apply``.
+- :mod:`~tacal.gcal.transport` -- paced, retrying API calls: ``Timing``, the
+  ``TokenBucket`` pacing window, batches, backoff, error classification.
+- :mod:`~tacal.gcal.report` -- ``SyncReport``/``SeriesLine`` and ``SyncIncomplete``.
+- :mod:`~tacal.gcal.plan` -- the pure plan: create/update/restore/delete/unchanged/skip
+  per series, and the mass-delete guard.
+- :mod:`~tacal.gcal.desired` -- ``DesiredSeries``: a calendar's series as Google bodies
+  with their hashes.
+- :mod:`~tacal.gcal.compare` -- change detection: the normalised form of what Google
+  shows, the hashes, hand-edit detection.
+- :mod:`~tacal.gcal.codec` -- iCalendar values to Events resource fields and back
+  (times, recurrence lines, occurrence keys, deterministic event ids).
+- :mod:`~tacal.gcal.auth` -- credentials and the Calendar client (and the emulator
+  switch ``TACAL_GCAL_EMULATOR_HOST``).
+
+Nothing is re-exported here: import from the module that defines a name.
+"""
