@@ -39,7 +39,7 @@ from tests.support.gcal_emulator.resource import _ruleset
 
 gcal_emulator = emu_mod.gcal_emulator
 close_clients = emu_mod.close_clients  # autouse: closes OPEN_CLIENTS after each test
-FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
 
 # ------------------------------------------------------------------ helpers

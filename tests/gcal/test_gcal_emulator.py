@@ -30,7 +30,7 @@ from tests.support.gcal_emulator import OPEN_CLIENTS, CalendarEmulator
 gcal_emulator = emu_mod.gcal_emulator
 close_clients = emu_mod.close_clients  # autouse: closes OPEN_CLIENTS after each test
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 ID1 = "tacal0001abc"
 ID2 = "tacal0002abc"
 

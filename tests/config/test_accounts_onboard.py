@@ -9,8 +9,8 @@ import stat
 from collections.abc import Callable
 from pathlib import Path
 
+from tests.config.test_accounts_csv import csv_project
 from tests.conftest import FIXTURES, Result
-from tests.test_accounts_csv import csv_project
 
 
 def project(tmp_path: Path, crlf: bool = False) -> Path:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from tests.config.test_validation import BASE
 from tests.conftest import Result
-from tests.test_validation import BASE
 
 
 def setup(tmp_path: Path, template: str, body: str | None) -> None:
