@@ -49,6 +49,10 @@ class Team:
     workday_start: dt.time = dt.time(9, 0)
     workday_end: dt.time = dt.time(17, 0)
     leadership: tuple[str, ...] = ()
+    #: Public holidays (ISO 3166 code for the ``holidays`` package) for people without their own.
+    country: str | None = None
+    subdivision: str | None = None
+    max_meeting_hours_per_day: float | None = None
 
     @property
     def tz(self) -> ZoneInfo:
@@ -76,6 +80,14 @@ class Person:
     name: str
     email: str
     role: str = "other"
+    #: Each person's own clock; None means "the team's" (see :mod:`tacal.schedule.clocks`).
+    timezone: str | None = None
+    hours: tuple[dt.time, dt.time] | None = None
+    workdays: tuple[str, ...] | None = None
+    holidays: tuple[dt.date, ...] = ()  # added to the team's
+    country: str | None = None  # replaces the team's country
+    subdivision: str | None = None
+    max_meeting_hours_per_day: float | None = None
 
 
 @dataclass(frozen=True)
@@ -93,6 +105,10 @@ class Account:
     expansion: bool = False
     onboarding_start: dt.date | None = None
     where: str = ""
+    #: The customer's clock, when known: external meetings also fit the customer's day.
+    timezone: str | None = None
+    hours: tuple[dt.time, dt.time] | None = None
+    workdays: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Protocol
 
+from tacal.config import clock_keys
 from tacal.config.locate import Checker
 from tacal.config.values import EMAIL_RE, bool_value, closest, date_in_range, str_list
 from tacal.errors import Problem
@@ -17,7 +18,7 @@ from tacal.model import CHECK_INS, HEALTHS, Account, Person, slug
 
 ACCOUNT_KEYS = {
     "name", "ta", "ae", "ce", "sdr", "contacts", "check_in", "arr", "renewal", "health",
-    "expansion", "onboarding_start",
+    "expansion", "onboarding_start", "timezone", "hours", "workdays",
 }
 
 
@@ -120,6 +121,14 @@ def account_from_mapping(
         if entry.get("onboarding_start")
         else None
     )
+    tz = (clock_keys.zone(c, (*key, "timezone"), str(entry["timezone"]).strip())
+          if entry.get("timezone") else None)
+    own_hours = (clock_keys.hours(c, (*key, "hours"), entry["hours"]) if entry.get("hours")
+                 else None)
+    days_raw = entry.get("workdays")
+    if isinstance(days_raw, str):
+        days_raw = [d for d in days_raw.replace(",", ";").split(";") if d.strip()]
+    own_days = clock_keys.workdays(c, (*key, "workdays"), days_raw) if days_raw else None
     if len([p for p in c.problems if p.severity == "error"]) > before:
         return None
     return Account(
@@ -136,6 +145,9 @@ def account_from_mapping(
         expansion=expansion,
         onboarding_start=onboarding,
         where=c.where(*key),
+        timezone=tz,
+        hours=own_hours,
+        workdays=own_days,
     )
 
 

@@ -27,7 +27,7 @@ REQUIRED_COLUMNS = (
     "name", "ta", "ae", "ce", "contacts", "check_in", "arr", "renewal", "health", "expansion",
 )
 #: Columns that may be left out of the header altogether.
-OPTIONAL_COLUMNS = ("onboarding_start", "sdr")
+OPTIONAL_COLUMNS = ("onboarding_start", "sdr", "timezone", "hours", "workdays")
 COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
 
 

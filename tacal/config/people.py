@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from tacal.config import clock_keys
 from tacal.config.locate import Checker
 from tacal.config.values import EMAIL_RE
 from tacal.model import ROLES, Person
 
-PERSON_KEYS = {"name", "email", "role"}
+PERSON_KEYS = {"name", "email", "role", "timezone", "hours", "workdays", "holidays", "country",
+               "subdivision", "max_meeting_hours_per_day"}
 
 
 def read_people(c: Checker, data: Any) -> dict[str, Person]:
@@ -41,5 +43,19 @@ def read_people(c: Checker, data: Any) -> dict[str, Person]:
         if role not in ROLES:
             c.error((*k, "role"), f"{role!r} is not a role; use one of {' | '.join(ROLES)}")
             role = "other"
-        people[key] = Person(key=key, name=name, email=email, role=role)
+        tz = clock_keys.zone(c, (*k, "timezone"), entry["timezone"]) if "timezone" in entry \
+            else None
+        own_hours = clock_keys.hours(c, (*k, "hours"), entry["hours"]) if "hours" in entry \
+            else None
+        own_days = (clock_keys.workdays(c, (*k, "workdays"), entry["workdays"])
+                    if "workdays" in entry else None)
+        own_holidays = clock_keys.dates(c, (*k, "holidays"), entry.get("holidays", []))
+        country, subdivision = clock_keys.country(c, (*k, "country"), entry.get("country"),
+                                                  entry.get("subdivision"))
+        max_hours = clock_keys.budget(c, (*k, "max_meeting_hours_per_day"),
+                                      entry.get("max_meeting_hours_per_day"))
+        people[key] = Person(key=key, name=name, email=email, role=role, timezone=tz,
+                             hours=own_hours, workdays=own_days,
+                             holidays=tuple(sorted(set(own_holidays))), country=country,
+                             subdivision=subdivision, max_meeting_hours_per_day=max_hours)
     return people

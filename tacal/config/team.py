@@ -11,6 +11,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from tacal.config import clock_keys
 from tacal.config.locate import Checker
 from tacal.config.values import (
     EMAIL_RE,
@@ -28,6 +29,7 @@ from tacal.model import WEEKDAYS, Person, Team
 TEAM_KEYS = {
     "name", "id", "timezone", "fiscal_year_start", "fiscal_year_naming", "workdays", "holidays",
     "start", "organizer", "calendar", "workday_start", "workday_end", "leadership", "templates",
+    "country", "subdivision", "max_meeting_hours_per_day",
 }
 
 
@@ -100,6 +102,10 @@ def read_team(c: Checker, data: Any) -> Team:
     if ws and we and we <= ws:
         c.error(("team", "workday_end"), "must be later than workday_start")
     leadership = tuple(str_list(c, ("team", "leadership"), data.get("leadership", [])))
+    country, subdivision = clock_keys.country(c, ("team", "country"), data.get("country"),
+                                              data.get("subdivision"))
+    max_hours = clock_keys.budget(c, ("team", "max_meeting_hours_per_day"),
+                                  data.get("max_meeting_hours_per_day"))
     return Team(
         name=name,
         id=team_id,
@@ -114,6 +120,9 @@ def read_team(c: Checker, data: Any) -> Team:
         workday_start=ws or fallback.workday_start,
         workday_end=we or fallback.workday_end,
         leadership=leadership,
+        country=country,
+        subdivision=subdivision,
+        max_meeting_hours_per_day=max_hours,
     )
 
 

@@ -112,11 +112,16 @@ def expand(rrule_value: str, start: dt.datetime, until: dt.datetime,
     return tuple(rule.between(start, until, inc=True))
 
 
-def occurrences(rec: Recurrence, until: dt.datetime) -> list[dt.datetime]:
-    """Wall-clock occurrences from the start through ``until`` (RRULE + RDATE − EXDATE)."""
+def occurrences(rec: Recurrence, until: dt.datetime,
+                timezone: str | None = None) -> list[dt.datetime]:
+    """Wall-clock occurrences from the start through ``until`` (RRULE + RDATE − EXDATE).
+
+    ``timezone`` (the series' zone) reads a UTC ``UNTIL`` exactly; without it the last day may
+    be off by the zone's offset.
+    """
     found: set[dt.datetime] = set()
     if rec.rrule:
-        found.update(expand(rec.rrule, rec.start, until))
+        found.update(expand(rec.rrule, rec.start, until, timezone))
     else:
         found.add(rec.start)
     found.update(d for d in rec.rdates if d <= until)

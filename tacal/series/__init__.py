@@ -13,7 +13,9 @@ from tacal.errors import ConfigError, Problem
 from tacal.model import Config
 from tacal.series.accounts import account_series
 from tacal.series.context import BuildContext, series_start
-from tacal.series.team import cadence_series
+from tacal.series.people_check import check_people, problems
+from tacal.series.planner import Planner
+from tacal.series.team import team_series
 from tacal.series.types import Attendee, Override, Series, uid_for
 
 
@@ -24,10 +26,9 @@ def build_series(config: Config, today: dt.date) -> list[Series]:
     plain cadences already gave people.
     """
     ctx = BuildContext(config, today)
-    regular: list[Series] = []
-    for cadence in config.cadences:
-        regular.extend(cadence_series(ctx, cadence))
-    out = [*regular, *account_series(ctx, regular)]
+    planner = Planner(config, ctx.start, today)
+    regular = team_series(ctx, planner)
+    out = [*regular, *account_series(ctx, planner)]
     if ctx.problems:
         raise ConfigError(ctx.problems)
     seen: dict[str, Series] = {}
@@ -39,7 +40,11 @@ def build_series(config: Config, today: dt.date) -> list[Series]:
         seen[s.uid] = s
     if dupes:
         raise ConfigError(dupes)
-    return sorted(out, key=lambda s: s.uid)
+    out.sort(key=lambda s: s.uid)
+    report = check_people(config, out, today)
+    if not report.clean:
+        raise ConfigError(problems(config, report))
+    return out
 
 
 __all__ = ["Attendee", "BuildContext", "Override", "Series", "build_series", "series_start",

@@ -18,62 +18,34 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import replace
 from typing import Any
 
 from tacal.errors import Problem
 from tacal.model import Account, Cadence, Config, slug
 from tacal.schedule import rules
-from tacal.schedule.slots import Grid
 from tacal.series.context import BuildContext
+from tacal.series.planner import PlacementError, Planner
 from tacal.series.types import Attendee, Series, uid_for
 
 #: Check-ins rarer than monthly get a monthly touch-base reminder.
 RARE = ("bimonthly", "quarterly")
-MONTHLY_TYPES = ("monthly", "bimonthly", "quarterly")
-#: How far ahead meetings are compared to find free slots: a year from the start, and at least
-#: past the last holiday (after it, nothing moves and the weekly patterns tell the whole story).
-_LOOKAHEAD = dt.timedelta(days=366)
 
 
 class AccountSeries:
-    """One run of the generator: the grid of busy time and the series made so far."""
+    """One run over the accounts, placing into the build's shared :class:`Planner`."""
 
-    def __init__(self, builder: BuildContext, regular: Iterable[Series]) -> None:
+    def __init__(self, builder: BuildContext, planner: Planner) -> None:
         self.builder = builder
+        self.planner = planner
         self.config: Config = builder.config
         self.team = builder.team
-        self.grid = Grid(self.team)
-        self.by_email = {p.email.lower(): p.key for p in self.config.people.values()}
+        self.grid = planner.grid
         self.out: list[Series] = []
         self.accounts = sorted(self.config.accounts, key=lambda a: (a.name.casefold(), a.name))
-        last = max([builder.start + _LOOKAHEAD, *self.team.holidays]) + dt.timedelta(days=14)
-        self.until = dt.datetime.combine(last, dt.time(0))
-        self._block_regular(regular)
-
-    # ---- inputs
-
-    def _block_regular(self, series: Iterable[Series]) -> None:
-        """Mark every internal attendee busy at the meetings they already have.
-
-        A regular occurrence blocks its weekday and week of the month; one moved by a holiday
-        (an RDATE) blocks only its date, so one moved Friday meeting does not take a Monday slot
-        away from every week of the year.
-        """
-        for s in series:
-            people = self.internal(s.attendees)
-            if not people:
-                continue
-            moved = set(s.recurrence.rdates)
-            for start in rules.occurrences(s.recurrence, self.until):
-                block = self.grid.block_on if start in moved else self.grid.block
-                for person in people:
-                    block(person, start, start + s.duration)
 
     def internal(self, attendees: Iterable[Attendee]) -> tuple[str, ...]:
         """Person keys of the attendees on the team (sorted: a stable cursor key)."""
-        return tuple(sorted({self.by_email[a.email.lower()] for a in attendees
-                             if a.email.lower() in self.by_email}))
+        return self.planner.internal(a.email for a in attendees)
 
     def cadences(self, rule: str) -> list[Cadence]:
         return [c for c in self.config.cadences if c.rule == rule and c.per == "account"]
@@ -149,28 +121,16 @@ class AccountSeries:
         """One laid-out series with ``frequency`` (weekly ... quarterly) for ``account``."""
         focus = self.focus(account)
         people = self.internal(self.attendees(cadence, focus))
-        monthly = frequency in MONTHLY_TYPES
-        slot = self.grid.place_recurring(people, cadence.duration, monthly, cadence.time,
-                                         cadence.day, cadence.week or default_week)
-        if slot is None:
-            self.problem(cadence, f"no free {cadence.duration}-minute slot for "
-                         f"{account.name!r} between team.workday_start and workday_end for "
-                         f"{', '.join(people)}; shorten the meetings, widen the workday or "
-                         "spread the accounts over more people")
+        extra = self.planner.customer(account, cadence.kind == "external")
+        try:
+            rec, slot = self.planner.flexible(cadence, people, self.first_day(account),
+                                              rule=frequency, week=cadence.week or default_week,
+                                              extra=extra)
+        except PlacementError as exc:
+            self.problem(cadence, f"{account.name}: {exc}")
             return
-        session = replace(cadence, rule=frequency, day=slot.day, week=slot.week, time=slot.time)
-        rec = rules.recurrence(session, self.team, self.first_day(account))
         if rec is None:
             return  # ended (until) before this account's meetings begin
-        moved = [self.grid.place_on(people, r.date(), r.time(), cadence.duration)
-                 for r in rec.rdates]
-        # occurrences that meet a moved meeting (a one-date block) move to a free time that day
-        regular = rules.occurrences(replace(rec, rdates=()), self.until)
-        clashes = [o for o in regular if self.grid.clashes_on(people, o, cadence.duration)]
-        moved += [self.grid.place_on(people, o.date(), o.time(), cadence.duration)
-                  for o in clashes]
-        rec = replace(rec, exdates=tuple(sorted({*rec.exdates, *clashes})),
-                      rdates=tuple(sorted(moved)))
         self.out.append(self.series(cadence, account, rec, {**focus, "slot": slot}))
 
     def one_off(self, cadence: Cadence, account: Account, day: dt.date, suffix: str,
@@ -179,8 +139,12 @@ class AccountSeries:
             return  # long past: the calendar starts with the current fiscal year
         focus = {**self.focus(account), **extra}
         people = self.internal(self.attendees(cadence, focus))
-        when = self.grid.place_on(people, self.team.next_workday(day), cadence.time,
-                                  cadence.duration)
+        customer = self.planner.customer(account, cadence.kind == "external")
+        when = self.planner.one_off((*people, *customer), day, cadence.time, cadence.duration)
+        if when is None:
+            self.problem(cadence, f"{account.name}: no free {cadence.duration}-minute time "
+                         f"within a month of {day} that fits everyone's hours")
+            return
         rec = rules.Recurrence(when, None)
         self.out.append(self.series(cadence, account, rec, {**focus, "date": when.date()},
                                     suffix))
@@ -212,11 +176,11 @@ class AccountSeries:
         return self.out
 
 
-def account_series(ctx: BuildContext, regular: Iterable[Series]) -> list[Series]:
-    """Every account's series, placed around ``regular`` (the plain cadences' series)."""
+def account_series(ctx: BuildContext, planner: Planner) -> list[Series]:
+    """Every account's series, placed around what ``planner`` already holds."""
     if not ctx.config.accounts:
         return []
-    return AccountSeries(ctx, regular).build()
+    return AccountSeries(ctx, planner).build()
 
 
 __all__ = ["AccountSeries", "account_series"]

@@ -1,6 +1,7 @@
 """Series of plain cadences: one per team, per TA, per AE or per account (``per``).
 
-Per-TA/AE sessions are laid out back to back (:mod:`tacal.schedule.sessions`); the MBR's next
+``per = "team"`` cadences meet at exactly their time; sessions (one per TA, AE or account) go
+to the nearest time that fits their attendees (:mod:`tacal.series.planner`). The MBR's next
 occurrence carries the TA's Top 3 as an override.
 """
 
@@ -13,66 +14,124 @@ from tacal.errors import Problem
 from tacal.model import ACCOUNT_RULES, Account, Cadence, Person
 from tacal.schedule import rules
 from tacal.schedule.fiscal import quarter_of
-from tacal.schedule.sessions import LayoutError, session_recurrences
 from tacal.series.context import BuildContext, dedupe
+from tacal.series.planner import PlacementError, Planner
 from tacal.series.ranking import top3
 from tacal.series.types import Attendee, Override, Series, uid_for
 
 
-def cadence_series(ctx: BuildContext, cadence: Cadence) -> list[Series]:
-    """One series per focus; per-TA/AE sessions are laid out so that none overlap."""
-    if cadence.rule in ACCOUNT_RULES:
-        return []  # dates come from each account: built by tacal.account_series
-    focuses = ctx.focuses(cadence)
-    laid_out: list[rules.Recurrence | None] | None = None
-    if cadence.per in ("ta", "ae"):
-        try:
-            laid_out = session_recurrences(cadence, ctx.team, ctx.start, len(focuses))
-        except LayoutError as exc:
-            ctx.problems.append(Problem(cadence.where, str(exc)))
-            return []
-    out = []
-    for index, (suffix, focus) in enumerate(focuses):
-        if laid_out is not None:
-            rec = laid_out[index]
-        else:
-            rec = rules.recurrence(cadence, ctx.team, ctx.start)
-        if rec is None:
-            ctx.problems.append(Problem(cadence.where, "this cadence has no occurrence "
-                                         "after team.start; check rule, day, week and until"))
+def team_series(ctx: BuildContext, planner: Planner) -> list[Series]:
+    """Every series of the plain cadences, placed by ``planner`` in its fixed order:
+    ``per = "team"`` cadences at their exact time first, then the sessions."""
+    plain = [c for c in ctx.config.cadences if c.rule not in ACCOUNT_RULES]
+    drafts: list[_Draft] = []
+    exact = [c for c in plain if c.per == "team" or c.rule == "daily"
+             or c.rule.upper().startswith("RRULE:")]
+    for cadence in exact:
+        for suffix, focus in ctx.focuses(cadence):
+            draft = _draft(ctx, planner, cadence, suffix, focus)
+            try:
+                draft.rec = planner.fixed(cadence, draft.people, ctx.start)
+            except PlacementError as exc:
+                ctx.problems.append(Problem(cadence.where, str(exc)))
+                continue
+            drafts.append(draft)
+    for draft in drafts:
+        if draft.rec is not None:
+            try:
+                draft.rec = planner.settle_fixed(draft.cadence, draft.people, draft.rec)
+            except PlacementError as exc:
+                ctx.problems.append(Problem(draft.cadence.where, str(exc)))
+    for cadence in plain:
+        if cadence in exact:
             continue
-        attendees = ctx.resolve(cadence.attendees, focus)
-        for c in focus.get("contacts", []) if cadence.kind == "external" else []:
-            attendees.append(Attendee(c))
-        account = focus.get("account")
-        summary = cadence.summary
-        person: Person | None = focus.get("person")
-        if person is not None:
-            # a per-TA / per-AE series always reaches that person's own feed
-            attendees.insert(0, Attendee(person.email, person.name))
-        overrides: tuple[Override, ...] = ()
-        if cadence.top3 and person is not None:
-            overrides = top3_override(ctx, cadence, rec, focus)
-        if person is not None:
-            summary = f"{summary}: {person.name}"
-        if isinstance(account, Account):
-            summary = f"{summary}: {account.name}"
-        out.append(Series(
-            uid=uid_for(ctx.team, cadence.id, suffix),
-            cadence_id=cadence.id,
-            summary=summary,
-            description=ctx.describe(cadence, focus),
-            recurrence=rec,
-            duration=dt.timedelta(minutes=cadence.duration),
-            timezone=ctx.team.timezone,
-            attendees=tuple(dedupe(attendees)),
-            organizer=ctx.organizer(),
-            kind=cadence.kind,
-            location=cadence.location,
-            account=account.name if isinstance(account, Account) else None,
-            overrides=overrides,
-        ))
+        for suffix, focus in ctx.focuses(cadence):
+            draft = _draft(ctx, planner, cadence, suffix, focus)
+            account = focus.get("account")
+            extra = planner.customer(account if isinstance(account, Account) else None,
+                                     cadence.kind == "external")
+            try:
+                draft.rec, _ = planner.flexible(cadence, draft.people, ctx.start,
+                                                session=True, extra=extra)
+            except PlacementError as exc:
+                ctx.problems.append(Problem(cadence.where, f"{_who(draft)}{exc}"))
+                continue
+            drafts.append(draft)
+    out = []
+    for draft in drafts:
+        if draft.rec is None:
+            ctx.problems.append(Problem(draft.cadence.where, "this cadence has no occurrence "
+                                        "after team.start; check rule, day, week and until"))
+            continue
+        out.append(_series(ctx, draft, draft.rec))
     return out
+
+
+class _Draft:
+    """A series on its way: who attends, and (once placed) its recurrence."""
+
+    def __init__(self, cadence: Cadence, suffix: str, focus: dict[str, Any],
+                 attendees: list[Attendee], people: tuple[str, ...]) -> None:
+        self.cadence = cadence
+        self.suffix = suffix
+        self.focus = focus
+        self.attendees = attendees
+        self.people = people
+        self.rec: rules.Recurrence | None = None
+
+
+def _who(draft: _Draft) -> str:
+    person = draft.focus.get("person")
+    account = draft.focus.get("account")
+    if isinstance(person, Person):
+        return f"{person.name}'s session: "
+    if isinstance(account, Account):
+        return f"{account.name}: "
+    return ""
+
+
+def _draft(ctx: BuildContext, planner: Planner, cadence: Cadence, suffix: str,
+           focus: dict[str, Any]) -> _Draft:
+    attendees = ctx.resolve(cadence.attendees, focus)
+    for c in focus.get("contacts", []) if cadence.kind == "external" else []:
+        attendees.append(Attendee(c))
+    person: Person | None = focus.get("person")
+    if person is not None:
+        # a per-TA / per-AE series always reaches that person's own feed
+        attendees.insert(0, Attendee(person.email, person.name))
+    attendees = dedupe(attendees)
+    return _Draft(cadence, suffix, focus, attendees,
+                  planner.internal(a.email for a in attendees))
+
+
+def _series(ctx: BuildContext, draft: _Draft, rec: rules.Recurrence) -> Series:
+    cadence, focus = draft.cadence, draft.focus
+    account = focus.get("account")
+    summary = cadence.summary
+    person: Person | None = focus.get("person")
+    overrides: tuple[Override, ...] = ()
+    if cadence.top3 and person is not None:
+        overrides = top3_override(ctx, cadence, rec, focus)
+    if person is not None:
+        summary = f"{summary}: {person.name}"
+    if isinstance(account, Account):
+        summary = f"{summary}: {account.name}"
+    return Series(
+        uid=uid_for(ctx.team, cadence.id, draft.suffix),
+        cadence_id=cadence.id,
+        summary=summary,
+        description=ctx.describe(cadence, focus),
+        recurrence=rec,
+        duration=dt.timedelta(minutes=cadence.duration),
+        timezone=ctx.team.timezone,
+        attendees=tuple(draft.attendees),
+        organizer=ctx.organizer(),
+        kind=cadence.kind,
+        location=cadence.location,
+        account=account.name if isinstance(account, Account) else None,
+        overrides=overrides,
+    )
+
 
 def top3_override(ctx: BuildContext, cadence: Cadence, rec: rules.Recurrence,
               focus: dict[str, Any]) -> tuple[Override, ...]:

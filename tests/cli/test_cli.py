@@ -64,16 +64,31 @@ def test_preview_json_shape(tacal: Callable[..., Result]) -> None:
     assert [i["start"] for i in items] == sorted(i["start"] for i in items)
 
 
-def test_preview_table_groups_by_week_and_warns_on_overlap(tacal: Callable[..., Result],
-                                                          tmp_path: Path) -> None:
-    text = (FIXTURES / "berlin.toml").read_text().replace('time = "16:00"', 'time = "09:30"')
+def test_preview_table_groups_by_week(tacal: Callable[..., Result], tmp_path: Path) -> None:
+    text = (FIXTURES / "berlin.toml").read_text().replace('time = "16:00"', 'time = "10:30"')
     text = text.replace('day = "FR"', 'day = "TU"')
     (tmp_path / "tacal.toml").write_text(text)
     result = tacal("--today", "2027-01-10", "preview", "--from", "2027-01-25", "--to",
                    "2027-02-01")
     assert result.code == 0, result.err
     assert "Week of Mon 2027-01-25: 2 meetings, 0.8 h" in result.out
-    assert "warning: 1 overlapping meeting pair(s)" in result.err
+    assert "overlapping" not in result.err
+
+
+def test_regression_team_cadences_at_the_same_time_are_a_located_error(
+        tacal: Callable[..., Result], tmp_path: Path) -> None:
+    """Two exact-time cadences that collide used to build with only a preview warning."""
+    text = (FIXTURES / "berlin.toml").read_text().replace('time = "16:00"', 'time = "09:30"')
+    text = text.replace('day = "FR"', 'day = "TU"')
+    (tmp_path / "tacal.toml").write_text(text)
+    result = tacal("--today", "2027-01-10", "preview", "--from", "2027-01-25", "--to",
+                   "2027-02-01")
+    assert result.code == 2
+    config = tmp_path / "tacal.toml"
+    assert result.err.strip() == (
+        f"{config}:24: cadence[1]: cadence 'last-friday' meets at the same time as cadence "
+        f"'standup' ({config}:15: cadence[0]) for Anna Schmidt, on Tue 2027-01-26 09:30 and 9 "
+        "more times; move one of them")
 
 
 def test_preview_window_errors(tacal: Callable[..., Result]) -> None:

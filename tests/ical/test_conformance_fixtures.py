@@ -41,7 +41,8 @@ from tacal.model import RULES, Config
 from tacal.series import Override, Series, build_series, series_start
 from tests.conftest import FIXTURES
 from tests.support.ical_check import reset_vobject
-from tests.support.walker import meeting_days, session_days
+from tests.support.walker import DAYS as WALK_DAYS
+from tests.support.walker import meeting_days
 
 TODAY = dt.date(2027, 1, 4)
 NOW = dt.datetime(2027, 1, 4, 12, tzinfo=dt.UTC)
@@ -145,9 +146,10 @@ def check_walker(config: Config, series: list[Series], occ: list[Occurrence],
                  start: dt.date, end: dt.date) -> int:
     """Every plain-rule series meets on exactly the walker's days, at its own local time.
 
-    Per-TA/AE sessions too: session i (in people order) is slot i % n of the meeting day, n
-    being how many fit before workday_end, and the (i // n)-th workday after it. Returns how
-    many series were compared.
+    Per-TA/AE sessions too: each goes to a weekday and time of its own (placement decides),
+    so the walker reads the weekday from the series' first meeting and checks the rest: the
+    same weekday every time, in the cadence's week of the month, holiday moves kept inside
+    that week. Returns how many series were compared.
     """
     tz = config.team.tz
     team = walker_team(config)
@@ -159,19 +161,18 @@ def check_walker(config: Config, series: list[Series], occ: list[Occurrence],
             continue
         c = {"rule": cadence.rule, "day": cadence.day, "week": cadence.week,
              "until": cadence.until}
-        minutes = cadence.time.hour * 60 + cadence.time.minute
-        steps = 0
-        if cadence.per in ("ta", "ae"):
-            keys = [p.key for p in config.people_with_role(cadence.per)]
-            index = keys.index(s.uid.split("@")[0].rsplit(".", 1)[1])
-            end_minutes = config.team.workday_end.hour * 60 + config.team.workday_end.minute
-            steps, slot = divmod(index, (end_minutes - minutes) // cadence.duration)
-            minutes += slot * cadence.duration
-        expected = (session_days(c, team, start, end, steps) if steps
-                    else meeting_days(c, team, start, end))
+        at = cadence.time
+        session = cadence.per in ("ta", "ae") and cadence.rule not in ("daily",)
+        if session:
+            c["day"] = WALK_DAYS[s.recurrence.start.weekday()]
+            at = s.recurrence.start.time()
+            assert c["rule"] in ("weekly", "biweekly") or cadence.week in (None, -1) or (
+                (s.recurrence.start.day - 1) // 7 + 1 == cadence.week), s.uid
+        expected = meeting_days(c, team, start, end, in_week=session)
         got = [o[1].astimezone(tz) for o in occ if o[0] == s.uid]
-        assert [g.date() for g in got] == expected, (s.uid, cadence.rule, cadence.week, steps)
-        assert {g.time() for g in got} <= {dt.time(minutes // 60, minutes % 60)}, s.uid
+        assert [g.date() for g in got] == expected, (s.uid, cadence.rule, cadence.week)
+        moved = {d.date() for d in s.recurrence.rdates}
+        assert {g.time() for g in got if g.date() not in moved} <= {at}, s.uid
         compared += 1
     return compared
 

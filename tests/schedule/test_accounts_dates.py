@@ -116,15 +116,19 @@ def test_account_team_syncs_biweekly_back_to_back(by_uid: dict[str, list[str]]) 
                                             every=2, first=dt.date(2027, 2, 3)))
 
 
-def test_qbrs_fill_the_day_then_the_next_workday(by_uid: dict[str, list[str]]) -> None:
-    # 1st Tuesday of every fiscal quarter (Feb, May, Aug, Nov); three hours fit 14:00-17:00.
-    tue = ["2027-02-02", "2027-05-04", "2027-08-04", "2027-11-02"]  # 08-03 holiday: Wed
-    nxt = ["2027-02-03", "2027-05-05", "2027-08-05", "2027-11-03"]  # the workday after
+def test_qbrs_stay_in_the_quarters_first_week_nearest_their_time(
+        by_uid: dict[str, list[str]]) -> None:
+    # 1st Tuesday of every fiscal quarter (Feb, May, Aug, Nov), everyone's leadership attends:
+    # 14:00, 15:00, 16:00 fill the afternoon, then the nearest earlier hours (13:00, 12:00) of
+    # the same day. Nothing spills out of days 1-7. 08-03 is a holiday: the day moves to
+    # Wednesday 08-04, where 12:00 is eve's bi-weekly account-team sync, so eve takes 09:00.
+    tue = ["2027-02-02", "2027-05-04", "2027-08-04", "2027-11-02"]
     expect(by_uid, "qbr.amy", [f"{d} 14:00" for d in tue])
     expect(by_uid, "qbr.bob", [f"{d} 15:00" for d in tue])
     expect(by_uid, "qbr.cat", [f"{d} 16:00" for d in tue])
-    expect(by_uid, "qbr.dan", [f"{d} 14:00" for d in nxt])
-    expect(by_uid, "qbr.eve", [f"{d} 15:00" for d in nxt])
+    expect(by_uid, "qbr.dan", [f"{d} 13:00" for d in tue])
+    expect(by_uid, "qbr.eve", ["2027-02-02 12:00", "2027-05-04 12:00", "2027-08-04 09:00",
+                               "2027-11-02 12:00"])
 
 
 def test_mbr_per_ta_second_wednesday(by_uid: dict[str, list[str]]) -> None:
@@ -164,15 +168,15 @@ def test_weekly_check_ins_on_monday(by_uid: dict[str, list[str]]) -> None:
     expect(by_uid, "check-in.granite-bank", weekly(0, "14:00", dict(moves)))
 
 
-def test_biweekly_check_ins_on_thursday(by_uid: dict[str, list[str]]) -> None:
-    # Monday is taken by the TA's weekly account, Tuesday and Wednesday 14:00 are busy in week 1,
-    # so Blue Harbor (ana, bob) and Juniper (ben, eve) meet every other Thursday from 02-04.
-    # 08-05 14:00-16:00 is the moved QBR of dan and eve (both TAs attend): 16:00.
-    # Thanksgiving (11-25) moves to Monday 11-29, where 14:00 is the TA's weekly check-in: 14:30.
-    moves = {"2027-11-25": "2027-11-29 14:30"}
+def test_biweekly_check_ins_on_wednesday(by_uid: dict[str, list[str]]) -> None:
+    # Monday is taken by the TA's weekly account and Tuesday 14:00 is busy in week 1 (the QBRs),
+    # so Blue Harbor (ana, bob) and Juniper (ben, eve) meet every other Wednesday from 02-03.
+    # 08-04 is the moved QBR day (both TAs attend from 13:00): 12:30. 10-13 (holiday) moves to
+    # Thursday 10-14 14:00.
+    moves = {"2027-10-13": "2027-10-14 14:00"}
     for account in ("blue-harbor", "juniper-media"):
-        got = weekly(3, "14:00", dict(moves), every=2, first=dt.date(2027, 2, 4))
-        got[got.index("2027-08-05 14:00")] = "2027-08-05 16:00"
+        got = weekly(2, "14:00", dict(moves), every=2, first=dt.date(2027, 2, 3))
+        got[got.index("2027-08-04 14:00")] = "2027-08-04 12:30"
         expect(by_uid, f"check-in.{account}", sorted(got))
 
 
@@ -196,15 +200,13 @@ def test_monthly_type_check_ins_share_tuesday_by_week(by_uid: dict[str, list[str
 
 
 def test_onboarded_accounts_check_in_after_the_kickoff(by_uid: dict[str, list[str]]) -> None:
-    # Tuesdays are full for the TA (weeks 1-4), Wednesday week 1 too: 2nd Wednesday 14:00,
-    # right after the MBR. On 10-13 (holiday) the meeting moves to Thursday 10-14, where
-    # 14:00 is the TA's bi-weekly Thursday account: 14:30.
-    fjord = [f"{d} 14:00" for d in MONTHS_2ND_WED[1:]]  # kickoff 03-08: from 03-09
-    fjord[fjord.index("2027-10-14 14:00")] = "2027-10-14 14:30"
-    expect(by_uid, "check-in.fjord-energy", fjord)
-    lumen = [f"{d} 14:00" for d in MONTHS_2ND_WED[5:]]  # kickoff 06-21: from 06-22
-    lumen[lumen.index("2027-10-14 14:00")] = "2027-10-14 14:30"
-    expect(by_uid, "check-in.lumen-schools", lumen)
+    # Mondays, Tuesdays (weeks 1-4) and Wednesdays (the bi-weekly accounts) are full for the TA
+    # at 14:00: the first Thursday. Fjord's kickoff is 03-08, so its first check-in is the first
+    # Thursday after it (04-01); Lumen's kickoff is 06-21: from 07-01.
+    thursdays = ["2027-04-01", "2027-05-06", "2027-06-03", "2027-07-01", "2027-08-05",
+                 "2027-09-02", "2027-10-07", "2027-11-04", "2027-12-02", "2028-01-06"]
+    expect(by_uid, "check-in.fjord-energy", [f"{d} 14:00" for d in thursdays])
+    expect(by_uid, "check-in.lumen-schools", [f"{d} 14:00" for d in thursdays[3:]])
 
 
 def test_touch_bases_for_rare_check_ins(by_uid: dict[str, list[str]]) -> None:
@@ -230,7 +232,7 @@ def test_renewal_checks_180_days_out_on_a_workday(by_uid: dict[str, list[str]]) 
         # renewal: (renewal - 180 days, weekday) -> the event
         "blue-harbor.20270930": "2027-04-05 11:00",  # Sat 04-03 -> Mon
         "delta-freight.20280304": "2027-09-07 11:00",  # Mon 09-06 holiday -> Tue
-        "ember-health.20280131": "2027-08-04 12:30",  # Wed: syncs until 12:30 for the TA
+        "ember-health.20280131": "2027-08-05 11:00",  # Wed 08-04 is the moved QBR day: Thu
         "fjord-energy.20280330": "2027-10-04 11:00",  # Sat 10-02 -> Mon
         "granite-bank.20271231": "2027-07-06 11:00",  # Sun 07-04 -> Mon holiday -> Tue
         "iris-retail.20280523": "2027-11-29 11:00",  # Thu+Fri holidays, weekend -> Mon

@@ -14,7 +14,8 @@ from tacal import config as config_mod
 from tacal.schedule import rules
 from tacal.series import BuildContext, Series, build_series
 from tacal.series.accounts import AccountSeries
-from tacal.series.team import cadence_series
+from tacal.series.planner import Planner
+from tacal.series.team import team_series
 
 TAS, AES = 10, 20
 FREQUENCIES = ("weekly", "biweekly", "monthly", "bimonthly", "quarterly")
@@ -34,7 +35,7 @@ id = "big"
 timezone = "Europe/Berlin"
 fiscal_year_start = 1
 start = "2027-01-01"
-holidays = ["2027-04-05", "2027-05-13", "2027-12-24"]
+holidays = ["2027-04-12", "2027-05-13", "2027-12-24"]  # none in a QBR week: it is full
 leadership = ["dir"]
 
 [people.dir]
@@ -131,8 +132,9 @@ def work(config: config_mod.Config, monkeypatch: pytest.MonkeyPatch) -> dict[str
     counts = {"expanded": 0, "rendered": 0}
     expand, describe = rules.occurrences, BuildContext.describe
 
-    def counting_expand(rec: rules.Recurrence, until: dt.datetime) -> list[dt.datetime]:
-        found = expand(rec, until)
+    def counting_expand(rec: rules.Recurrence, until: dt.datetime,
+                        timezone: str | None = None) -> list[dt.datetime]:
+        found = expand(rec, until, timezone)
         counts["expanded"] += len(found)
         return found
 
@@ -144,8 +146,9 @@ def work(config: config_mod.Config, monkeypatch: pytest.MonkeyPatch) -> dict[str
         patch.setattr(rules, "occurrences", counting_expand)
         patch.setattr(BuildContext, "describe", counting_describe)
         builder = BuildContext(config, TODAY)
-        regular = [s for cadence in config.cadences for s in cadence_series(builder, cadence)]
-        run = AccountSeries(builder, regular)
+        planner = Planner(config, builder.start, TODAY)
+        team_series(builder, planner)
+        run = AccountSeries(builder, planner)
         run.build()
     assert not builder.problems
     return {**counts, "probes": run.grid.probes}

@@ -61,11 +61,23 @@ def planned_days(cadence: dict, team: dict, start: dt.date, end: dt.date) -> lis
     return out
 
 
-def meeting_days(cadence: dict, team: dict, start: dt.date, end: dt.date) -> list[dt.date]:
+def _week_days(day: dt.date, week: int) -> list[dt.date]:
+    """The days of ``day``'s month that make up week ``week`` (1-5, or -1: the last seven)."""
+    month_end = (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
+    first = (month_end - dt.timedelta(days=6) if week == -1
+             else day.replace(day=7 * (week - 1) + 1))
+    return [first + dt.timedelta(days=i) for i in range(7)
+            if first + dt.timedelta(days=i) <= month_end]
+
+
+def meeting_days(cadence: dict, team: dict, start: dt.date, end: dt.date,
+                 in_week: bool = False) -> list[dt.date]:
     """Days with a meeting: holidays move to the next workday unless one is already planned.
 
     ``cadence["until"]`` (a date, optional) is the last day the rule plans a meeting; one
-    planned then on a holiday still moves to the next workday.
+    planned then on a holiday still moves to the next workday. With ``in_week`` (sessions of a
+    monthly cadence) the move stays in the same week of the month: the next workday in it,
+    else the one before.
     """
     holidays = {dt.date.fromisoformat(h) for h in team.get("holidays", [])}
     workdays = team.get("workdays", ["MO", "TU", "WE", "TH", "FR"])
@@ -80,28 +92,16 @@ def meeting_days(cadence: dict, team: dict, start: dt.date, end: dt.date) -> lis
         if day not in holidays:
             result.add(day)
             continue
+        if in_week and cadence.get("week"):
+            window = _week_days(day, cadence["week"])
+            free = [d for d in window if DAYS[d.weekday()] in workdays and d not in holidays]
+            later = [d for d in free if d > day]
+            earlier = [d for d in reversed(free) if d < day]
+            result.update((later or earlier)[:1])
+            continue
         target = day + dt.timedelta(days=1)
         while DAYS[target.weekday()] not in workdays or target in holidays:
             target += dt.timedelta(days=1)
         if target not in planned_set:
             result.add(target)
     return sorted(d for d in result if start <= d < end)
-
-
-def workdays_after(day: dt.date, steps: int, team: dict) -> dt.date:
-    """The ``steps``-th workday after ``day`` (holidays and non-workdays skipped)."""
-    holidays = {dt.date.fromisoformat(h) for h in team.get("holidays", [])}
-    workdays = team.get("workdays", ["MO", "TU", "WE", "TH", "FR"])
-    for _ in range(steps):
-        day += dt.timedelta(days=1)
-        while DAYS[day.weekday()] not in workdays or day in holidays:
-            day += dt.timedelta(days=1)
-    return day
-
-
-def session_days(cadence: dict, team: dict, start: dt.date, end: dt.date,
-                 steps: int) -> list[dt.date]:
-    """Days of a per-TA/AE session that did not fit in the meeting day: ``steps`` workdays
-    after each day the cadence meets (after its own holiday move)."""
-    days = meeting_days(cadence, team, start, end + dt.timedelta(days=30))
-    return [d for d in (workdays_after(m, steps, team) for m in days) if start <= d < end]

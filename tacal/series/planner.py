@@ -1,0 +1,276 @@
+"""One placement engine for every generated meeting: team series, sessions, account meetings.
+
+Every series goes through :class:`Planner`, which owns the busy grid of the whole build
+(:class:`~tacal.schedule.slots.Grid`) and each person's clock
+(:mod:`tacal.schedule.clocks`). Order matters and is fixed:
+
+1. ``per = "team"`` cadences at their exact time (:meth:`Planner.fixed`): a time outside
+   someone's hours is a located error that says who and which window would fit everyone;
+2. sessions (``per = "ta" | "ae" | "account"`` with a plain rule) and account meetings at the
+   nearest free time to the cadence's (:meth:`Planner.flexible`); monthly sessions keep their
+   week of the month (an MBR stays in days 8-14, a QBR in days 1-7), or fail with an error;
+3. one-offs (renewal checks, onboarding steps) on their dates (:meth:`Planner.one_off`).
+
+An occurrence on a holiday or non-workday of any internal attendee moves (EXDATE plus a moved
+occurrence) to the first time on the next day that fits everyone, inside the week of the month
+when the cadence names one. Nothing here reads the clock or a file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import replace
+
+from tacal.model import WEEKDAYS, Account, Cadence, Config, Team
+from tacal.schedule import rules
+from tacal.schedule.clocks import Clock, customer_clock, person_clock, team_window
+from tacal.schedule.slots import Grid, Slot, week_of_month
+
+#: How far ahead meetings are compared: a year from the start, and at least past the last
+#: explicit holiday (after it, nothing moves and the weekly patterns tell the whole story).
+LOOKAHEAD = dt.timedelta(days=366)
+MONTHLY_TYPES = ("monthly", "bimonthly", "quarterly", "fiscal-quarterly")
+
+
+class PlacementError(ValueError):
+    """A meeting cannot be placed; the message says why and what to change."""
+
+
+def horizon_of(team: Team, start: dt.date, today: dt.date) -> tuple[dt.date, dt.date]:
+    last = max([start + LOOKAHEAD, today + LOOKAHEAD, *team.holidays]) + dt.timedelta(days=14)
+    return start, last
+
+
+class Planner:
+    """Who is busy when, and where each new meeting goes."""
+
+    def __init__(self, config: Config, start: dt.date, today: dt.date) -> None:
+        self.config = config
+        self.team = config.team
+        self.horizon = horizon_of(self.team, start, today)
+        years = tuple(range(self.horizon[0].year, self.horizon[1].year + 1))
+        self.clocks: dict[str, Clock] = {
+            key: person_clock(self.team, p, years) for key, p in config.people.items()}
+        self.grid = Grid(self.team, self.clocks, self.horizon)
+        self.until = dt.datetime.combine(self.horizon[1], dt.time(0))
+        self.by_email = {p.email.lower(): p.key for p in config.people.values()}
+        self._calendars: dict[tuple[str, ...], Team] = {}
+
+    # ---- who
+
+    def internal(self, emails: Iterable[str]) -> tuple[str, ...]:
+        """Person keys of the attendees on the team (sorted: a stable key)."""
+        return tuple(sorted({self.by_email[e.lower()] for e in emails
+                             if e.lower() in self.by_email}))
+
+    def customer(self, account: Account | None, external: bool) -> tuple[str, ...]:
+        """The customer's clock key for an external meeting with a known customer zone."""
+        if account is None or not external:
+            return ()
+        clock = customer_clock(account)
+        if clock is None:
+            return ()
+        self.grid.add_clock(clock)
+        return (clock.key,)
+
+    def calendar(self, people: tuple[str, ...]) -> Team:
+        """The team's calendar as these people share it: every attendee's holidays, and only
+        the weekdays all of them work."""
+        if people not in self._calendars:
+            clocks = [self.clocks[p] for p in people if p in self.clocks]
+            lo, hi = self.horizon
+            holidays = set(self.team.holidays)
+            workdays = set(self.team.workdays)
+            for c in clocks:
+                holidays |= {d for d in c.holidays if lo <= d <= hi}
+                workdays &= {WEEKDAYS[i] for i in c.workdays}
+            days = tuple(d for d in self.team.workdays if d in workdays) or self.team.workdays
+            self._calendars[people] = replace(self.team, holidays=tuple(sorted(holidays)),
+                                              workdays=days)
+        return self._calendars[people]
+
+    # ---- placing
+
+    def fixed(self, cadence: Cadence, people: tuple[str, ...],
+              start: dt.date) -> rules.Recurrence | None:
+        """A ``per = "team"`` series at exactly its time, its workday occurrences blocked;
+        raises PlacementError when the time is outside someone's hours. Its holiday moves are
+        placed by :meth:`settle_fixed` once every fixed series holds its time."""
+        calendar = self.calendar(people)
+        rec = rules.recurrence(cadence, replace(calendar, holidays=()), start)
+        if rec is None:
+            return None
+        self._check_hours(cadence, people, rec)
+        for occ in rules.occurrences(rec, self.until, self.team.timezone):
+            if calendar.is_workday(occ.date()):
+                for p in people:
+                    self.grid.block(p, occ, occ + dt.timedelta(minutes=cadence.duration))
+        return rec
+
+    def settle_fixed(self, cadence: Cadence, people: tuple[str, ...],
+                     rec: rules.Recurrence) -> rules.Recurrence:
+        """Holiday moves of a fixed series, after all fixed series are blocked: to the next
+        workday that fits (a team cadence's day is a fact, not a window to stay in)."""
+        return self._settle(rec, people, cadence.duration, self.calendar(people), None,
+                            block=False, only_holidays=True)
+
+    def flexible(self, cadence: Cadence, people: tuple[str, ...], start: dt.date,
+                 rule: str | None = None, day: str | None = None, week: int | None = None,
+                 session: bool = False,
+                 extra: tuple[str, ...] = ()) -> tuple[rules.Recurrence | None, Slot]:
+        """A series at the nearest free pattern to the cadence's; PlacementError when full.
+
+        ``extra`` are clocks that must fit but are not tracked as busy (a customer's).
+        Sessions fill their day first and keep their week of the month.
+        """
+        frequency = rule or cadence.rule
+        monthly = frequency in MONTHLY_TYPES
+        who = (*people, *extra)
+        slot = self.grid.place_recurring(
+            who, cadence.duration, monthly, cadence.time, day or cadence.day,
+            week if week is not None else cadence.week, fixed_week=session and monthly,
+            day_major=session)
+        if slot is None:
+            raise PlacementError(self._no_slot(cadence, people, extra, session and monthly))
+        placed = replace(cadence, rule=frequency, day=slot.day, week=slot.week, time=slot.time)
+        calendar = self.calendar(people)
+        rec = rules.recurrence(placed, replace(calendar, holidays=()), start)
+        if rec is None:
+            return None, slot
+        window_week = slot.week if monthly and session else None
+        return self._settle(rec, who, cadence.duration, calendar, window_week, block=False), slot
+
+    def one_off(self, people: tuple[str, ...], day: dt.date, time: dt.time,
+                duration: int) -> dt.datetime | None:
+        """A single meeting on ``day`` or the first workday after it that fits everyone."""
+        calendar = self.calendar(people)
+        return self.grid.place_on(people, calendar.next_workday(day), time, duration, calendar)
+
+    # ---- holiday moves and clashes with one-date meetings
+
+    def _settle(self, rec: rules.Recurrence, people: tuple[str, ...], duration: int,
+                calendar: Team, week: int | None, *, block: bool,
+                only_holidays: bool = False) -> rules.Recurrence:
+        """Move occurrences that fall on a holiday (of anyone attending) or on a one-date
+        meeting to the first free time on the next day that fits; block what remains."""
+        planned = rules.occurrences(rec, self.until, self.team.timezone)
+        days = {o.date() for o in planned}
+        exdates: list[dt.datetime] = []
+        moved: list[dt.datetime] = []
+        kept: list[dt.datetime] = []
+        for occ in planned:
+            if not calendar.is_workday(occ.date()):
+                exdates.append(occ)
+                target = calendar.next_workday(occ.date())
+                if rec.rrule and target in days and week is None:
+                    continue  # a daily series already meets that day: drop, do not double
+                window = _week_window(occ.date(), week)
+                when = self.grid.place_on(people, target, occ.time(), duration, calendar,
+                                          window)
+                if when is None:
+                    raise PlacementError(
+                        f"the {occ:%Y-%m-%d} meeting falls on a holiday and no later time "
+                        "fits everyone" + (" in the same week of the month" if window else ""))
+                moved.append(when)
+            else:
+                kept.append(occ)
+        if block:
+            for occ in kept:
+                for p in people:
+                    self.grid.block(p, occ, occ + dt.timedelta(minutes=duration))
+        elif not only_holidays:
+            clashes = [o for o in kept if self.grid.clashes_on(people, o, duration)]
+            for occ in clashes:
+                exdates.append(occ)
+                when = self.grid.place_on(people, occ.date(), occ.time(), duration, calendar,
+                                          _week_window(occ.date(), week))
+                if when is None:
+                    raise PlacementError(f"the {occ:%Y-%m-%d} meeting meets a moved meeting "
+                                         "and no other time fits everyone")
+                moved.append(when)
+        return replace(rec, exdates=tuple(sorted({*rec.exdates, *exdates})),
+                       rdates=tuple(sorted(set(moved))))
+
+    # ---- messages
+
+    def _check_hours(self, cadence: Cadence, people: tuple[str, ...],
+                     rec: rules.Recurrence) -> None:
+        tz = self.team.tz
+        lo, hi = self.horizon
+        outside: list[str] = []
+        for p in people:
+            clock = self.clocks.get(p)
+            if clock is None:
+                continue
+            for occ in rules.occurrences(rec, self.until, self.team.timezone):
+                begin = occ.replace(tzinfo=tz)
+                end = begin.astimezone(dt.UTC) + dt.timedelta(minutes=cadence.duration)
+                probe = replace(clock, holidays=frozenset())
+                if not probe.fits(begin, end):
+                    local = "" if clock.zone == self.team.timezone else (
+                        f", that is {team_window(clock, self.team.timezone, lo, hi)} in "
+                        f"{self.team.timezone}")
+                    outside.append(f"{clock.label} ({clock.hours_text()} {clock.zone}{local}; "
+                                   f"first miss {occ:%a %Y-%m-%d %H:%M})")
+                    break
+        if outside:
+            raise PlacementError(
+                f"time = {cadence.time:%H:%M} ({self.team.timezone}) is outside the working "
+                f"hours of {'; '.join(outside)}; {self._window_text(cadence, people)}")
+
+    def _window_text(self, cadence: Cadence, people: tuple[str, ...]) -> str:
+        """Which team-local times on the cadence's day would fit everyone, for messages."""
+        day = WEEKDAYS.index(cadence.day) if cadence.day else 0
+        free = [c for c in range(24 * 60 // 5)
+                if all((day, c) not in self.grid.off.get(p, frozenset()) for p in people)]
+        runs: list[tuple[int, int]] = []
+        for c in free:
+            if runs and runs[-1][1] == c:
+                runs[-1] = (runs[-1][0], c + 1)
+            else:
+                runs.append((c, c + 1))
+        fitting = [(a * 5, b * 5) for a, b in runs if (b - a) * 5 >= cadence.duration]
+        if not fitting:
+            return "no time of day fits everyone: change someone's hours or the attendees"
+        shown = ", ".join(f"{a // 60:02d}:{a % 60:02d}-{b // 60:02d}:{b % 60:02d}"
+                          for a, b in fitting)
+        return f"a time that fits everyone: {shown} ({self.team.timezone})"
+
+    def _no_slot(self, cadence: Cadence, people: tuple[str, ...], extra: tuple[str, ...],
+                 in_week: bool) -> str:
+        who = (*people, *extra)
+        common = [c for c in range(24 * 60 // 5)
+                  if any(all((d, c) not in self.grid.off.get(p, frozenset()) for p in who)
+                         for d in range(7))]
+        if not common:
+            lo, hi = self.horizon
+            hours = "; ".join(
+                f"{self.grid.clocks[p].label} {self.grid.clocks[p].hours_text()} "
+                f"{self.grid.clocks[p].zone} ("
+                f"{team_window(self.grid.clocks[p], self.team.timezone, lo, hi)} in "
+                f"{self.team.timezone})" for p in who if p in self.grid.clocks)
+            return (f"no time of day is inside everyone's working hours: {hours}; change "
+                    "someone's hours or who attends")
+        names = ", ".join(self.clocks[p].label if p in self.clocks else p for p in people)
+        where = (f" in week {cadence.week} of the month" if in_week and cadence.week else "")
+        customer = " and the customer's hours" if extra else ""
+        return (f"no free {cadence.duration}-minute time{where} within the working hours of "
+                f"{names}{customer}; shorten the meetings, widen someone's hours, or spread "
+                "the work over more people")
+
+
+def _week_window(day: dt.date, week: int | None) -> tuple[dt.date, dt.date] | None:
+    """The days of ``day``'s month that count as week ``week`` (days 8-14 for week 2; the
+    last seven days for -1), so a moved MBR stays in its week."""
+    if week is None:
+        return None
+    if week == -1:
+        nxt = (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+        return nxt - dt.timedelta(days=7), nxt - dt.timedelta(days=1)
+    first = day.replace(day=7 * (week - 1) + 1)
+    last_day = (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
+    return first, min(first + dt.timedelta(days=6), last_day)
+
+
+__all__ = ["LOOKAHEAD", "PlacementError", "Planner", "Slot", "horizon_of", "week_of_month"]
