@@ -2,9 +2,19 @@
 
 icalendar's ``add_missing_timezones`` writes decades of RDATEs: large blocks are known to make
 Google's importer fail, and python-dateutil's ``tzical`` (used by vobject) ignores RDATE
-transitions altogether. So we derive each zone's current rule from zoneinfo over the years in use
-and write it as ``RRULE:FREQ=YEARLY;BYMONTH=m;BYDAY=nSU``, falling back to one block per
-transition only for zones whose rule is not a "Nth/last weekday of a month" pattern.
+transitions altogether. So each zone's current rule is written as
+``RRULE:FREQ=YEARLY;BYMONTH=m;BYDAY=nSU`` (RFC 5545, sections 3.6.5 and 3.3.10), or as
+``BYDAY=SU;BYMONTHDAY=2,3,4,5,6,7,8`` for rules such as Chile's "first Sunday on or after the
+2nd".
+
+The rule is not guessed from the transitions of the years in use (a sample of years cannot tell
+"4th Sunday" from "last Sunday"): it is read from the zone's own definition, the POSIX TZ string
+in the footer of its TZif file (RFC 8536, section 3.3; e.g. ``CET-1CEST,M3.5.0,M10.5.0/3``),
+which tells how the zone keeps time after the last transition the file lists. The file's
+listed transitions that the rule does not explain (a zone changed its rules recently) are written
+one block per transition, followed by the rule. Zones whose rule cannot be written as yearly
+RRULEs, and zones that list their future transitions one by one (Morocco's and Palestine's follow
+Ramadan), get one block per transition for every year the calendar reaches.
 """
 
 from __future__ import annotations
@@ -12,11 +22,14 @@ from __future__ import annotations
 import calendar as _calendar
 import datetime as dt
 import functools
+import importlib.resources
+import os
 import re
+import struct
+import zoneinfo
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from dateutil.rrule import rrulestr
 from icalendar import Timezone, TimezoneDaylight, TimezoneStandard, vRecur
 
 #: The year VTIMEZONE rules begin (see vtimezone()): just before the 2000-2020 span over which
@@ -24,6 +37,7 @@ from icalendar import Timezone, TimezoneDaylight, TimezoneStandard, vRecur
 _SINCE = 1999
 _DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 _HOUR = 3600
+_DAY = 86400
 
 
 # --- POSIX TZ strings (the TZif footer) ------------------------------------------------------
@@ -217,86 +231,255 @@ def _pieces(date: PosixDate) -> tuple[_Piece, ...] | None:
     return tuple(pieces)
 
 
-# --- the VTIMEZONE ------------------------------------------------------------------------------
+# --- the zone's TZif file (RFC 8536) ----------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class _Transition:
-    local: dt.datetime  # wall-clock time just before the change (in the old offset)
-    before: dt.timedelta
-    after: dt.timedelta
-    name: str
-    dst: bool
+class _Change:
+    at: int  # UTC, seconds since 1970
+    before: int  # offsets, seconds east of UTC
+    after: int
+    name: str  # abbreviation after the change
+
+    @property
+    def local(self) -> dt.datetime:
+        """Wall-clock time just before the change (in the old offset), as DTSTART wants."""
+        return _EPOCH + dt.timedelta(seconds=self.at + self.before)
 
 
-def _offset(tz: ZoneInfo, ts: float) -> dt.timedelta:
+_EPOCH = dt.datetime(1970, 1, 1)
+
+
+def _year_start(year: int) -> int:
+    """Jan 1 of ``year``, 00:00 UTC, in seconds since 1970 (any year, no datetime limits)."""
+    y = year - 1
+    return (y * 365 + y // 4 - y // 100 + y // 400 + 1 - 719163) * _DAY
+
+
+def _tzif_bytes(name: str) -> bytes | None:
+    """The TZif file zoneinfo reads for ``name``: the first on zoneinfo.TZPATH, else tzdata's."""
+    for base in zoneinfo.TZPATH:
+        path = os.path.join(base, name)
+        if os.path.isfile(path):
+            with open(path, "rb") as f:
+                return f.read()
+    try:
+        return importlib.resources.files("tzdata").joinpath(
+            "zoneinfo", *name.split("/")).read_bytes()
+    except (ImportError, OSError):
+        return None
+
+
+def _read_tzif(data: bytes) -> tuple[list[_Change], str | None]:
+    """A TZif file's offset changes (abbreviation-only changes dropped) and footer, if any."""
+    def header(at: int) -> tuple[int, ...]:
+        if data[at:at + 4] != b"TZif":
+            raise ValueError("not a TZif file")
+        return struct.unpack(">6l", data[at + 20:at + 44])
+
+    isut, isstd, leap, timecnt, typecnt, charcnt = header(0)
+    at, size = 44, 4
+    if data[4:5] >= b"2":  # skip the 32-bit block: the 64-bit one and the footer follow
+        at += timecnt * 5 + typecnt * 6 + charcnt + leap * 8 + isstd + isut
+        isut, isstd, leap, timecnt, typecnt, charcnt = header(at)
+        at, size = at + 44, 8
+    times = struct.unpack(f">{timecnt}{'q' if size == 8 else 'l'}",
+                          data[at:at + timecnt * size])
+    at += timecnt * size
+    kinds = data[at:at + timecnt]
+    at += timecnt
+    types = [struct.unpack(">lBB", data[at + 6 * i:at + 6 * i + 6]) for i in range(typecnt)]
+    at += typecnt * 6
+    chars = data[at:at + charcnt]
+    at += charcnt + leap * (size + 4) + isstd + isut
+
+    def abbr(index: int) -> str:
+        return chars[index:chars.index(b"\0", index)].decode("ascii", "replace")
+
+    changes = []
+    offset = types[0][0] if types else 0
+    for when, kind in zip(times, kinds, strict=True):
+        utoff, _, index = types[kind]
+        if utoff != offset:
+            changes.append(_Change(when, offset, utoff, abbr(index)))
+            offset = utoff
+    footer = None
+    if size == 8 and data[at:at + 1] == b"\n":
+        footer = data[at + 1:data.index(b"\n", at + 1)].decode("ascii")
+    return changes, footer or None
+
+
+def _rule_changes(tz: PosixTz, first_year: int, last_year: int) -> list[_Change]:
+    """The changes the footer's rule makes from ``first_year`` to ``last_year``."""
+    assert tz.start is not None and tz.end is not None
+    assert tz.dst_name is not None and tz.dst_offset is not None
+    out = []
+    for year in range(max(first_year, 1), min(last_year, 9998) + 1):
+        for date, before, after, name in ((tz.start, tz.std_offset, tz.dst_offset, tz.dst_name),
+                                          (tz.end, tz.dst_offset, tz.std_offset, tz.std_name)):
+            at = (date.local(year) - _EPOCH) // dt.timedelta(seconds=1) - before
+            out.append(_Change(at, before, after, name))
+    return sorted(out, key=lambda c: c.at)
+
+
+def _year(at: int) -> int:
+    return (_EPOCH + dt.timedelta(seconds=at)).year
+
+
+@dataclass(frozen=True)
+class _Zone:
+    changes: tuple[_Change, ...]  # the offset changes the TZif file lists
+    rule: PosixTz | None  # its footer: how the zone keeps time after them
+    pieces: tuple[tuple[_Piece, ...], tuple[_Piece, ...]] | None  # DST start, end as RRULEs
+    agrees_from: float  # from this instant (UTC) on, the footer alone gives the zone's offsets
+    takes_over: float  # the first change the rule makes from then on (with pieces)
+
+
+def _zone(name: str) -> _Zone | None:
+    """What ``name``'s TZif file says; None if it cannot be read or its rule is not usable."""
+    data = _tzif_bytes(name)
+    return None if data is None else _analyse(data)
+
+
+@functools.lru_cache(maxsize=1024)  # keyed by the file's bytes: a tzdata update is seen
+def _analyse(data: bytes) -> _Zone | None:
+    try:
+        return _analysis(data)
+    except (ValueError, IndexError, OverflowError, struct.error):
+        return None
+
+
+def _analysis(data: bytes) -> _Zone | None:
+    changes, footer = _read_tzif(data)
+    rule = parse_posix_tz(footer) if footer else None
+    if rule is None or rule.start is None or rule.end is None:
+        # no DST: the offset after the last listed change holds for good
+        agrees = float(changes[-1].at) if changes else float("-inf")
+        return _Zone(tuple(changes), rule, None, agrees, agrees)
+    start, end = _pieces(rule.start), _pieces(rule.end)
+    if start is None or end is None:
+        return None  # J or n forms, or no yearly RRULE fits
+    if not changes:
+        return _Zone((), rule, (start, end), float("-inf"), float("-inf"))
+    # Walk back from the last listed change while the rule makes the same change: fat TZif
+    # files list the rule's changes up to 2037, slim ones stop about where it takes over.
+    expected = [c for c in _rule_changes(rule, _year(changes[0].at) - 1, _year(changes[-1].at))
+                if c.at <= changes[-1].at]
+    i, j = len(changes) - 1, len(expected) - 1
+    while i >= 0 and j >= 0 and (changes[i].at, changes[i].before, changes[i].after) == (
+            expected[j].at, expected[j].before, expected[j].after):
+        i, j = i - 1, j - 1
+    if i < 0:  # every listed change is the rule's
+        agrees = takes_over = changes[0].at
+    else:
+        # after the later of the two changes that differ, listing and rule agree
+        agrees = max(changes[i].at, expected[j].at) if j >= 0 else changes[i].at
+        if i + 1 < len(changes):
+            takes_over = changes[i + 1].at
+        else:
+            year = _year(changes[-1].at)
+            takes_over = next(c.at for c in _rule_changes(rule, year, year + 2)
+                              if c.at > changes[-1].at)
+    return _Zone(tuple(changes), rule, (start, end), float(agrees), float(takes_over))
+
+
+# --- fallback: the offsets zoneinfo gives -------------------------------------------------------
+
+
+def _offset(tz: ZoneInfo, ts: int) -> int:
     off = dt.datetime.fromtimestamp(ts, tz).utcoffset()
     assert off is not None
-    return off
+    return off // dt.timedelta(seconds=1)
 
 
-def transitions(tz: ZoneInfo, first_year: int, last_year: int) -> list[_Transition]:
-    """Offset changes between Jan 1 of ``first_year`` and Dec 31 of ``last_year`` (UTC)."""
-    start = dt.datetime(first_year, 1, 1, tzinfo=dt.UTC).timestamp()
-    end = dt.datetime(last_year + 1, 1, 1, tzinfo=dt.UTC).timestamp()
-    step = 6 * 3600
+def _sampled_changes(tz: ZoneInfo, lo: int, hi: int) -> list[_Change]:
+    """Offset changes in [lo, hi) found by asking zoneinfo every 6 hours, then bisecting."""
+    step = 6 * _HOUR
     out = []
-    t = start
+    t = lo
     prev = _offset(tz, t)
-    while t < end:
+    while t < hi:
         nxt = t + step
         cur = _offset(tz, nxt)
         if cur != prev:
-            lo, hi = t, nxt  # bisect to the second of the change
-            while hi - lo > 1:
-                mid = (lo + hi) // 2
+            low, high = t, nxt  # bisect to the second of the change
+            while high - low > 1:
+                mid = (low + high) // 2
                 if _offset(tz, mid) == prev:
-                    lo = mid
+                    low = mid
                 else:
-                    hi = mid
-            at = dt.datetime.fromtimestamp(hi, tz)
-            local_before = (dt.datetime.fromtimestamp(hi, dt.UTC) + prev).replace(tzinfo=None)
-            # DAYLIGHT means "the larger offset" (tzdata's rearguard form): zones with negative
-            # DST (Europe/Dublin, Africa/Casablanca) otherwise confuse readers such as tzical.
-            out.append(_Transition(local_before, prev, cur, at.tzname() or "", cur > prev))
+                    high = mid
+            name = dt.datetime.fromtimestamp(high, tz).tzname() or ""
+            out.append(_Change(high, prev, cur, name))
             prev = cur
         t = nxt
     return out
 
 
-def _pattern(local: dt.datetime) -> tuple[int, int, int | None, bool]:
-    nth = (local.day - 1) // 7 + 1
-    days_in_month = _calendar.monthrange(local.year, local.month)[1]
-    last = local.day + 7 > days_in_month
-    return local.month, local.weekday(), nth, last
+# --- the VTIMEZONE ------------------------------------------------------------------------------
 
 
-def _yearly_rule(group: list[_Transition]) -> str | None:
-    """The BYMONTH/BYDAY rule every transition in ``group`` follows, if there is one."""
-    pats = [_pattern(t.local) for t in group]
-    months = {p[0] for p in pats}
-    weekdays = {p[1] for p in pats}
-    times = {t.local.time() for t in group}
-    if len(months) != 1 or len(weekdays) != 1 or len(times) != 1:
-        return None
-    month, weekday = months.pop(), weekdays.pop()
-    nths = {p[2] for p in pats}
-    if len(nths) == 1 and nths != {5}:
-        n = nths.pop()
-    elif all(p[3] for p in pats):
-        n = -1
-    else:
-        return None
-    return f"FREQ=YEARLY;BYMONTH={month};BYDAY={n}{_DAYS[weekday]}"
+def _block(before: int, after: int) -> TimezoneDaylight | TimezoneStandard:
+    # DAYLIGHT means "the larger offset" (tzdata's rearguard form): zones with negative DST
+    # (Europe/Dublin, Africa/Casablanca) otherwise confuse readers such as tzical.
+    return TimezoneDaylight() if after > before else TimezoneStandard()
+
+
+def _first(date: PosixDate, piece: _Piece, before: int, since: float) -> dt.datetime:
+    """The first change ``piece`` makes at or after ``since`` (UTC seconds)."""
+    year = _year(int(max(since, _year_start(2))))
+    for y in range(year - 1, min(year + 800, 9998)):
+        local = date.local(y)
+        if local.month == piece.month and \
+                (local - _EPOCH) // dt.timedelta(seconds=1) - before >= since:
+            return local
+    raise ValueError(f"{piece.rule} makes no change after {since}")
+
+
+def _delta(seconds: int) -> dt.timedelta:
+    return dt.timedelta(seconds=seconds)
 
 
 def vtimezone(name: str, first_year: int, last_year: int) -> Timezone:
-    """A VTIMEZONE for ``name`` valid from ``first_year`` on (RRULE form continues beyond)."""
+    """A VTIMEZONE for ``name``, right from ``first_year`` through ``last_year`` at least.
+
+    Where the zone's rule is written as RRULEs it is right for good; blocks for single changes
+    go up to ``last_year`` (the offset of its last change then stays).
+    """
     tz = ZoneInfo(name)
     comp = Timezone()
     comp.add("tzid", name)
-    found = transitions(tz, first_year - 1, last_year)
-    if not found:
+    # A change in the first hours of first_year may be late in the year before, locally.
+    lo, hi = _year_start(first_year - 1), _year_start(last_year + 1)
+    since = max(1, min(_SINCE, first_year - 2))
+    zone = _zone(name)
+    rules_from: float | None = None  # write the rule's changes from this instant (UTC) on
+    changes: list[_Change]  # written one block each
+    if zone is None:
+        changes = _sampled_changes(tz, lo, min(hi, _year_start(9999)))
+    elif zone.pieces is not None and zone.agrees_from <= lo:
+        changes, rules_from = [], _year_start(since)
+    elif zone.pieces is not None and zone.takes_over < hi:
+        # the zone changed its rule lately: its changes until then, then the rule
+        changes = [c for c in zone.changes if lo <= c.at < zone.takes_over]
+        rules_from = zone.takes_over
+    else:
+        changes = [c for c in zone.changes if lo <= c.at < hi]
+    rules: list[tuple[dt.datetime, _Change, str]] = []  # DTSTART, offsets and name, RRULE
+    if zone is not None and zone.pieces is not None and rules_from is not None:
+        tzr = zone.rule
+        assert tzr is not None and tzr.start is not None and tzr.end is not None
+        assert tzr.dst_offset is not None and tzr.dst_name is not None
+        for date, pieces, change in (
+                (tzr.start, zone.pieces[0],
+                 _Change(0, tzr.std_offset, tzr.dst_offset, tzr.dst_name)),
+                (tzr.end, zone.pieces[1],
+                 _Change(0, tzr.dst_offset, tzr.std_offset, tzr.std_name))):
+            for piece in pieces:
+                rules.append((_first(date, piece, change.before, rules_from), change,
+                              piece.rule))
+        rules.sort(key=lambda r: r[0])
+    if not changes and not rules:
         ref = dt.datetime(first_year, 1, 1, 12, tzinfo=tz)
         off = ref.utcoffset() or dt.timedelta(0)
         fixed = TimezoneStandard()
@@ -306,42 +489,29 @@ def vtimezone(name: str, first_year: int, last_year: int) -> Timezone:
         fixed.add("tzname", ref.tzname() or name)
         comp.add_component(fixed)
         return comp
-    groups: dict[tuple[bool, dt.timedelta, dt.timedelta, str], list[_Transition]] = {}
-    for t in found:
-        groups.setdefault((t.dst, t.before, t.after, t.name), []).append(t)
-    # One yearly rule per kind of change when the zone is regular. Otherwise one sub-component
-    # per transition (each only a DTSTART): RDATE lists would be shorter, but dateutil's tzical
-    # ignores RDATE, so vobject users would get wrong offsets.
+    # Blocks for single changes hold only a DTSTART each: RDATE lists would be shorter, but
+    # dateutil's tzical ignores RDATE, so vobject users would get wrong offsets.
     #
     # Both forms also say what the offset was back in _SINCE (rules start at their first
-    # instance that year; per-transition zones get a leading block): vobject takes a zone that
-    # matches UTC over 2000-2020 for UTC itself and swaps in pytz's zone, whose fixed offset
-    # dateutil then repeats all year (London's summer meetings were an hour late).
-    rules = {key: _yearly_rule(group) if len(group) > 1 else None
-             for key, group in groups.items()}
-    if any(rule is None for rule in rules.values()):
-        first = found[0]
+    # instance that year; otherwise a leading block): vobject takes a zone that matches UTC over
+    # 2000-2020 for UTC itself and swaps in pytz's zone, whose fixed offset dateutil then
+    # repeats all year (London's summer meetings were an hour late).
+    if changes or rules_from != _year_start(since):
+        first = changes[0] if changes else rules[0][1]
         lead = TimezoneDaylight() if first.before > first.after else TimezoneStandard()
-        lead.add("dtstart", dt.datetime(_SINCE, 1, 1))
-        lead.add("tzoffsetfrom", first.before)
-        lead.add("tzoffsetto", first.before)
+        lead.add("dtstart", dt.datetime(since, 1, 1))
+        lead.add("tzoffsetfrom", _delta(first.before))
+        lead.add("tzoffsetto", _delta(first.before))
         comp.add_component(lead)
-    for (is_dst, before, after, tzname), group in sorted(
-        groups.items(), key=lambda kv: kv[1][0].local
-    ):
-        rule = rules[(is_dst, before, after, tzname)]
-        for t in group if rule is None else group[:1]:
-            sub: TimezoneDaylight | TimezoneStandard = (
-                TimezoneDaylight() if is_dst else TimezoneStandard()
-            )
-            sub.add("dtstart", t.local if rule is None else
-                    rrulestr(rule, dtstart=dt.datetime.combine(dt.date(_SINCE, 1, 1),
-                                                               t.local.time()))[0])
-            sub.add("tzoffsetfrom", before)
-            sub.add("tzoffsetto", after)
-            if tzname:
-                sub.add("tzname", tzname)
-            if rule is not None:
-                sub.add("rrule", vRecur.from_ical(rule))
-            comp.add_component(sub)
+    blocks = [(c.local, c, None) for c in changes] + rules
+    for start, change, rule in blocks:
+        sub = _block(change.before, change.after)
+        sub.add("dtstart", start)
+        if rule is not None:
+            sub.add("rrule", vRecur.from_ical(rule))
+        if change.name:
+            sub.add("tzname", change.name)
+        sub.add("tzoffsetfrom", _delta(change.before))
+        sub.add("tzoffsetto", _delta(change.after))
+        comp.add_component(sub)
     return comp

@@ -1,16 +1,22 @@
 """The TZif footer (RFC 8536 section 3.3) behind tacal's VTIMEZONE rules: the POSIX TZ string
-parser and its rule dates as yearly RRULEs."""
+parser, its rule dates as yearly RRULEs, and zones built from TZif files written here."""
 
 from __future__ import annotations
 
 import datetime as dt
+import io
+import struct
 import zoneinfo
+from collections.abc import Iterator
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from dateutil.rrule import rrulestr
+from dateutil.tz import tzical
+from icalendar import Calendar
 
-from tacal.vtimezone import PosixDate, PosixTz, _pieces, parse_posix_tz
+from tacal.vtimezone import PosixDate, PosixTz, _pieces, parse_posix_tz, vtimezone
 
 H = 3600
 
@@ -137,3 +143,114 @@ def test_rule_dates_as_yearly_rrules(date: PosixDate, rules: list[str] | None) -
             dt.datetime(1999, 1, 1), dt.datetime(2101, 1, 1)))
     want = [date.local(year) for year in range(1998, 2102)]
     assert found == [w for w in want if dt.datetime(1999, 1, 1) < w < dt.datetime(2101, 1, 1)]
+
+
+# --- zones from TZif files written here -----------------------------------------------------
+
+
+def _tzif(types: list[tuple[int, int, str]], transitions: list[tuple[dt.datetime, int]],
+          footer: str | None) -> bytes:
+    """A TZif file (RFC 8536): version 2 with ``footer``, or version 1 when it is None."""
+    chars, index = b"", []
+    for _, _, abbr in types:
+        index.append(len(chars))
+        chars += abbr.encode() + b"\0"
+
+    def block(size: str) -> bytes:
+        times = [int(when.replace(tzinfo=dt.UTC).timestamp()) for when, _ in transitions]
+        return (struct.pack(f">{len(times)}{size}", *times)
+                + bytes(kind for _, kind in transitions)
+                + b"".join(struct.pack(">lBB", off, dst, i)
+                           for (off, dst, _), i in zip(types, index, strict=True))
+                + chars)
+
+    def header(version: bytes) -> bytes:
+        return b"TZif" + version + b"\0" * 15 + struct.pack(
+            ">6l", 0, 0, 0, len(transitions), len(types), len(chars))
+
+    if footer is None:
+        return header(b"\0") + block("l")
+    return (header(b"2") + block("l") + header(b"2") + block("q")
+            + b"\n" + footer.encode() + b"\n")
+
+
+@pytest.fixture
+def tzdir(tmp_path: Path) -> Iterator[Path]:
+    """A time zone folder searched before the system's (zoneinfo.reset_tzpath)."""
+    old = zoneinfo.TZPATH
+    zoneinfo.reset_tzpath([str(tmp_path), *old])
+    ZoneInfo.clear_cache()
+    yield tmp_path
+    zoneinfo.reset_tzpath(old)
+    ZoneInfo.clear_cache()
+
+
+def _write(folder: Path, name: str, data: bytes) -> str:
+    (folder / "Test").mkdir(exist_ok=True)
+    (folder / "Test" / name).write_bytes(data)
+    return f"Test/{name}"
+
+
+def _mismatches(name: str, first: int, last: int) -> list[dt.datetime]:
+    """Where tzical's reading of the VTIMEZONE and zoneinfo disagree, ``first`` through
+    ``last``: every hour within a day and a half of zoneinfo's changes, daily else."""
+    cal = Calendar()
+    cal.add("prodid", "-//test//EN")
+    cal.add("version", "2.0")
+    cal.add_component(vtimezone(name, first, last))
+    parsed = tzical(io.StringIO(cal.to_ical().decode())).get(name)
+    zone = ZoneInfo(name)
+    start = dt.datetime(first, 1, 1, tzinfo=dt.UTC)
+    hours = [start + dt.timedelta(hours=k)
+             for k in range((dt.datetime(last + 1, 1, 1, tzinfo=dt.UTC) - start) // HOUR)]
+    offsets = [h.astimezone(zone).utcoffset() for h in hours]
+    near = {k + d for k in range(1, len(hours)) if offsets[k] != offsets[k - 1]
+            for d in range(-36, 37)}
+    return [hours[k] for k in sorted(near | set(range(0, len(hours), 24)))
+            if k < len(hours) and hours[k].astimezone(parsed).utcoffset() != offsets[k]]
+
+
+HOUR = dt.timedelta(hours=1)
+CET = [(H, 0, "CET"), (2 * H, 1, "CEST")]
+
+
+def test_slim_file_with_only_a_footer_gets_yearly_rules(tzdir: Path) -> None:
+    name = _write(tzdir, "Slim", _tzif(CET[:1], [], "CET-1CEST,M3.5.0,M10.5.0/3"))
+    text = vtimezone(name, 2026, 2028).to_ical().decode()
+    assert "RRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=3" in text
+    assert "RRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=10" in text
+    assert _mismatches(name, 2026, 2031) == []
+
+
+def test_changes_listed_before_the_footer_rule_takes_over_are_written(tzdir: Path) -> None:
+    """A zone that began summer time on the first Sunday of April through 2027, then on the
+    footer's last Sunday of March: one block per change until the rule takes over."""
+    changes = [(dt.datetime(2026, 4, 5, 1), 1), (dt.datetime(2026, 10, 25, 1), 0),
+               (dt.datetime(2027, 4, 4, 1), 1), (dt.datetime(2027, 10, 31, 1), 0),
+               (dt.datetime(2028, 3, 26, 1), 1), (dt.datetime(2028, 10, 29, 1), 0)]
+    name = _write(tzdir, "Changed", _tzif(CET, changes, "CET-1CEST,M3.5.0,M10.5.0/3"))
+    text = vtimezone(name, 2026, 2028).to_ical().decode()
+    for stamp in ("20260405T020000", "20261025T030000", "20270404T020000"):
+        assert f"DTSTART:{stamp}\r\nTZNAME" in text  # a block without RRULE
+    assert "DTSTART:20271031T030000\r\nRRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=10" in text
+    assert "DTSTART:20280326T020000\r\nRRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=3" in text
+    assert _mismatches(name, 2026, 2031) == []
+    # A series from 2029 needs none of that history
+    assert "DTSTART:19990328T020000\r\nRRULE" in vtimezone(name, 2029, 2031).to_ical().decode()
+
+
+def test_julian_day_rules_get_one_block_per_change_through_last_year(tzdir: Path) -> None:
+    name = _write(tzdir, "Julian", _tzif(CET[:1], [], "CET-1CEST,J80,J300/3"))
+    text = vtimezone(name, 2026, 2028).to_ical().decode()
+    assert "RRULE" not in text
+    assert text.count("BEGIN:DAYLIGHT") == 4  # 2025 to 2028
+    assert _mismatches(name, 2026, 2028) == []
+
+
+def test_file_without_footer_keeps_its_last_listed_offset(tzdir: Path) -> None:
+    changes = [(dt.datetime(2026, 3, 29, 1), 1), (dt.datetime(2026, 10, 25, 1), 0),
+               (dt.datetime(2027, 3, 28, 1), 1)]
+    name = _write(tzdir, "Version1", _tzif(CET, changes, None))
+    text = vtimezone(name, 2026, 2028).to_ical().decode()
+    assert "RRULE" not in text and text.count("BEGIN:DAYLIGHT") == 2
+    assert _mismatches(name, 2026, 2029) == []
