@@ -371,9 +371,14 @@ def _analysis(data: bytes) -> _Zone | None:
         i, j = i - 1, j - 1
     if i < 0:  # every listed change is the rule's
         agrees = takes_over = changes[0].at
+    elif j >= 0 and expected[j].at > changes[i].at:
+        # The rule then makes a change the zone did not (it had that offset already; Nuuk
+        # kept -02 in October 2023, then followed its new rule from March 2024). The rule is
+        # written from that change on: tzical's standard time then moves where no clock does,
+        # not at the next real change, which it would read an hour wrong.
+        agrees = takes_over = expected[j].at
     else:
-        # after the later of the two changes that differ, listing and rule agree
-        agrees = max(changes[i].at, expected[j].at) if j >= 0 else changes[i].at
+        agrees = changes[i].at
         if i + 1 < len(changes):
             takes_over = changes[i + 1].at
         else:
@@ -421,8 +426,10 @@ def _sampled_changes(tz: ZoneInfo, lo: int, hi: int) -> list[_Change]:
 
 def _block(before: int, after: int) -> TimezoneDaylight | TimezoneStandard:
     # DAYLIGHT means "the larger offset" (tzdata's rearguard form): zones with negative DST
-    # (Europe/Dublin, Africa/Casablanca) otherwise confuse readers such as tzical.
-    return TimezoneDaylight() if after > before else TimezoneStandard()
+    # (Europe/Dublin, Africa/Casablanca) otherwise confuse readers such as tzical. Not for a
+    # whole day skipped (Pacific/Apia, end of 2011): tzical's DST would be a day, which
+    # Python's datetime refuses, so the calendar would not load at all.
+    return TimezoneDaylight() if 0 < after - before < _DAY else TimezoneStandard()
 
 
 def _first(date: PosixDate, piece: _Piece, before: int, since: float) -> dt.datetime:
@@ -496,12 +503,18 @@ def vtimezone(name: str, first_year: int, last_year: int) -> Timezone:
     # instance that year; otherwise a leading block): vobject takes a zone that matches UTC over
     # 2000-2020 for UTC itself and swaps in pytz's zone, whose fixed offset dateutil then
     # repeats all year (London's summer meetings were an hour late).
-    if changes or rules_from != _year_start(since):
+    if changes or (rules_from is not None and rules_from > lo):
+        lead_offset = _offset(tz, lo)
         first = changes[0] if changes else rules[0][1]
-        lead = TimezoneDaylight() if first.before > first.after else TimezoneStandard()
+        # tzical converts from UTC through each block's standard time (TZOFFSETTO of a
+        # STANDARD block, TZOFFSETFROM of a DAYLIGHT one); the lead's must be the next
+        # block's, or the hours around the first change come out wrong.
+        standard = first.before if first.after > first.before else first.after
+        lead = _block(standard, lead_offset)
         lead.add("dtstart", dt.datetime(since, 1, 1))
-        lead.add("tzoffsetfrom", _delta(first.before))
-        lead.add("tzoffsetto", _delta(first.before))
+        lead.add("tzoffsetfrom", _delta(
+            standard if isinstance(lead, TimezoneDaylight) else lead_offset))
+        lead.add("tzoffsetto", _delta(lead_offset))
         comp.add_component(lead)
     blocks = [(c.local, c, None) for c in changes] + rules
     for start, change, rule in blocks:

@@ -159,3 +159,29 @@ def test_santiago_returns_to_standard_time_every_april_after_2030() -> None:
         dt.timedelta(hours=-4)
     _agree("America/Santiago", parsed, *(dt.datetime(y, m, 15, 12, tzinfo=dt.UTC)
                                          for y in range(2030, 2041) for m in range(1, 13)))
+
+
+def test_zone_that_set_its_clock_back_for_good_is_read_right_around_the_change() -> None:
+    """Volgograd went from +04 to +03 for good on 2020-12-27; the leading block said +04 as
+    DAYLIGHT "from" +04, and tzical put the hour after the change at +03 wall-clock 01:00."""
+    _, parsed = _read("Europe/Volgograd", 2020, 2022)
+    change = dt.datetime(2020, 12, 26, 22, tzinfo=dt.UTC)
+    _agree("Europe/Volgograd", parsed,
+           *(change + dt.timedelta(minutes=30 * k) for k in range(-12, 13)))
+
+
+def test_samoa_skipping_a_day_does_not_stop_tzical() -> None:
+    """Samoa went from -10 to +14 at the end of 2011: as DAYLIGHT, tzical's daylight saving
+    was a whole day, which datetime refuses, so the calendar did not load at all."""
+    _, parsed = _read("Pacific/Apia", 2011, 2013)
+    _agree("Pacific/Apia", parsed, *(dt.datetime(y, m, 15, 12, tzinfo=dt.UTC)
+                                     for y in (2011, 2012, 2013) for m in range(1, 13)))
+
+
+def test_nuuk_from_2024_is_read_right_the_hour_before_its_new_rule_begins() -> None:
+    """Nuuk moved to -02 in March 2023 and kept it as standard time, then followed its new
+    rule from March 2024. The rule's blocks began there, next to a block "from -03": tzical
+    put the hour before the 2024 change at -01."""
+    _, parsed = _read("America/Nuuk", 2024, 2026)
+    change = dt.datetime(2024, 3, 31, 1, tzinfo=dt.UTC)
+    _agree("America/Nuuk", parsed, *(change + dt.timedelta(minutes=30 * k) for k in range(-8, 9)))

@@ -239,6 +239,18 @@ def test_changes_listed_before_the_footer_rule_takes_over_are_written(tzdir: Pat
     assert "DTSTART:19990328T020000\r\nRRULE" in vtimezone(name, 2029, 2031).to_ical().decode()
 
 
+def test_rule_resumed_after_a_year_without_summer_time(tzdir: Path) -> None:
+    """No summer time in 2026 (the rule's October change then moves no clock), the footer's
+    rule again from 2027."""
+    changes = [(dt.datetime(2025, 3, 30, 1), 1), (dt.datetime(2025, 10, 26, 1), 0),
+               (dt.datetime(2027, 3, 28, 1), 1), (dt.datetime(2027, 10, 31, 1), 0)]
+    name = _write(tzdir, "Paused", _tzif(CET, changes, "CET-1CEST,M3.5.0,M10.5.0/3"))
+    text = vtimezone(name, 2025, 2027).to_ical().decode()
+    assert "DTSTART:20250330T020000\r\nTZNAME" in text
+    assert "DTSTART:20261025T030000\r\nRRULE" in text
+    assert _mismatches(name, 2025, 2030) == []
+
+
 def test_julian_day_rules_get_one_block_per_change_through_last_year(tzdir: Path) -> None:
     name = _write(tzdir, "Julian", _tzif(CET[:1], [], "CET-1CEST,J80,J300/3"))
     text = vtimezone(name, 2026, 2028).to_ical().decode()
