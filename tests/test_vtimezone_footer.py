@@ -266,3 +266,22 @@ def test_file_without_footer_keeps_its_last_listed_offset(tzdir: Path) -> None:
     text = vtimezone(name, 2026, 2028).to_ical().decode()
     assert "RRULE" not in text and text.count("BEGIN:DAYLIGHT") == 2
     assert _mismatches(name, 2026, 2029) == []
+
+
+@pytest.fixture
+def tzdata_only() -> Iterator[None]:
+    """No time zone folders: zoneinfo reads the tzdata package's files."""
+    pytest.importorskip("tzdata")
+    old = zoneinfo.TZPATH
+    zoneinfo.reset_tzpath([])
+    ZoneInfo.clear_cache()
+    yield
+    zoneinfo.reset_tzpath(old)
+    ZoneInfo.clear_cache()
+
+
+@pytest.mark.usefixtures("tzdata_only")
+@pytest.mark.parametrize("name", ["Europe/Berlin", "America/Santiago", "Africa/Cairo"])
+def test_zones_read_from_the_tzdata_package_get_their_rules(name: str) -> None:
+    assert "RRULE" in vtimezone(name, 2026, 2028).to_ical().decode()
+    assert _mismatches(name, 2026, 2030) == []
