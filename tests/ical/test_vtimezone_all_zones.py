@@ -1,7 +1,7 @@
 """Every IANA zone's VTIMEZONE, read back by dateutil's tzical (vobject's reader), gives
 zoneinfo's offsets from the series' first year through 2056.
 
-tzical shares no code with tacal.vtimezone, and zoneinfo's changes are found here by asking it
+tzical shares no code with tacal.ical.vtimezone, and zoneinfo's changes are found here by asking it
 for offsets (not by reading TZif files), so agreement means the written VTIMEZONE says what
 zoneinfo says. Checked instants: around every change (an hour before, the second before, the
 second of, an hour after) and the middle of every month; both the UTC offset and the wall-clock
@@ -20,7 +20,7 @@ import pytest
 from dateutil.tz import tzical
 from icalendar import Calendar, Timezone
 
-from tacal.vtimezone import vtimezone
+from tacal.ical.vtimezone import vtimezone
 
 ZONES = sorted(zoneinfo.available_timezones())
 FIRST_YEARS = (2026, 2033)
@@ -36,7 +36,7 @@ def _ts(year: int) -> int:
     return int(dt.datetime(year, 1, 1, tzinfo=dt.UTC).timestamp())
 
 
-def _offset(zone: ZoneInfo, ts: int) -> dt.timedelta:
+def offset_at(zone: ZoneInfo, ts: int) -> dt.timedelta:
     off = dt.datetime.fromtimestamp(ts, zone).utcoffset()
     assert off is not None
     return off
@@ -49,22 +49,22 @@ def _expected(name: str) -> tuple[Point, ...]:
     lo, hi = _ts(min(FIRST_YEARS)), _ts(LAST_YEAR + 1)
     instants = {int(dt.datetime(y, m, 15, 12, tzinfo=dt.UTC).timestamp())
                 for y in range(min(FIRST_YEARS), LAST_YEAR + 1) for m in range(1, 13)}
-    t, prev = lo, _offset(zone, lo)
+    t, prev = lo, offset_at(zone, lo)
     while t < hi:
         nxt = min(t + STEP, hi)
-        cur = _offset(zone, nxt)
+        cur = offset_at(zone, nxt)
         if cur != prev:
             low, high = t, nxt  # bisect to the second of the change
             while high - low > 1:
                 mid = (low + high) // 2
-                low, high = (mid, high) if _offset(zone, mid) == prev else (low, mid)
+                low, high = (mid, high) if offset_at(zone, mid) == prev else (low, mid)
             instants |= {high - 3600, high - 1, high, high + 3600}
             prev = cur
         t = nxt
     points = []
     for ts in sorted(i for i in instants if lo <= i < hi):
         local = dt.datetime.fromtimestamp(ts, zone)
-        points.append((ts, local.replace(tzinfo=None), _offset(zone, ts)))
+        points.append((ts, local.replace(tzinfo=None), offset_at(zone, ts)))
     return tuple(points)
 
 

@@ -16,7 +16,8 @@ from dateutil.rrule import rrulestr
 from dateutil.tz import tzical
 from icalendar import Calendar
 
-from tacal.vtimezone import PosixDate, PosixTz, _pieces, parse_posix_tz, vtimezone
+from tacal.ical.posix_tz import PosixDate, PosixTz, parse_posix_tz, pieces
+from tacal.ical.vtimezone import vtimezone
 
 H = 3600
 
@@ -132,13 +133,13 @@ def test_rule_dates_give_local_wall_clock_times(date: PosixDate, year: int,
     (PosixDate("n", day=59), None),
 ])
 def test_rule_dates_as_yearly_rrules(date: PosixDate, rules: list[str] | None) -> None:
-    pieces = _pieces(date)
+    found = pieces(date)
     if rules is None:
-        assert pieces is None
+        assert found is None
         return
-    assert pieces is not None and [p.rule for p in pieces] == rules
+    assert found is not None and [p.rule for p in found] == rules
     # dateutil expands the RRULEs to exactly the rule's changes, 1999 to 2101
-    found = sorted(occ for p in pieces for occ in rrulestr(
+    found = sorted(occ for p in found for occ in rrulestr(
         p.rule, dtstart=dt.datetime.combine(dt.date(1998, 12, 1), p.time)).between(
             dt.datetime(1999, 1, 1), dt.datetime(2101, 1, 1)))
     want = [date.local(year) for year in range(1998, 2102)]
