@@ -13,7 +13,7 @@ from rich.table import Table
 
 from tacal import config as config_mod
 from tacal.cli.context import Context, err, filter_options, pass_ctx
-from tacal.errors import TacalError
+from tacal.errors import Problem, TacalError
 from tacal.ical.calendar import calendar_bytes
 from tacal.model import Config
 from tacal.output import read_if_exists, write_atomic
@@ -137,9 +137,10 @@ def validate(obj: Context) -> None:
     from tacal.series.checks import gap_warnings
 
     config = obj.config()
-    series = build_series(config, obj.today)
+    placement: list[Problem] = []
+    series = build_series(config, obj.today, placement)
     if not obj.quiet:
-        for w in gap_warnings(config, series, obj.today):
+        for w in [*placement, *gap_warnings(config, series, obj.today)]:
             err.print(str(w), markup=False)
         click.echo(f"{config.source}: OK ({len(config.cadences)} cadences, "
                    f"{len(series)} series, {len(config.accounts)} accounts)")

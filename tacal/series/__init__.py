@@ -19,7 +19,8 @@ from tacal.series.team import team_series
 from tacal.series.types import Attendee, Override, Series, uid_for
 
 
-def build_series(config: Config, today: dt.date) -> list[Series]:
+def build_series(config: Config, today: dt.date,
+                 warnings: list[Problem] | None = None) -> list[Series]:
     """Every series the config means, sorted by UID; raises ConfigError on cadence problems.
 
     Plain cadences first, then the account series, which are placed around the meetings the
@@ -29,6 +30,8 @@ def build_series(config: Config, today: dt.date) -> list[Series]:
     planner = Planner(config, ctx.start, today)
     regular = team_series(ctx, planner)
     out = [*regular, *account_series(ctx, planner)]
+    if warnings is not None:
+        warnings.extend(planner.warnings)
     if ctx.problems:
         raise ConfigError(ctx.problems)
     seen: dict[str, Series] = {}

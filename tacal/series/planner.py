@@ -22,6 +22,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import replace
 
+from tacal.errors import Problem
 from tacal.model import WEEKDAYS, Account, Cadence, Config, Team
 from tacal.schedule import rules
 from tacal.schedule.clocks import Clock, customer_clock, person_clock, team_window
@@ -56,6 +57,8 @@ class Planner:
         self.until = dt.datetime.combine(self.horizon[1], dt.time(0))
         self.by_email = {p.email.lower(): p.key for p in config.people.values()}
         self._calendars: dict[tuple[str, ...], Team] = {}
+        #: located warnings (a team time that a DST change skips or repeats)
+        self.warnings: list[Problem] = []
 
     # ---- who
 
@@ -102,6 +105,7 @@ class Planner:
         if rec is None:
             return None
         self._check_hours(cadence, people, rec)
+        self._check_clock_change(cadence, rec)
         for occ in rules.occurrences(rec, self.until, self.team.timezone):
             if calendar.is_workday(occ.date()):
                 for p in people:
@@ -193,6 +197,23 @@ class Planner:
                        rdates=tuple(sorted(set(moved))))
 
     # ---- messages
+
+    def _check_clock_change(self, cadence: Cadence, rec: rules.Recurrence) -> None:
+        """A located warning when an exact team time falls in an hour a DST change skips or
+        repeats (the writer then keeps the meeting's length with DURATION)."""
+        dst = self.grid.dst_dated
+        if not dst:
+            return
+        for occ in rules.occurrences(rec, self.until, self.team.timezone):
+            first = (occ.hour * 60 + occ.minute) // 5
+            cells = range(first, first + max(1, cadence.duration // 5))
+            if any((occ.date(), c) in dst for c in cells):
+                self.warnings.append(Problem(
+                    cadence.where, f"time = {cadence.time:%H:%M} on {occ:%a %Y-%m-%d} is in an "
+                    f"hour that a daylight-saving change skips or repeats in "
+                    f"{self.team.timezone}; clients show that meeting at a shifted time: "
+                    "choose a time outside 01:00-03:00", "warning"))
+                return
 
     def _check_hours(self, cadence: Cadence, people: tuple[str, ...],
                      rec: rules.Recurrence) -> None:

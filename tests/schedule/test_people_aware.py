@@ -200,3 +200,59 @@ def test_daily_meeting_budget_is_respected(tacal: Callable[..., Result],
             per_day[ev["DTSTART"].dt.astimezone(london).date()] += (
                 ev["DTEND"].dt - ev["DTSTART"].dt).total_seconds() / 3600
     assert per_day and max(per_day.values()) <= 4
+
+
+NIGHT = """[team]
+name = "Night"
+id = "n"
+timezone = "America/New_York"
+workdays = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"]
+workday_start = "00:00"
+workday_end = "23:00"
+start = "2027-01-01"
+[people.a]
+email = "a@x.example"
+[[cadence]]
+id = "ops"
+summary = "Ops"
+rule = "weekly"
+day = "SU"
+time = "02:30"
+duration = 30
+attendees = ["a"]
+"""
+
+
+def test_regression_a_time_a_dst_change_skips_keeps_its_length(
+        tacal: Callable[..., Result], tmp_path: Path) -> None:
+    """02:30 on the Sunday New York springs forward does not exist: with DTEND 03:00 readers
+    ended that meeting before it started (khal then dropped the whole series). Now a located
+    warning, and DURATION keeps 30 minutes on every occurrence."""
+    (tmp_path / "t.toml").write_text(NIGHT)
+    checked = tacal("--config", tmp_path / "t.toml", "--today", "2027-01-02", "validate")
+    assert checked.code == 0
+    assert (f"{tmp_path / 't.toml'}:11: cadence[0]: warning: time = 02:30 on Sun 2027-03-14 is "
+            "in an hour that a daylight-saving change skips or repeats in America/New_York"
+            ) in checked.err
+    built = tacal("-q", "--config", tmp_path / "t.toml", "--today", "2027-01-02", "build",
+                  "-o", "-")
+    assert b"DURATION:PT30M" in built.stdout_bytes and b"DTEND" not in built.stdout_bytes
+    cal = icalendar.Calendar.from_ical(built.stdout_bytes)
+    found = recurring_ical_events.of(cal).between(dt.date(2027, 1, 1), dt.date(2029, 1, 1))
+    assert len(found) > 100
+    for ev in found:
+        end = ev["DTEND"].dt if "DTEND" in ev else ev["DTSTART"].dt + ev["DURATION"].dt
+        assert end - ev["DTSTART"].dt == dt.timedelta(minutes=30), ev["DTSTART"].dt
+
+
+def test_placement_never_chooses_a_time_a_dst_change_skips(tacal: Callable[..., Result],
+                                                             tmp_path: Path) -> None:
+    """A per-person session preferring 02:00 on Sundays goes to a clean time instead."""
+    text = NIGHT.replace('id = "ops"', 'id = "ops"\nper = "ta"').replace(
+        'email = "a@x.example"', 'email = "a@x.example"\nrole = "ta"').replace(
+        'attendees = ["a"]', 'attendees = ["@ta"]').replace('"02:30"', '"02:00"')
+    (tmp_path / "t.toml").write_text(text)
+    built = tacal("-q", "--config", tmp_path / "t.toml", "--today", "2027-01-02", "build",
+                  "-o", "-")
+    assert built.code == 0, built.err
+    assert b"DTSTART;TZID=America/New_York:20270103T030000" in built.stdout_bytes
