@@ -106,10 +106,13 @@ class Planner:
             return None
         self._check_hours(cadence, people, rec)
         self._check_clock_change(cadence, rec)
-        for occ in rules.occurrences(rec, self.until, self.team.timezone):
-            if calendar.is_workday(occ.date()):
-                for p in people:
-                    self.grid.block(p, occ, occ + dt.timedelta(minutes=cadence.duration))
+        patterns = {(occ.weekday(), week_of_month(occ.date()), occ.hour * 60 + occ.minute)
+                    for occ in rules.occurrences(rec, self.until, self.team.timezone)
+                    if calendar.is_workday(occ.date())}
+        for weekday, week, begin in patterns:
+            end = min(begin + cadence.duration, 24 * 60)
+            for p in people:
+                self.grid.block_pattern(p, weekday, week, begin, end)
         return rec
 
     def settle_fixed(self, cadence: Cadence, people: tuple[str, ...],
@@ -220,15 +223,22 @@ class Planner:
         tz = self.team.tz
         lo, hi = self.horizon
         outside: list[str] = []
+        instants = [(occ, occ.replace(tzinfo=tz)) for occ in
+                    rules.occurrences(rec, self.until, self.team.timezone)]
+        length = dt.timedelta(minutes=cadence.duration)
+        seen: dict[tuple[object, ...], bool] = {}
         for p in people:
             clock = self.clocks.get(p)
             if clock is None:
                 continue
-            for occ in rules.occurrences(rec, self.until, self.team.timezone):
-                begin = occ.replace(tzinfo=tz)
-                end = begin.astimezone(dt.UTC) + dt.timedelta(minutes=cadence.duration)
-                probe = replace(clock, holidays=frozenset())
-                if not probe.fits(begin, end):
+            probe = replace(clock, holidays=frozenset())
+            shape = (clock.zone, clock.start, clock.end, clock.workdays)
+            for occ, begin in instants:
+                key = (shape, occ)
+                ok = seen.get(key)
+                if ok is None:
+                    ok = seen[key] = probe.fits(begin, begin.astimezone(dt.UTC) + length)
+                if not ok:
                     local = "" if clock.zone == self.team.timezone else (
                         f", that is {team_window(clock, self.team.timezone, lo, hi)} in "
                         f"{self.team.timezone}")
