@@ -148,16 +148,17 @@ def _print_table(config: Config, occurrences: list, label: str) -> None:  # type
 @pass_ctx
 def validate(obj: Context) -> None:
     """Check the config and templates; exit 2 with one line per problem."""
-    from tacal.series import build_series
+    from tacal.series import build_checked
     from tacal.series.checks import gap_warnings
 
     config = obj.config()
-    series = build_series(config, obj.today)
+    series, people = build_checked(config, obj.today)
     if not obj.quiet:
         for w in gap_warnings(config, series, obj.today):
             err.print(str(w), markup=False)
         click.echo(f"{config.source}: OK ({len(config.cadences)} cadences, "
                    f"{len(series)} series, {len(config.accounts)} accounts)")
+        click.echo(people.summary())
 
 
 @click.command()
