@@ -149,12 +149,12 @@ def _print_table(config: Config, occurrences: list, label: str) -> None:  # type
 def validate(obj: Context) -> None:
     """Check the config and templates; exit 2 with one line per problem."""
     from tacal.series import build_checked
-    from tacal.series.checks import gap_warnings
+    from tacal.series.checks import gap_warnings, holiday_warnings
 
     config = obj.config()
     series, people = build_checked(config, obj.today)
     if not obj.quiet:
-        for w in gap_warnings(config, series, obj.today):
+        for w in [*holiday_warnings(config, obj.today), *gap_warnings(config, series, obj.today)]:
             err.print(str(w), markup=False)
         click.echo(f"{config.source}: OK ({len(config.cadences)} cadences, "
                    f"{len(series)} series, {len(config.accounts)} accounts)")
