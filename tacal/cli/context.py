@@ -13,6 +13,8 @@ from rich.console import Console
 from tacal import clock
 from tacal import config as config_mod
 from tacal.model import Config
+from tacal.series import Series, build_series
+from tacal.series.who import Who, resolve_for
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -50,8 +52,18 @@ pass_ctx = click.make_pass_decorator(Context)
 
 
 def filter_options(command: F) -> F:
-    """``--for EMAIL`` and ``--account NAME``, the same on every command that builds."""
+    """``--for PERSON`` and ``--account NAME``, the same on every command that builds."""
     command = click.option("--account", metavar="NAME",
                            help="Only this account's events.")(command)
-    return click.option("--for", "for_email", metavar="EMAIL",
-                        help="Only what this person attends.")(command)
+    return click.option("--for", "for_email", metavar="PERSON",
+                        help="Only what this person attends: a person key, name or email "
+                             "(any case), or the email of someone a meeting invites.")(command)
+
+
+def for_whom(config: Config, today: dt.date,
+             text: str | None) -> tuple[list[Series] | None, Who | None]:
+    """The series and the person ``--for`` means (exit 2 if nobody); (None, None) without it."""
+    if text is None:
+        return None, None
+    series = build_series(config, today)
+    return series, resolve_for(config, series, text)

@@ -14,7 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
 from tacal import config as config_mod
-from tacal.cli.context import filter_options
+from tacal.cli.context import filter_options, for_whom
 from tacal.ical.calendar import calendar_for
 from tacal.model import SEND_UPDATES
 
@@ -57,8 +57,9 @@ def sync_command(obj: Any, calendar: str | None, dry_run: bool, send_updates: st
     from tacal.gcal.sync import sync
 
     config = obj.config()
-    cal = calendar_for(config, today=obj.today, now=obj.now, for_email=for_email,
-                       account=account)
+    series, who = for_whom(config, obj.today, for_email)
+    cal = calendar_for(config, today=obj.today, now=obj.now,
+                       for_email=who.email if who else None, account=account, series=series)
     calendar_id = _setting(config, "calendar", calendar, config.team.calendar)
     creds = _setting(config, "credentials", credentials, None)
     bundle = build_service(creds, _setting(config, "as_user", as_user, None),

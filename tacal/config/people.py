@@ -57,5 +57,6 @@ def read_people(c: Checker, data: Any) -> dict[str, Person]:
         people[key] = Person(key=key, name=name, email=email, role=role, timezone=tz,
                              hours=own_hours, workdays=own_days,
                              holidays=tuple(sorted(set(own_holidays))), country=country,
-                             subdivision=subdivision, max_meeting_hours_per_day=max_hours)
+                             subdivision=subdivision, max_meeting_hours_per_day=max_hours,
+                             holidays_where=c.where(*k, "holidays"))
     return people

@@ -54,9 +54,14 @@ class PeopleReport:
         return not (self.overlaps or self.outside or self.over_budget)
 
     def summary(self) -> str:
+        """One line for ``validate``: "0 overlaps for 9 people over the next 12 months
+        (2026-12-02 to 2027-12-02); every meeting inside its attendees' hours"."""
+        who = "1 person" if self.people == 1 else f"{self.people} people"
+        span = f"for {who} over the next 12 months ({self.start} to {self.end})"
+        if self.clean:
+            return f"0 overlaps {span}; every meeting inside its attendees' hours"
         return (f"{len(self.overlaps)} overlaps, {len(self.outside)} meetings outside someone's "
-                f"hours for {self.people} people over the next 12 months ({self.start} to "
-                f"{self.end})")
+                f"hours, {len(self.over_budget)} days over a meeting budget {span}")
 
 
 def check_people(config: Config, series: list[Series], start: dt.date,
