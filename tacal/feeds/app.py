@@ -13,6 +13,8 @@ Design choices, each against a failure feed servers are known for:
   old feeds or the new ones, never a mix. A failed rebuild (say, a half-saved config) logs
   the problem and keeps serving the last good snapshot.
 - The access log masks every path segment but the last: tokens never reach a log.
+- Request bodies are refused (413): the server serves GET and HEAD only (waitress refuses
+  them first, see :mod:`tacal.feeds.server`; this check holds under any WSGI server).
 """
 
 from __future__ import annotations
@@ -89,6 +91,11 @@ def mask(path: str) -> str:
     return quote("/".join(shown), safe="/*.-_~")
 
 
+def _has_body(environ: dict[str, Any]) -> bool:
+    return (environ.get("CONTENT_LENGTH") or "0").strip() != "0" or (
+        "HTTP_TRANSFER_ENCODING" in environ)
+
+
 class FeedApp:
     """WSGI app: GET/HEAD of the current snapshot; checks inputs at most once per
     ``check_interval`` seconds, from whichever request comes first."""
@@ -156,6 +163,8 @@ class FeedApp:
     def respond(self, method: str, path: str,
                 environ: dict[str, Any]) -> tuple[str, list[tuple[str, str]], bytes]:
         self.refresh()
+        if _has_body(environ):
+            return _plain("413 Content Too Large", method)
         resource = self._snapshot.lookup(path)
         if resource is None:
             return _plain("404 Not Found", method)
