@@ -12,7 +12,9 @@ Design choices, each against a failure feed servers are known for:
 - Every rebuild makes a complete new snapshot and swaps one reference: a request sees the
   old feeds or the new ones, never a mix. A failed rebuild (say, a half-saved config) logs
   the problem and keeps serving the last good snapshot.
-- The access log masks every path segment but the last: tokens never reach a log.
+- The access log shows a path segment only when it names a page of the snapshot
+  (``team.ics``, ``person-ana.ics``, ``index.html``); every other segment, a token or a
+  mistyped one, is logged as ``***``: tokens never reach a log.
 - Request bodies are refused (413): the server serves GET and HEAD only (waitress refuses
   them first, see :mod:`tacal.feeds.server`; this check holds under any WSGI server).
 """
@@ -84,10 +86,13 @@ def not_modified(environ: dict[str, Any], etag: str, modified: dt.datetime | Non
     return modified <= since
 
 
-def mask(path: str) -> str:
-    """The path for logs: every segment but the last hidden, non-ASCII and controls quoted."""
+def mask(path: str, snapshot: Snapshot) -> str:
+    """The path for logs: a segment is shown only when it names a page of ``snapshot``
+    (a public page, or the non-secret last segment of a private one); any other segment is
+    ``***``, so no token, right or wrong, reaches a log. Non-ASCII and controls are quoted."""
     parts = path.split("/")
-    shown = [p if i in (0, len(parts) - 1) else "***" for i, p in enumerate(parts)]
+    shown = [p if p == "" or p in snapshot.private or "/" + p in snapshot.public else "***"
+             for p in parts]
     return quote("/".join(shown), safe="/*.-_~")
 
 
@@ -146,10 +151,10 @@ class FeedApp:
         try:
             status, headers, body = self.respond(method, path, environ)
         except Exception:  # noqa: BLE001 - waitress would log the unmasked path
-            log.exception("error serving %s %s", method, mask(path))
+            log.exception("error serving %s %s", method, mask(path, self._snapshot))
             status, headers, body = _plain("500 Internal Server Error", method)
-        log.info('%s "%s %s" %s %d', environ.get("REMOTE_ADDR", "-"), method, mask(path),
-                 status.split(" ", 1)[0], len(body))
+        log.info('%s "%s %s" %s %d', environ.get("REMOTE_ADDR", "-"), method,
+                 mask(path, self._snapshot), status.split(" ", 1)[0], len(body))
         start_response(status, headers)
         wrapper = environ.get("wsgi.file_wrapper")
         if wrapper is not None and len(body) > _STREAM_OVER:

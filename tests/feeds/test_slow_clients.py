@@ -8,6 +8,7 @@ of up to 1 GiB to disk. :mod:`tacal.feeds.server` bounds both; these replay the 
 from __future__ import annotations
 
 import contextlib
+import logging
 import resource
 import socket
 import time
@@ -18,6 +19,7 @@ import pytest
 
 from tacal.feeds.app import FeedApp
 from tacal.feeds.server import Limits
+from tacal.feeds.tokens import TokenStore
 from tests.support.feed_server import Running, copy_fixture, serving
 
 HALF_OPEN = b"GET /team.ics HTTP/1.1\r\nHost: x\r\n"
@@ -160,3 +162,24 @@ def test_regression_app_refuses_bodies_under_any_server(config: Path, tmp_path: 
         environ = {"REQUEST_METHOD": "GET", "PATH_INFO": "/team.ics", **extra}
         app(environ, lambda status, headers: seen.append(status))
     assert [s.split()[0] for s in seen] == ["413", "413", "200", "200"]
+
+
+def test_regression_access_log_masks_token_in_any_position(
+        config: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """``GET /TOKEN`` (no trailing slash) logged the token in clear: only the last segment
+    was masked... and it was the token. Only page names are logged now."""
+    with serving(config, tmp_path / "state") as running:
+        secret = TokenStore.load(config.with_name("tacal.tokens.json")).tokens["person-ana"]
+        with caplog.at_level(logging.INFO, logger="tacal.server"):
+            for path in [f"/{secret}", f"/{secret}/", f"/{secret}.ics", f"/x/{secret}",
+                         f"/{secret}/index.html", f"/{secret}/person-ana.ics",
+                         f"/{secret[:-1]}/person-ana.ics", f"/{secret}/x/y", "/team.ics",
+                         "/nope"]:
+                running.get(path)
+    lines = [r.getMessage() for r in caplog.records if r.name == "tacal.server"]
+    assert len(lines) == 10
+    assert not any(secret[:8] in line or secret[-8:] in line for line in lines), lines
+    assert '"GET /***" 404' in lines[0] and '"GET /***/" 200' in lines[1]
+    assert '"GET /***/index.html" 200' in lines[4]
+    assert '"GET /***/person-ana.ics" 200' in lines[5]
+    assert '"GET /team.ics" 200' in lines[8]
