@@ -111,6 +111,7 @@ class FeedApp:
         self._lock = threading.Lock()
         self._snapshot, self._seen = source.build()
         self._failing: str | None = None
+        self._retry_at = 0.0
         self._checked = time.monotonic()
 
     @property
@@ -126,18 +127,25 @@ class FeedApp:
         try:
             self._checked = time.monotonic()
             current = self.source.inputs()
-            if current == self._seen and self._failing is None:
+            if current == self._seen and (self._failing is None
+                                          or time.monotonic() < self._retry_at):
                 return
+            started = time.monotonic()
             try:
                 snapshot, self._seen = self.source.build()
-            except TacalError as exc:
+            except Exception as exc:  # noqa: BLE001 - whatever fails, the old feeds stay up
                 # Retried at every check: the fix may be in a file not yet among the known
                 # inputs (a CSV or template the config names but that does not exist yet).
+                # A build that fails slowly (a template stopped at its time budget) is
+                # retried with unchanged inputs only after ten times as long as it took.
                 self._seen = current
-                if str(exc) != self._failing:
+                self._retry_at = time.monotonic() + 10 * (time.monotonic() - started)
+                problem = str(exc) if isinstance(exc, TacalError) else repr(exc)
+                if problem != self._failing:
                     log.error("inputs changed but do not build; still serving the previous "
-                              "feeds:\n%s", exc)
-                self._failing = str(exc)
+                              "feeds:\n%s", problem,
+                              exc_info=not isinstance(exc, TacalError))
+                self._failing = problem
                 return
             self._failing = None
             self._snapshot = snapshot
