@@ -20,6 +20,8 @@ instead of an empty agenda in a customer's invite. On top of Jinja2's sandbox
   widths such as ``|center(n)``), and checked after every call; a rendered agenda may be at
   most :data:`MAX_TEXT` characters, integers at most :data:`MAX_INT_BITS` bits; ``range`` is
   capped by the sandbox (100,000 items).
+- **Plain text out**: line ends become LF and other control characters are dropped
+  (:func:`clean_agenda`), whatever the template or its data hold.
 - **Every failure is located**: a template error of any kind (``{{ 1 + "a" }}``, ``1/0``,
   a recursive macro, a budget) is a :class:`~tacal.errors.TemplateError` naming the template
   file and line (or the config line of an inline ``description``), never a traceback.
@@ -63,6 +65,15 @@ _WIDE_PERCENT = re.compile(r"%[-+ #0]*(\d{7,}|\*)")
 _WIDE_FORMAT = re.compile(r"\{[^{}]*:[^{}]*\d{7,}")
 #: str methods whose int arguments are widths
 _WIDTH_METHODS = {"center", "ljust", "rjust", "zfill", "expandtabs"}
+#: controls an agenda may not carry into a calendar: C0 but TAB and LF, DEL, C1
+_AGENDA_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def clean_agenda(text: str) -> str:
+    """A rendered agenda as calendar text: CRLF and lone CRs become LF (a lone CR ends an
+    iCalendar line in some readers) and other control characters are dropped."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return _AGENDA_CONTROLS.sub("", text)
 
 
 def shipped_dir() -> Path:
@@ -323,7 +334,7 @@ class AgendaEnvironment(ImmutableSandboxedEnvironment):
                 if size > MAX_TEXT:
                     raise _too_long("the agenda", size, MAX_TEXT, "characters")
                 out.append(chunk)
-            return "".join(out)
+            return clean_agenda("".join(out))
         finally:
             self.deadline = math.inf
 
