@@ -14,7 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
 from tacal import config as config_mod
-from tacal.cli.context import filter_options
+from tacal.cli.context import console, filter_options, plain
 from tacal.ical.calendar import calendar_for
 from tacal.model import SEND_UPDATES
 
@@ -63,8 +63,8 @@ def sync_command(obj: Any, calendar: str | None, dry_run: bool, send_updates: st
     creds = _setting(config, "credentials", credentials, None)
     bundle = build_service(creds, _setting(config, "as_user", as_user, None),
                            _setting(config, "token", None, None))
-    out = Console(highlight=False)
-    err = Console(stderr=True, highlight=False)
+    out = console()
+    err = console(stderr=True)
     try:
         with Progress(TextColumn("[progress.description]{task.description}"), BarColumn(),
                       MofNCompleteColumn(), console=err, transient=True,
@@ -97,16 +97,16 @@ def sync_command(obj: Any, calendar: str | None, dry_run: bool, send_updates: st
 def _print_report(out: Console, report: Any, quiet: bool) -> None:
     if not quiet:
         verb = "would" if report.dry_run else "did"
-        table = Table(title=f"Google Calendar {report.calendar_id}: what tacal {verb} do",
+        table = Table(title=plain(f"Google Calendar {report.calendar_id}: what tacal {verb} do"),
                       title_justify="left")
         for col in ("action", "series", "status", "invites"):
             table.add_column(col, overflow="fold")
         for line in report.lines:
             if line.action == "unchanged":
                 continue
-            table.add_row(line.action, line.summary or line.uid, line.status,
-                          ", ".join(line.attendees) if line.action in ("create", "update",
-                                                                       "restore") else "")
+            table.add_row(line.action, plain(line.summary or line.uid), plain(line.status),
+                          plain(", ".join(line.attendees)) if line.action in (
+                              "create", "update", "restore") else "")
         if table.row_count:
             out.print(table)
     counts = report.counts()
