@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import stat
 from collections.abc import Callable
 from html.parser import HTMLParser
@@ -344,7 +345,11 @@ def test_publish_needs_a_base_url(config: Path, tacal: Callable[..., Result],
 
 def test_published_files_are_world_readable_but_tokens_are_not(
         config: Path, run: Callable[..., Result], tmp_path: Path) -> None:
-    run("publish", tmp_path / "site", "--base-url", BASE)
+    old = os.umask(0o022)  # new files follow the umask (tests/cli/test_output_modes.py)
+    try:
+        run("publish", tmp_path / "site", "--base-url", BASE)
+    finally:
+        os.umask(old)
     for path in (tmp_path / "site").rglob("*.ics"):
         assert stat.S_IMODE(path.stat().st_mode) == 0o644
     assert stat.S_IMODE(config.with_name("tacal.tokens.json").stat().st_mode) == 0o600
