@@ -19,6 +19,7 @@ from icalendar import Calendar
 
 from tacal import config as config_mod
 from tacal.feeds.catalogue import feeds_of, settings
+from tacal.feeds.publish import MANIFEST
 from tacal.feeds.tokens import TOKEN_RE, TokenStore
 from tacal.series import build_series
 from tests.conftest import Result
@@ -52,8 +53,9 @@ def tokens(config: Path) -> dict[str, str]:
 
 
 def files(folder: Path) -> dict[str, bytes]:
+    """The published files, without publish's own manifest."""
     return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))
-            if p.is_file()}
+            if p.is_file() and p.name != MANIFEST}
 
 
 class Links(HTMLParser):
@@ -215,6 +217,9 @@ def test_publish_writes_feeds_pages_and_token_paths(config: Path, run: Callable[
     for fid in PEOPLE + ACCOUNTS:
         expected |= {f"{tok[fid]}/{fid}.ics", f"{tok[fid]}/index.html"}
     assert set(files(out)) == expected
+    manifest = (out / MANIFEST).read_text()  # what publish wrote, paths hashed: no token
+    assert len(json.loads(manifest)["files"]) == 14
+    assert not any(t in manifest for t in tok.values())
     # feed hygiene: per-feed names, refresh hints, the team zone, stable UIDs
     team = Calendar.from_ical((out / "team.ics").read_bytes())
     team_uids = {str(e["UID"]) for e in team.walk("VEVENT")}
