@@ -6,6 +6,7 @@ Settings come from flags, then the config's ``[sync]`` table, then safe defaults
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import click
@@ -61,8 +62,10 @@ def sync_command(obj: Any, calendar: str | None, dry_run: bool, send_updates: st
                        account=account)
     calendar_id = _setting(config, "calendar", calendar, config.team.calendar)
     creds = _setting(config, "credentials", credentials, None)
+    # the browser sign-in needs someone at a terminal: from cron it would wait forever
     bundle = build_service(creds, _setting(config, "as_user", as_user, None),
-                           _setting(config, "token", None, None))
+                           _setting(config, "token", None, None),
+                           interactive=sys.stdin.isatty())
     out = console()
     err = console(stderr=True)
     try:
