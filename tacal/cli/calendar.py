@@ -15,6 +15,7 @@ from tacal import config as config_mod
 from tacal.cli.context import Context, console, err, filter_options, pass_ctx, plain
 from tacal.errors import TacalError
 from tacal.ical.calendar import calendar_bytes
+from tacal.ical.size import SPLIT_FEED, SPLIT_TEAM, size_warning
 from tacal.model import Config
 from tacal.output import read_if_exists, write_atomic
 from tacal.schedule.fiscal import parse_quarter
@@ -32,6 +33,10 @@ def build(obj: Context, output: str, for_email: str | None, account: str | None)
     previous = read_if_exists(target) if target else None
     data = calendar_bytes(config, today=obj.today, now=obj.now, previous=previous,
                           for_email=for_email, account=account)
+    big = size_warning(str(target or "the calendar"), len(data), SPLIT_TEAM if not (
+        for_email or account) else SPLIT_FEED)
+    if big and not obj.quiet:
+        err.print(plain(big), style="yellow")
     if target is None:
         sys.stdout.buffer.write(data)
         sys.stdout.flush()

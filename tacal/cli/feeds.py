@@ -17,7 +17,7 @@ from tacal.errors import TacalError
 from tacal.feeds.catalogue import Feed, settings
 from tacal.feeds.pages import feed_url
 from tacal.feeds.publish import publish as publish_site
-from tacal.feeds.site import list_feeds
+from tacal.feeds.site import list_feeds, size_warnings
 
 SERVE_DEFAULT = "http://127.0.0.1:8080"
 
@@ -106,6 +106,8 @@ def publish(obj: Context, directory: Path, base_url: str | None) -> None:
     if result.site.tokens_written:
         _tokens_note(obj, result.site.tokens.path)
     if not obj.quiet:
+        for warning in size_warnings(result.site.pages):
+            err.print(plain(warning), style="yellow")
         err.print(plain(f"{directory}: {len(result.site.feeds)} feeds; {len(result.written)} "
                         f"files written, {len(result.unchanged)} unchanged, "
                         f"{len(result.removed)} removed"))

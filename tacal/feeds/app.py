@@ -110,6 +110,7 @@ class FeedApp:
         self.check_interval = check_interval
         self._lock = threading.Lock()
         self._snapshot, self._seen = source.build()
+        self._warn(self._snapshot)
         self._failing: str | None = None
         self._retry_at = 0.0
         self._checked = time.monotonic()
@@ -148,10 +149,17 @@ class FeedApp:
                 self._failing = problem
                 return
             self._failing = None
+            if snapshot.warnings != self._snapshot.warnings:
+                self._warn(snapshot)
             self._snapshot = snapshot
             log.info("rebuilt %d feeds", snapshot.feeds)
         finally:
             self._lock.release()
+
+    @staticmethod
+    def _warn(snapshot: Snapshot) -> None:
+        for warning in snapshot.warnings:
+            log.warning("%s", warning)
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> list[bytes]:
         method = environ.get("REQUEST_METHOD", "GET")
