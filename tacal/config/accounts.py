@@ -11,14 +11,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from tacal.config.locate import Checker
-from tacal.config.values import (
-    EMAIL_RE,
-    bool_value,
-    check_text,
-    closest,
-    date_in_range,
-    str_list,
-)
+from tacal.config.values import EMAIL_RE, bool_value, check_text, closest, date_in_range, str_list
 from tacal.errors import Problem
 from tacal.model import CHECK_INS, HEALTHS, Account, Person, slug
 
