@@ -1,8 +1,12 @@
-"""What every command shares: the lazily loaded config, "today", the --for/--account options."""
+"""What every command shares: the lazily loaded config, "today", the --for/--account options,
+and the one rule for printing: text from configs, templates or Google is printed through
+:func:`plain` on consoles without markup (``Blue Harbor [/EMEA]`` is a name, not a rich tag,
+and an ESC in it must not reach the terminal)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -18,7 +22,20 @@ from tacal.series.who import Who, resolve_for
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True, markup=False)
+
+#: C0 controls but LF and TAB, DEL and C1 controls (ESC starts terminal escape sequences)
+_TERMINAL_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def plain(text: object) -> str:
+    """``text`` safe to print: control characters shown as ``\\x1b``-style escapes."""
+    return _TERMINAL_CONTROLS.sub(lambda m: f"\\x{ord(m.group()):02x}", str(text))
+
+
+def console(*, stderr: bool = False) -> Console:
+    """A console that prints text as it is: no markup, no highlighting."""
+    return Console(stderr=stderr, highlight=False, markup=False)
 
 
 @dataclass
@@ -44,7 +61,7 @@ class Context:
                           "(run `tacal init` to get an editable copy)")
             self._config = config_mod.load(path)
             for w in config_mod.warnings(self._config):
-                err.print(f"[yellow]{w}[/yellow]")
+                err.print(plain(w), style="yellow")
         return self._config
 
 

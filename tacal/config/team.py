@@ -18,6 +18,7 @@ from tacal.config.values import (
     ID_RE,
     MAX_DATE,
     MIN_DATE,
+    check_text,
     date_value,
     str_list,
     time_value,
@@ -43,6 +44,7 @@ def read_team(c: Checker, data: Any) -> Team:
     name = data.get("name", "Technical Advisors")
     if not c.typed(("team", "name"), name, str, "a string"):
         name = fallback.name
+    check_text(c, ("team", "name"), name)
     tzname = data.get("timezone")
     if tzname is None:
         c.error(("team", "timezone"), "missing; set an IANA zone such as \"America/New_York\"")
