@@ -22,7 +22,7 @@ from tacal.series.who import Who, resolve_for
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-err = Console(stderr=True, highlight=False, soft_wrap=True, markup=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True, markup=False, emoji=False)
 
 #: C0 controls but LF and TAB, DEL and C1 controls (ESC starts terminal escape sequences)
 _TERMINAL_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -35,7 +35,7 @@ def plain(text: object) -> str:
 
 def console(*, stderr: bool = False) -> Console:
     """A console that prints text as it is: no markup, no highlighting."""
-    return Console(stderr=stderr, highlight=False, markup=False)
+    return Console(stderr=stderr, highlight=False, markup=False, emoji=False)
 
 
 @dataclass
