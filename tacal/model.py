@@ -164,6 +164,30 @@ class SyncSettings:
     delete_threshold: float | None = None
 
 
+@dataclass(frozen=True)
+class LockEntry:
+    """What tacal remembers of one series (see :mod:`tacal.config.lock`)."""
+
+    placed: dt.date  # the day the series entered the lock: its DTSTART is on or after it
+    start: dt.datetime  # DTSTART (wall clock, the series' zone)
+    sequence: int
+    dtstamp: dt.datetime  # UTC
+    hash: str  # content hash (tacal.ical.stamps)
+    inputs: str = ""  # hash of what placement read: unchanged inputs keep the slot
+    slot: str = ""  # "WE 13:00 2" (weekday, time, week of month) for placed series
+    people: tuple[str, ...] = ()  # internal attendees the slot was found for
+    duration: int = 0  # minutes
+
+
+@dataclass(frozen=True)
+class Lock:
+    """The project's memory: placements and stamps per series UID, for one team."""
+
+    team: str
+    entries: dict[str, LockEntry] = field(default_factory=dict)
+    path: Path | None = None
+
+
 @dataclass
 class Config:
     """Everything a build needs; ``path`` is None for the built-in default."""
@@ -180,6 +204,8 @@ class Config:
     accounts_file: Path | None = None
     #: Warnings found while loading (printed by the CLI; the config is still valid).
     warnings: tuple[Problem, ...] = ()
+    #: What earlier builds placed and stamped (empty for a config with no lock yet).
+    lock: Lock | None = None
 
     @property
     def source(self) -> str:

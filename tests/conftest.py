@@ -42,6 +42,25 @@ def _run(args: list[str]) -> Result:
     return Result(code, raw.decode("utf-8", "replace"), err_raw.decode("utf-8"), raw)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _state_outside_the_repo(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Locks, feed tokens and serve state never land in tests/fixtures or the user's home:
+    session-wide first (module fixtures build too), then one fresh folder per test."""
+    import os
+
+    base = tmp_path_factory.mktemp("state")
+    os.environ["XDG_STATE_HOME"] = str(base / "xdg")
+    os.environ["TACAL_LOCK_DIR"] = str(base / "locks")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_lock_folder(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+                       ) -> None:
+    folder = tmp_path_factory.mktemp("locks")
+    monkeypatch.setenv("TACAL_LOCK_DIR", str(folder))
+    monkeypatch.setenv("XDG_STATE_HOME", str(folder / "xdg"))
+
+
 @pytest.fixture
 def tacal(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Callable[..., Result]:
     """Call as ``tacal("build", "-o", "-")``; runs in tmp_path with a wide terminal."""

@@ -15,11 +15,12 @@ from tacal import config as config_mod
 from tacal.cli.context import Context, console, err, filter_options, for_whom, pass_ctx, plain
 from tacal.config.values import valid_zone
 from tacal.errors import Problem, TacalError
-from tacal.ical.calendar import calendar_bytes
+from tacal.ical.calendar import calendar_bytes, stamps_for
 from tacal.ical.size import SPLIT_FEED, SPLIT_TEAM, size_warning
 from tacal.model import Config
 from tacal.output import read_if_exists, write_atomic
 from tacal.schedule.fiscal import parse_quarter
+from tacal.series import build_series
 
 
 @click.command()
@@ -31,11 +32,15 @@ def build(obj: Context, output: str, for_email: str | None, account: str | None)
     """Write the calendar (.ics) with one recurring series per cadence."""
     config = obj.config()
     series, who = for_whom(config, obj.today, for_email)
+    if series is None:
+        series = build_series(config, obj.today)
     target = None if output == "-" else Path(output)
     previous = read_if_exists(target) if target else None
-    data = calendar_bytes(config, today=obj.today, now=obj.now, previous=previous,
+    stamps = stamps_for(config, series, obj.now, previous)
+    data = calendar_bytes(config, today=obj.today, now=obj.now, stamps=stamps,
                           for_email=who.email if who else None, account=account,
                           series=series)
+    obj.remember(config, series, stamps)
     big = size_warning(str(target or "the calendar"), len(data), SPLIT_TEAM if not (
         who or account) else SPLIT_FEED)
     if big and not obj.quiet:

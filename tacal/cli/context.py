@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -16,6 +16,9 @@ from rich.console import Console
 
 from tacal import clock
 from tacal import config as config_mod
+from tacal.config import lock as lock_file
+from tacal.ical.calendar import next_lock
+from tacal.ical.stamps import Stamp
 from tacal.model import Config
 from tacal.series import Series, build_series
 from tacal.series.who import Who, resolve_for
@@ -63,6 +66,16 @@ class Context:
             for w in config_mod.warnings(self._config):
                 err.print(plain(w), style="yellow")
         return self._config
+
+
+    def remember(self, config: Config, series: list[Series],
+                 stamps: Mapping[str, Stamp]) -> None:
+        """Write the lock after a command that plans (build, publish, sync)."""
+        path = lock_file.lock_path(config)
+        if lock_file.save(next_lock(config, series, stamps, self.today), path) and \
+                not self.quiet and (config.lock is None or not config.lock.entries):
+            err.print(plain(f"wrote {path}: where each series is placed; commit it with the "
+                            "config so builds stay the same everywhere"))
 
 
 pass_ctx = click.make_pass_decorator(Context)

@@ -15,6 +15,7 @@ from dataclasses import replace
 from importlib import resources
 from pathlib import Path
 
+from tacal.config import lock as lock_file
 from tacal.config.accounts import read_accounts, read_accounts_csv
 from tacal.config.cadences import read_cadences
 from tacal.config.locate import Checker
@@ -51,7 +52,7 @@ def find_config(explicit: str | None, cwd: Path | None = None) -> Path | None:
 def load(path: Path | None) -> Config:
     """Load ``path`` (or the built-in default when None) into a validated :class:`Config`."""
     if path is None:
-        return parse(default_config_text(), None)
+        return with_lock(parse(default_config_text(), None))
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -60,7 +61,13 @@ def load(path: Path | None) -> Config:
         ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError([Problem(str(path), f"cannot read config: {exc}")]) from None
-    return parse(text, path)
+    return with_lock(parse(text, path))
+
+
+def with_lock(config: Config) -> Config:
+    """``config`` with its lock (:mod:`tacal.config.lock`) read in: every build then keeps what
+    the lock remembers."""
+    return replace(config, lock=lock_file.load(config))
 
 
 def parse(text: str, path: Path | None) -> Config:

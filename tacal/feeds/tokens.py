@@ -9,7 +9,6 @@ remembered so ``publish`` can delete the files left at their paths.
 from __future__ import annotations
 
 import json
-import os
 import re
 import secrets
 from collections.abc import Iterable
@@ -20,16 +19,10 @@ from tacal.errors import TacalError
 from tacal.feeds.catalogue import Feed
 from tacal.model import Config
 from tacal.output import write_atomic
+from tacal.paths import state_home
 
 TOKEN_BYTES = 24  # secrets.token_urlsafe(24): 32 URL-safe characters, 192 bits
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{32,}$")
-ENV_STATE = "XDG_STATE_HOME"
-
-
-def state_home() -> Path:
-    """``$XDG_STATE_HOME/tacal`` (default ``~/.local/state/tacal``)."""
-    base = os.environ.get(ENV_STATE) or str(Path.home() / ".local" / "state")
-    return Path(base) / "tacal"
 
 
 def tokens_path(config: Config) -> Path:

@@ -11,9 +11,9 @@ from collections.abc import Mapping
 
 from icalendar import Calendar
 
-from tacal.ical.stamps import Stamp, previous_stamps
+from tacal.ical.stamps import Stamp, lock_stamps, next_stamps, previous_stamps
 from tacal.ical.writer import build_calendar
-from tacal.model import Config
+from tacal.model import Config, Lock, LockEntry
 from tacal.series import Series, build_series
 
 
@@ -42,18 +42,47 @@ def calendar_for(
     name: str | None = None,
     extra_props: Mapping[str, object] | None = None,
     series: list[Series] | None = None,
+    stamps: Mapping[str, Stamp] | None = None,
 ) -> Calendar:
+    """The calendar of ``series`` (all of the config's by default), or of the part ``--for``
+    or ``--account`` chooses. SEQUENCE/DTSTAMP come from ``stamps`` when given, else from the
+    config's lock and the ``previous`` output (see :func:`stamps_for`)."""
     if series is None:
         series = build_series(config, today)
     chosen = select(series, for_email=for_email, account=account)
-    stamps = previous_stamps(previous) if isinstance(previous, bytes | None) else previous
+    if stamps is None:
+        stamps = stamps_for(config, series, now, previous)
     title = name or config.team.name
     if for_email and not name:
         title = f"{config.team.name}: {for_email}"
     if account and not name:
         title = f"{config.team.name}: {account}"
     return build_calendar(chosen, name=title, timezone=config.team.timezone, now=now,
-                          previous=stamps, extra_props=extra_props)
+                          stamps=stamps, extra_props=extra_props)
+
+
+def stamps_for(config: Config, series: list[Series], now: dt.datetime,
+               previous: bytes | Mapping[str, Stamp] | None = None) -> dict[str, Stamp]:
+    """SEQUENCE/DTSTAMP/hash for every series: what the lock remembers first, then what a
+    previous output file says (calendars written before the lock existed), else new."""
+    known = previous_stamps(previous) if isinstance(previous, bytes | None) else dict(previous)
+    known.update(lock_stamps(config.lock))
+    return next_stamps(series, known, now)
+
+
+def next_lock(config: Config, series: list[Series], stamps: Mapping[str, Stamp],
+              today: dt.date) -> Lock:
+    """The lock after this build: every series' placement and stamps (series that are gone
+    drop out)."""
+    entries = {}
+    for s in series:
+        stamp = stamps[s.uid]
+        entries[s.uid] = LockEntry(
+            placed=s.placed or today, start=s.start, sequence=stamp.sequence,
+            dtstamp=stamp.dtstamp, hash=stamp.hash, inputs=s.inputs, slot=s.slot,
+            people=s.people, duration=int(s.duration.total_seconds() // 60) if s.slot else 0)
+    old = config.lock
+    return Lock(team=config.team.id, entries=entries, path=old.path if old else None)
 
 
 def calendar_bytes(config: Config, **kwargs: object) -> bytes:

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 
+from tacal.model import Lock
 from tacal.series import Attendee, Override, Series
 
 HASH_PROP = "X-TACAL-HASH"
@@ -106,6 +108,31 @@ def hashed_text(series: Series) -> str:
     """The canonical text of :data:`HASHED_FIELDS` that :func:`content_hash` digests."""
     body = ", ".join(f"{name}={_value(series, name)}" for name in HASHED_FIELDS)
     return f"{FORMAT_VERSION}|Series({body})"
+
+
+def next_stamps(series: list[Series], previous: Mapping[str, Stamp],
+                now: dt.datetime) -> dict[str, Stamp]:
+    """SEQUENCE/DTSTAMP/hash per UID: unchanged content keeps its stamp, changed content gets
+    SEQUENCE + 1 and DTSTAMP = now, a new series SEQUENCE 0 and now."""
+    stamp_now = now.astimezone(dt.UTC).replace(microsecond=0)
+    out = {}
+    for s in series:
+        digest = content_hash(s)
+        prev = previous.get(s.uid)
+        if prev is not None and prev.hash == digest:
+            out[s.uid] = prev
+        elif prev is not None:
+            out[s.uid] = Stamp(prev.sequence + 1, stamp_now, digest)
+        else:
+            out[s.uid] = Stamp(0, stamp_now, digest)
+    return out
+
+
+def lock_stamps(lock: Lock | None) -> dict[str, Stamp]:
+    """The stamps the lock remembers."""
+    if lock is None:
+        return {}
+    return {uid: Stamp(e.sequence, e.dtstamp, e.hash) for uid, e in lock.entries.items()}
 
 
 def content_hash(series: Series) -> str:

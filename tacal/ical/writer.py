@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from icalendar import Calendar, Event, vCalAddress, vRecur, vText
 
 from tacal import __version__
-from tacal.ical.stamps import HASH_PROP, Stamp, content_hash
+from tacal.ical.stamps import HASH_PROP, Stamp, next_stamps
 from tacal.ical.vtimezone import vtimezone
 from tacal.schedule.clocks import CELL, dst_cells
 from tacal.series import Attendee, Series
@@ -129,6 +129,7 @@ def build_calendar(
     now: dt.datetime,
     previous: Mapping[str, Stamp] | None = None,
     extra_props: Mapping[str, object] | None = None,
+    stamps: Mapping[str, Stamp] | None = None,
 ) -> Calendar:
     """One VCALENDAR with a compact VTIMEZONE per zone in use and stamped VEVENTs."""
     from zoneinfo import ZoneInfo
@@ -150,22 +151,15 @@ def build_calendar(
                         for d in (*s.recurrence.rdates, s.start)), default=now.year),
                    min(years) + 2)
         cal.add_component(vtimezone(zone, min(years), last))
-    stamp_now = now.astimezone(dt.UTC).replace(microsecond=0)
+    given = stamps if stamps is not None else next_stamps(series, previous, now)
     for s in series:
         tz = ZoneInfo(s.timezone)
         events = _event_body(s, tz)
-        digest = content_hash(s)
-        prev = previous.get(s.uid)
-        if prev is not None and prev.hash == digest:
-            sequence, dtstamp = prev.sequence, prev.dtstamp
-        elif prev is not None:
-            sequence, dtstamp = prev.sequence + 1, stamp_now
-        else:
-            sequence, dtstamp = 0, stamp_now
+        stamp = given[s.uid]
         for ev in events:
-            ev.add("dtstamp", dtstamp)
-            ev.add("sequence", sequence)
-        events[0].add(HASH_PROP, digest)
+            ev.add("dtstamp", stamp.dtstamp)
+            ev.add("sequence", stamp.sequence)
+        events[0].add(HASH_PROP, stamp.hash)
         for ev in events:
             cal.add_component(ev)
     return cal

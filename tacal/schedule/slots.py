@@ -83,6 +83,7 @@ class Grid:
         self._cursors: dict[tuple[object, ...], int] = {}
         self._candidates: dict[tuple[object, ...], list[tuple[int, int, int | None]]] = {}
         self._time_lists: dict[tuple[int, dt.time, bool], list[int]] = {}
+        self._person_cursors: dict[tuple[object, ...], int] = {}
         self.clocks: dict[str, Clock] = dict(clocks or {})
         first, last = horizon or (dt.date(2000, 1, 1), dt.date(2000, 1, 1))
         self.horizon = (first, last)
@@ -141,6 +142,17 @@ class Grid:
         return True
 
     # ---- occupancy
+
+    def take_pattern(self, people: tuple[str, ...], weekday: int, weeks: tuple[int, ...],
+                     start: int, end: int) -> bool:
+        """Take one given pattern for ``people`` if it is free (a slot kept from the lock)."""
+        if not self._pattern_free(people, weekday, weeks, start, end):
+            return False
+        for p in people:
+            for w in weeks:
+                for c in _cells(start, end):
+                    self._mark(p, weekday, w, c)
+        return True
 
     def block_pattern(self, person: str, weekday: int, week: int, start: int, end: int) -> None:
         """Busy on one weekday of one week of the month, from ``start`` to ``end`` minutes."""
@@ -281,8 +293,12 @@ class Grid:
         """The first free pattern for everyone in ``people``, now taken; None when full."""
         candidates = self._candidate_list(duration, monthly, time, day, week, fixed_week,
                                           day_major)
-        cursor_key = (duration, monthly, time, day, week, fixed_week, day_major, people)
-        index = self._cursors.get(cursor_key, 0)
+        base = (duration, monthly, time, day, week, fixed_week, day_major)
+        cursor_key = (*base, people)
+        # Candidates before a person's own cursor are busy for that person, so for everyone
+        # with them: sessions that share a director skip what earlier sessions filled.
+        index = max([self._cursors.get(cursor_key, 0),
+                     *(self._person_cursors.get((*base, p), 0) for p in people)])
         while index < len(candidates):
             minutes, weekday, wk = candidates[index]
             weeks = weeks_of(wk)
@@ -296,10 +312,25 @@ class Grid:
                     for w in weeks:
                         for c in _cells(minutes, minutes + duration):
                             self._mark(p, weekday, w, c)
+                self._advance(base, people, candidates, duration)
                 return Slot(WEEKDAYS[weekday], dt.time(minutes // 60, minutes % 60), wk)
             index += 1
         self._cursors[cursor_key] = index
         return None
+
+    def _advance(self, base: tuple[object, ...], people: tuple[str, ...],
+                 candidates: list[tuple[int, int, int | None]], duration: int) -> None:
+        """Move each person's cursor past the candidates now busy for them (busy stays busy,
+        so each cursor only moves forward: linear over a whole build)."""
+        for p in people:
+            key = (*base, p)
+            at = self._person_cursors.get(key, 0)
+            while at < len(candidates):
+                minutes, weekday, wk = candidates[at]
+                if self._pattern_free((p,), weekday, weeks_of(wk), minutes, minutes + duration):
+                    break
+                at += 1
+            self._person_cursors[key] = at
 
     # ---- one-off meetings
 

@@ -10,33 +10,47 @@ from __future__ import annotations
 import datetime as dt
 
 from tacal.errors import ConfigError, Problem
-from tacal.model import Config
-from tacal.series.accounts import account_series
+from tacal.model import Config, Lock
+from tacal.series.accounts import AccountSeries
 from tacal.series.context import BuildContext, series_start
 from tacal.series.people_check import PeopleReport, check_people, problems
 from tacal.series.planner import Planner
-from tacal.series.team import team_series
+from tacal.series.team import finish, fixed_drafts, place_sessions, session_drafts
 from tacal.series.types import Attendee, Override, Series, uid_for
 
 
-def build_series(config: Config, today: dt.date,
-                 warnings: list[Problem] | None = None) -> list[Series]:
+def build_series(config: Config, today: dt.date, warnings: list[Problem] | None = None,
+                 lock: Lock | None = None) -> list[Series]:
     """Every series the config means, sorted by UID; raises ConfigError on cadence problems.
 
     Plain cadences first, then the account series, which are placed around the meetings the
     plain cadences already gave people.
     """
-    return build_checked(config, today, warnings)[0]
+    return build_checked(config, today, warnings, lock)[0]
 
 
-def build_checked(config: Config, today: dt.date, warnings: list[Problem] | None = None
-                  ) -> tuple[list[Series], PeopleReport]:
+def build_checked(config: Config, today: dt.date, warnings: list[Problem] | None = None,
+                  lock: Lock | None = None) -> tuple[list[Series], PeopleReport]:
     """:func:`build_series` and the (clean) people check it ended with, for ``validate``;
     placement warnings (a team time a DST change skips) go to ``warnings``."""
-    ctx = BuildContext(config, today)
+    ctx = BuildContext(config, today, lock=lock)
     planner = Planner(config, ctx.start, today)
-    regular = team_series(ctx, planner)
-    out = [*regular, *account_series(ctx, planner)]
+    # exact times first; then every slot the lock still vouches for is taken back before
+    # anything is placed afresh, so an edit moves only the series it concerns
+    fixed = fixed_drafts(ctx, planner)
+    sessions = session_drafts(ctx, planner)
+    accounts = AccountSeries(ctx, planner) if config.accounts else None
+    if accounts is not None:
+        accounts.reserve()
+    place_sessions(ctx, planner, sessions)
+    if accounts is not None:
+        accounts.place()
+    # holiday moves and clashes only once every weekly pattern is placed (same order each time)
+    settled = planner.settle_all()
+    out = finish(ctx, [*fixed, *sessions], settled)
+    if accounts is not None:
+        accounts.settle(settled)
+        out += accounts.build()
     if warnings is not None:
         warnings.extend(planner.warnings)
     if ctx.problems:

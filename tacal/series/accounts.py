@@ -24,7 +24,7 @@ from tacal.errors import Problem
 from tacal.model import Account, Cadence, Config, slug
 from tacal.schedule import rules
 from tacal.series.context import BuildContext
-from tacal.series.planner import PlacementError, Planner
+from tacal.series.planner import MONTHLY_TYPES, PlacementError, Planner, slot_text
 from tacal.series.types import Attendee, Series, uid_for
 
 #: Check-ins rarer than monthly get a monthly touch-base reminder.
@@ -41,6 +41,8 @@ class AccountSeries:
         self.team = builder.team
         self.grid = planner.grid
         self.out: list[Series] = []
+        self._placed: list[tuple[Cadence, Account, rules.Recurrence, dict[str, Any], str,
+                                 tuple[str, ...], str]] = []
         self.accounts = sorted(self.config.accounts, key=lambda a: (a.name.casefold(), a.name))
 
     def internal(self, attendees: Iterable[Attendee]) -> tuple[str, ...]:
@@ -88,23 +90,27 @@ class AccountSeries:
             out[cadence.id] = day
         return out
 
-    def first_day(self, account: Account) -> dt.date:
-        """Regular meetings start with the series, or the day after the onboarding kickoff."""
+    def first_day(self, account: Account, uid: str) -> dt.date:
+        """Regular meetings start with the series (the day it entered the lock), or the day
+        after the onboarding kickoff."""
+        start = self.builder.start_for(uid)
         if account.onboarding_start is None:
-            return self.builder.start
+            return start
         steps = self.onboarding_days(account)
         begin = max(steps.values()) + dt.timedelta(days=1) if steps else account.onboarding_start
-        return max(self.builder.start, begin)
+        return max(start, begin)
 
     # ---- series
 
     def series(self, cadence: Cadence, account: Account, rec: rules.Recurrence,
-               focus: dict[str, Any], *suffix: str) -> Series:
+               focus: dict[str, Any], *suffix: str, slot: str = "", who: tuple[str, ...] = (),
+               inputs: str = "", note: str = "") -> Series:
         attendees = self.attendees(cadence, focus)
+        uid = uid_for(self.team, cadence.id, slug(account.name), *suffix)
         return Series(
-            uid=uid_for(self.team, cadence.id, slug(account.name), *suffix),
+            uid=uid,
             cadence_id=cadence.id,
-            summary=f"{cadence.summary}: {account.name}",
+            summary=f"{cadence.summary}: {account.name}{note}",
             description=self.builder.describe(cadence, focus),
             recurrence=rec,
             duration=dt.timedelta(minutes=cadence.duration),
@@ -114,49 +120,106 @@ class AccountSeries:
             kind=cadence.kind,
             location=cadence.location,
             account=account.name,
+            placed=self.builder.placed(uid),
+            slot=slot,
+            people=who if slot else (),
+            inputs=inputs,
         )
 
-    def recurring(self, cadence: Cadence, account: Account, frequency: str,
-                  default_week: int) -> None:
-        """One laid-out series with ``frequency`` (weekly ... quarterly) for ``account``."""
+    def _recurring_plan(self, cadence: Cadence, account: Account, frequency: str,
+                        default_week: int) -> tuple[str, tuple[str, ...], tuple[str, ...], str]:
+        """uid, internal people, customer clock and placement inputs of one recurring series."""
         focus = self.focus(account)
         people = self.internal(self.attendees(cadence, focus))
         extra = self.planner.customer(account, cadence.kind == "external")
+        inputs = self.planner.inputs(cadence, (*people, *extra), frequency,
+                                     cadence.week or default_week)
+        return uid_for(self.team, cadence.id, slug(account.name)), people, extra, inputs
+
+    def recurring(self, cadence: Cadence, account: Account, frequency: str,
+                  default_week: int) -> None:
+        """One laid-out series with ``frequency`` (weekly ... quarterly) for ``account``; its
+        holiday moves come in :meth:`settle` once every pattern is placed."""
+        focus = self.focus(account)
+        uid, people, extra, inputs = self._recurring_plan(cadence, account, frequency,
+                                                          default_week)
         try:
-            rec, slot = self.planner.flexible(cadence, people, self.first_day(account),
+            rec, slot = self.planner.flexible(cadence, people, self.first_day(account, uid),
                                               rule=frequency, week=cadence.week or default_week,
-                                              extra=extra)
+                                              extra=extra, uid=uid)
         except PlacementError as exc:
             self.problem(cadence, f"{account.name}: {exc}")
             return
         if rec is None:
             return  # ended (until) before this account's meetings begin
-        self.out.append(self.series(cadence, account, rec, {**focus, "slot": slot}))
+        self._placed.append((cadence, account, rec, {**focus, "slot": slot}, slot_text(slot),
+                             (*people, *extra), inputs))
+
+    def place(self) -> None:
+        """Every recurring account meeting's weekly pattern (after the sessions')."""
+        for cadence, account, frequency, week in self._recurring_jobs():
+            self.recurring(cadence, account, frequency, week)
+
+    def settle(self, settled: dict[int, rules.Recurrence | PlacementError]) -> None:
+        for cadence, account, rec, focus, slot, who, inputs in self._placed:
+            done = settled.get(id(rec), rec)
+            if isinstance(done, PlacementError):
+                self.problem(cadence, f"{account.name}: {done}")
+                continue
+            self.out.append(self.series(cadence, account, done, focus, slot=slot, who=who,
+                                        inputs=inputs))
+        self._placed.clear()
+
+    def _recurring_jobs(self) -> list[tuple[Cadence, Account, str, int]]:
+        jobs = [(c, a, a.check_in, 1) for c in self.cadences("check-in") for a in self.accounts]
+        jobs += [(c, a, "monthly", 3) for c in self.cadences("touch-base")
+                 for a in self.accounts if a.check_in in RARE]
+        return jobs
+
+    def reserve(self) -> None:
+        """Take back every locked slot whose inputs are unchanged, before anything new is
+        placed: adding, removing or editing one account moves no other account's meetings."""
+        for cadence, account, frequency, week in self._recurring_jobs():
+            uid, people, extra, inputs = self._recurring_plan(cadence, account, frequency, week)
+            self.planner.reserve(uid, inputs, (*people, *extra), cadence.duration,
+                                 frequency in MONTHLY_TYPES,
+                                 self.builder.lock.entries.get(uid))
 
     def one_off(self, cadence: Cadence, account: Account, day: dt.date, suffix: str,
-                extra: dict[str, Any]) -> None:
-        if day < self.builder.start:
-            return  # long past: the calendar starts with the current fiscal year
+                extra: dict[str, Any], overdue_ok: bool = False) -> None:
+        """A single meeting on ``day`` (the first free time from it).
+
+        A date already past when the meeting entered the lock is history (no event), unless
+        ``overdue_ok`` (a renewal check): that goes to the first free time within the 5
+        workdays from that day, and its summary says "overdue" (for good: the same every
+        build).
+        """
+        uid = uid_for(self.team, cadence.id, slug(account.name), suffix)
+        placed = self.builder.placed(uid)  # the day it entered the lock (today if new)
+        note, within = "", None
+        start = self.builder.start_for(uid)
+        if day < placed and day < start:
+            if not overdue_ok:
+                return  # long past: history
+            # already past when it entered the lock: the first free time from then on
+            note, day, within = " (overdue)", max(placed, start), 5
         focus = {**self.focus(account), **extra}
         people = self.internal(self.attendees(cadence, focus))
         customer = self.planner.customer(account, cadence.kind == "external")
-        when = self.planner.one_off((*people, *customer), day, cadence.time, cadence.duration)
+        when = self.planner.one_off((*people, *customer), day, cadence.time, cadence.duration,
+                                    within)
         if when is None:
+            span = f"the next {within} workdays" if within else f"a month of {day}"
             self.problem(cadence, f"{account.name}: no free {cadence.duration}-minute time "
-                         f"within a month of {day} that fits everyone's hours")
+                         f"within {span} that fits everyone's hours")
             return
         rec = rules.Recurrence(when, None)
         self.out.append(self.series(cadence, account, rec, {**focus, "date": when.date()},
-                                    suffix))
+                                    suffix, note=note))
 
     def build(self) -> list[Series]:
-        for cadence in self.cadences("check-in"):
-            for account in self.accounts:
-                self.recurring(cadence, account, account.check_in, 1)
-        for cadence in self.cadences("touch-base"):
-            for account in self.accounts:
-                if account.check_in in RARE:
-                    self.recurring(cadence, account, "monthly", 3)
+        """The one-offs (onboarding steps, renewal checks), after :meth:`place` and
+        :meth:`settle`; every series made."""
         for account in self.accounts:
             steps = self.onboarding_days(account)
             for cadence in self.cadences("onboarding"):
@@ -169,10 +232,16 @@ class AccountSeries:
             for account in self.accounts:
                 if account.renewal is None:
                     continue
+                if account.renewal < self.builder.today:
+                    self.planner.warnings.append(Problem(
+                        account.where, f"stale renewal date: {account.name!r} renewed on "
+                        f"{account.renewal} (in the past), so no renewal check is planned; "
+                        "enter the next renewal date", "warning"))
+                    continue
                 day = account.renewal - dt.timedelta(days=cadence.days_before or 180)
                 self.one_off(cadence, account, day, f"{account.renewal:%Y%m%d}",
-                             {"renewal": account.renewal,
-                              "days_before": cadence.days_before or 180})
+                             {"renewal": account.renewal, "due": day,
+                              "days_before": cadence.days_before or 180}, overdue_ok=True)
         return self.out
 
 
@@ -180,7 +249,11 @@ def account_series(ctx: BuildContext, planner: Planner) -> list[Series]:
     """Every account's series, placed around what ``planner`` already holds."""
     if not ctx.config.accounts:
         return []
-    return AccountSeries(ctx, planner).build()
+    run = AccountSeries(ctx, planner)
+    run.reserve()
+    run.place()
+    run.settle(planner.settle_all())
+    return run.build()
 
 
 __all__ = ["AccountSeries", "account_series"]

@@ -90,13 +90,13 @@ def holiday_warnings(config: Config, today: dt.date) -> list[Problem]:
     """Team and person holidays that change nothing or look mistyped, for ``validate``.
 
     A holiday on a day nobody it applies to works; holidays before the calendar's first day
-    (``team.start``, else the first day of this fiscal year: one warning per list); and holidays
+    (``team.start``, else today: series are not back-filled; one warning per list); and holidays
     more than two years after ``today``. Duplicates are found while loading (they are gone from
     the model). Dates from ``country`` are the holidays package's and are not checked.
     """
     team = config.team
     first = series_start(team, today)
-    whence = "team.start" if team.start else "the first day of this fiscal year"
+    whence = "team.start" if team.start else "today: series are not back-filled"
     try:
         reach = today.replace(year=today.year + HOLIDAY_REACH_YEARS)
     except ValueError:  # 29 February

@@ -7,20 +7,19 @@ from collections.abc import Iterable
 from typing import Any
 
 from tacal.errors import Problem
-from tacal.model import Account, Cadence, Config, Team, slug
-from tacal.schedule.fiscal import fiscal_year_start_date
+from tacal.model import Account, Cadence, Config, Lock, Team, slug
 from tacal.series.agenda import Agendas
 from tacal.series.ranking import renewals_at_risk
 from tacal.series.types import Attendee
 
 
 def series_start(team: Team, today: dt.date) -> dt.date:
-    """``team.start`` if set, else the first day of the current fiscal year.
+    """``team.start`` if set, else today: no series is back-filled into the past.
 
-    Anchoring on the fiscal year (not today) keeps bi-weekly parity and DTSTART stable as
-    days pass, so rebuilding tomorrow gives the same bytes.
+    What keeps DTSTART (and bi-weekly parity) stable as days pass is the lock: a series keeps
+    the day it entered it (:meth:`BuildContext.start_for`).
     """
-    return team.start or fiscal_year_start_date(today, team.fiscal_year_start)
+    return team.start or today
 
 
 def _person(config: Config, ref: str) -> Attendee:
@@ -37,8 +36,10 @@ class BuildContext:
     (:mod:`tacal.series.accounts`) both read it; neither calls the other.
     """
 
-    def __init__(self, config: Config, today: dt.date, agendas: Agendas | None = None) -> None:
+    def __init__(self, config: Config, today: dt.date, agendas: Agendas | None = None,
+                 lock: Lock | None = None) -> None:
         self.config = config
+        self.lock = lock or config.lock or Lock(team=config.team.id)
         self.team = config.team
         self.today = today
         self.start = series_start(self.team, today)
@@ -47,6 +48,19 @@ class BuildContext:
         self._by_role: dict[str, dict[str, list[Account]]] = {}
         self._renewals: dict[int, list[Account]] = {}
         self._static: dict[str, Any] | None = None
+
+    def start_for(self, uid: str) -> dt.date:
+        """The first day series ``uid`` may meet: ``team.start`` when set, else the day it
+        entered the lock, else today (a new series is never back-filled)."""
+        if self.team.start is not None:
+            return self.team.start
+        entry = self.lock.entries.get(uid)
+        return entry.placed if entry is not None else self.today
+
+    def placed(self, uid: str) -> dt.date:
+        """The day ``uid`` entered (or now enters) the lock."""
+        entry = self.lock.entries.get(uid)
+        return entry.placed if entry is not None else self.today
 
     # ---- attendees
 

@@ -19,14 +19,15 @@ when the cadence names one. Nothing here reads the clock or a file.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Iterable
 from dataclasses import replace
 
 from tacal.errors import Problem
-from tacal.model import WEEKDAYS, Account, Cadence, Config, Team
+from tacal.model import WEEKDAYS, Account, Cadence, Config, LockEntry, Team
 from tacal.schedule import rules
 from tacal.schedule.clocks import Clock, customer_clock, person_clock, team_window
-from tacal.schedule.slots import Grid, Slot, week_of_month
+from tacal.schedule.slots import Grid, Slot, week_of_month, weeks_of
 
 #: How far ahead meetings are compared: a year from the start, and at least past the last
 #: explicit holiday (after it, nothing moves and the weekly patterns tell the whole story).
@@ -36,6 +37,17 @@ MONTHLY_TYPES = ("monthly", "bimonthly", "quarterly", "fiscal-quarterly")
 
 class PlacementError(ValueError):
     """A meeting cannot be placed; the message says why and what to change."""
+
+
+def slot_text(slot: Slot) -> str:
+    """``"WE 13:00"`` or ``"WE 13:00 2"`` (with the week of the month), as the lock keeps it."""
+    return f"{slot.day} {slot.time:%H:%M}" + (f" {slot.week}" if slot.week is not None else "")
+
+
+def parse_slot(text: str) -> Slot:
+    parts = text.split()
+    hour, minute = (int(x) for x in parts[1].split(":"))
+    return Slot(parts[0], dt.time(hour, minute), int(parts[2]) if len(parts) > 2 else None)
 
 
 def horizon_of(team: Team, start: dt.date, today: dt.date) -> tuple[dt.date, dt.date]:
@@ -57,6 +69,10 @@ class Planner:
         self.until = dt.datetime.combine(self.horizon[1], dt.time(0))
         self.by_email = {p.email.lower(): p.key for p in config.people.values()}
         self._calendars: dict[tuple[str, ...], Team] = {}
+        #: slots taken back from the lock before anything new is placed (uid -> slot)
+        self.reserved: dict[str, Slot] = {}
+        self._pending: list[tuple[rules.Recurrence, tuple[str, ...], int, Team,
+                                  int | None]] = []
         #: located warnings (a team time that a DST change skips or repeats)
         self.warnings: list[Problem] = []
 
@@ -93,6 +109,32 @@ class Planner:
                                               workdays=days)
         return self._calendars[people]
 
+    # ---- the lock: unchanged series keep their slot
+
+    def inputs(self, cadence: Cadence, who: tuple[str, ...], frequency: str,
+               week: int | None) -> str:
+        """A hash of everything placement reads for one series: its rule, preferred day, time
+        and week, length, and who attends with their clocks. Same inputs, same slot."""
+        clocks = [(c.zone, c.start, c.end, sorted(c.workdays), c.max_minutes)
+                  for c in (self.grid.clocks.get(k) for k in who) if c is not None]
+        key = (frequency, cadence.day, week, cadence.time.isoformat(), cadence.duration,
+               cadence.per, cadence.kind, who, clocks)
+        return hashlib.sha256(repr(key).encode()).hexdigest()[:16]
+
+    def reserve(self, uid: str, inputs: str, who: tuple[str, ...], duration: int,
+                monthly: bool, entry: LockEntry | None) -> None:
+        """Take ``uid``'s locked slot back before anything new is placed, if its inputs are
+        unchanged and the slot still breaks no rule (hours, a fixed series that changed)."""
+        if entry is None or not entry.slot or entry.inputs != inputs:
+            return
+        slot = parse_slot(entry.slot)
+        if monthly != (slot.week is not None):
+            return
+        weekday = WEEKDAYS.index(slot.day)
+        begin = slot.time.hour * 60 + slot.time.minute
+        if self.grid.take_pattern(who, weekday, weeks_of(slot.week), begin, begin + duration):
+            self.reserved[uid] = slot
+
     # ---- placing
 
     def fixed(self, cadence: Cadence, people: tuple[str, ...],
@@ -124,8 +166,8 @@ class Planner:
 
     def flexible(self, cadence: Cadence, people: tuple[str, ...], start: dt.date,
                  rule: str | None = None, day: str | None = None, week: int | None = None,
-                 session: bool = False,
-                 extra: tuple[str, ...] = ()) -> tuple[rules.Recurrence | None, Slot]:
+                 session: bool = False, extra: tuple[str, ...] = (),
+                 uid: str = "") -> tuple[rules.Recurrence | None, Slot]:
         """A series at the nearest free pattern to the cadence's; PlacementError when full.
 
         ``extra`` are clocks that must fit but are not tracked as busy (a customer's).
@@ -134,10 +176,12 @@ class Planner:
         frequency = rule or cadence.rule
         monthly = frequency in MONTHLY_TYPES
         who = (*people, *extra)
-        slot = self.grid.place_recurring(
-            who, cadence.duration, monthly, cadence.time, day or cadence.day,
-            week if week is not None else cadence.week, fixed_week=session and monthly,
-            day_major=session)
+        slot = self.reserved.pop(uid, None) if uid else None
+        if slot is None:
+            slot = self.grid.place_recurring(
+                who, cadence.duration, monthly, cadence.time, day or cadence.day,
+                week if week is not None else cadence.week, fixed_week=session and monthly,
+                day_major=session)
         if slot is None:
             raise PlacementError(self._no_slot(cadence, people, extra, session and monthly))
         placed = replace(cadence, rule=frequency, day=slot.day, week=slot.week, time=slot.time)
@@ -146,13 +190,38 @@ class Planner:
         if rec is None:
             return None, slot
         window_week = slot.week if monthly and session else None
-        return self._settle(rec, who, cadence.duration, calendar, window_week, block=False), slot
+        self._pending.append((rec, who, cadence.duration, calendar, window_week))
+        return rec, slot
+
+    def settle_all(self) -> dict[int, rules.Recurrence | PlacementError]:
+        """Holiday moves and clashes with one-date meetings of every series placed by
+        :meth:`flexible`, once every weekly pattern is in place, in the order they were
+        placed. Keyed by ``id()`` of the recurrence :meth:`flexible` returned.
+
+        Settling only after all patterns are placed is what makes a build with a lock give the
+        same result as the build that wrote it (the lock takes slots back first)."""
+        out: dict[int, rules.Recurrence | PlacementError] = {}
+        for rec, who, duration, calendar, week in self._pending:
+            try:
+                out[id(rec)] = self._settle(rec, who, duration, calendar, week, block=False)
+            except PlacementError as exc:
+                out[id(rec)] = exc
+        self._pending.clear()
+        return out
 
     def one_off(self, people: tuple[str, ...], day: dt.date, time: dt.time,
-                duration: int) -> dt.datetime | None:
-        """A single meeting on ``day`` or the first workday after it that fits everyone."""
+                duration: int, within: int | None = None) -> dt.datetime | None:
+        """A single meeting on ``day`` or the first workday after it that fits everyone;
+        ``within`` limits the search to that many workdays."""
         calendar = self.calendar(people)
-        return self.grid.place_on(people, calendar.next_workday(day), time, duration, calendar)
+        first = calendar.next_workday(day)
+        window = None
+        if within is not None:
+            last = first
+            for _ in range(within - 1):
+                last = calendar.next_workday(last + dt.timedelta(days=1))
+            window = (first, last)
+        return self.grid.place_on(people, first, time, duration, calendar, window)
 
     # ---- holiday moves and clashes with one-date meetings
 

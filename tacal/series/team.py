@@ -15,7 +15,7 @@ from tacal.model import ACCOUNT_RULES, Account, Cadence, Person
 from tacal.schedule import rules
 from tacal.schedule.fiscal import quarter_of
 from tacal.series.context import BuildContext, dedupe
-from tacal.series.planner import PlacementError, Planner
+from tacal.series.planner import MONTHLY_TYPES, PlacementError, Planner, slot_text
 from tacal.series.ranking import top3
 from tacal.series.types import Attendee, Override, Series, uid_for
 
@@ -23,15 +23,27 @@ from tacal.series.types import Attendee, Override, Series, uid_for
 def team_series(ctx: BuildContext, planner: Planner) -> list[Series]:
     """Every series of the plain cadences, placed by ``planner`` in its fixed order:
     ``per = "team"`` cadences at their exact time first, then the sessions."""
-    plain = [c for c in ctx.config.cadences if c.rule not in ACCOUNT_RULES]
+    fixed = fixed_drafts(ctx, planner)
+    sessions = session_drafts(ctx, planner)
+    place_sessions(ctx, planner, sessions)
+    return finish(ctx, [*fixed, *sessions], planner.settle_all())
+
+
+def _exact(cadence: Cadence) -> bool:
+    return cadence.per == "team" or cadence.rule == "daily" or cadence.rule.upper().startswith(
+        "RRULE:")
+
+
+def fixed_drafts(ctx: BuildContext, planner: Planner) -> list[_Draft]:
+    """The cadences that meet at exactly their time, blocked, then their holiday moves."""
     drafts: list[_Draft] = []
-    exact = [c for c in plain if c.per == "team" or c.rule == "daily"
-             or c.rule.upper().startswith("RRULE:")]
-    for cadence in exact:
+    for cadence in ctx.config.cadences:
+        if cadence.rule in ACCOUNT_RULES or not _exact(cadence):
+            continue
         for suffix, focus in ctx.focuses(cadence):
             draft = _draft(ctx, planner, cadence, suffix, focus)
             try:
-                draft.rec = planner.fixed(cadence, draft.people, ctx.start)
+                draft.rec = planner.fixed(cadence, draft.people, ctx.start_for(draft.uid))
             except PlacementError as exc:
                 ctx.problems.append(Problem(cadence.where, str(exc)))
                 continue
@@ -42,23 +54,54 @@ def team_series(ctx: BuildContext, planner: Planner) -> list[Series]:
                 draft.rec = planner.settle_fixed(draft.cadence, draft.people, draft.rec)
             except PlacementError as exc:
                 ctx.problems.append(Problem(draft.cadence.where, str(exc)))
-    for cadence in plain:
-        if cadence in exact:
+    return drafts
+
+
+def session_drafts(ctx: BuildContext, planner: Planner) -> list[_Draft]:
+    """One draft per session (per TA, AE or account), its locked slot reserved when its
+    inputs are unchanged, so that nothing placed afresh can take it."""
+    drafts = []
+    for cadence in ctx.config.cadences:
+        if cadence.rule in ACCOUNT_RULES or _exact(cadence):
             continue
         for suffix, focus in ctx.focuses(cadence):
             draft = _draft(ctx, planner, cadence, suffix, focus)
             account = focus.get("account")
-            extra = planner.customer(account if isinstance(account, Account) else None,
-                                     cadence.kind == "external")
-            try:
-                draft.rec, _ = planner.flexible(cadence, draft.people, ctx.start,
-                                                session=True, extra=extra)
-            except PlacementError as exc:
-                ctx.problems.append(Problem(cadence.where, f"{_who(draft)}{exc}"))
-                continue
+            draft.extra = planner.customer(account if isinstance(account, Account) else None,
+                                           cadence.kind == "external")
+            who = (*draft.people, *draft.extra)
+            draft.inputs = planner.inputs(cadence, who, cadence.rule, cadence.week)
+            planner.reserve(draft.uid, draft.inputs, who, cadence.duration,
+                            cadence.rule in MONTHLY_TYPES, ctx.lock.entries.get(draft.uid))
             drafts.append(draft)
+    return drafts
+
+
+def place_sessions(ctx: BuildContext, planner: Planner, drafts: list[_Draft]) -> None:
+    for draft in drafts:
+        try:
+            draft.rec, slot = planner.flexible(draft.cadence, draft.people,
+                                               ctx.start_for(draft.uid), session=True,
+                                               extra=draft.extra, uid=draft.uid)
+            draft.slot = slot_text(slot)
+        except PlacementError as exc:
+            ctx.problems.append(Problem(draft.cadence.where, f"{_who(draft)}{exc}"))
+            draft.failed = True
+
+
+def finish(ctx: BuildContext, drafts: list[_Draft],
+           settled: dict[int, rules.Recurrence | PlacementError] | None = None) -> list[Series]:
+    """The series of the drafts, with the holiday moves :meth:`Planner.settle_all` made."""
     out = []
     for draft in drafts:
+        if settled is not None and draft.rec is not None and id(draft.rec) in settled:
+            done = settled[id(draft.rec)]
+            if isinstance(done, PlacementError):
+                ctx.problems.append(Problem(draft.cadence.where, f"{_who(draft)}{done}"))
+                continue
+            draft.rec = done
+        if draft.failed:
+            continue
         if draft.rec is None:
             ctx.problems.append(Problem(draft.cadence.where, "this cadence has no occurrence "
                                         "after team.start; check rule, day, week and until"))
@@ -77,6 +120,11 @@ class _Draft:
         self.focus = focus
         self.attendees = attendees
         self.people = people
+        self.uid = ""
+        self.extra: tuple[str, ...] = ()
+        self.inputs = ""
+        self.slot = ""
+        self.failed = False
         self.rec: rules.Recurrence | None = None
 
 
@@ -100,8 +148,10 @@ def _draft(ctx: BuildContext, planner: Planner, cadence: Cadence, suffix: str,
         # a per-TA / per-AE series always reaches that person's own feed
         attendees.insert(0, Attendee(person.email, person.name))
     attendees = dedupe(attendees)
-    return _Draft(cadence, suffix, focus, attendees,
-                  planner.internal(a.email for a in attendees))
+    draft = _Draft(cadence, suffix, focus, attendees,
+                   planner.internal(a.email for a in attendees))
+    draft.uid = uid_for(ctx.team, cadence.id, suffix)
+    return draft
 
 
 def _series(ctx: BuildContext, draft: _Draft, rec: rules.Recurrence) -> Series:
@@ -117,7 +167,7 @@ def _series(ctx: BuildContext, draft: _Draft, rec: rules.Recurrence) -> Series:
     if isinstance(account, Account):
         summary = f"{summary}: {account.name}"
     return Series(
-        uid=uid_for(ctx.team, cadence.id, draft.suffix),
+        uid=draft.uid,
         cadence_id=cadence.id,
         summary=summary,
         description=ctx.describe(cadence, focus),
@@ -130,6 +180,10 @@ def _series(ctx: BuildContext, draft: _Draft, rec: rules.Recurrence) -> Series:
         location=cadence.location,
         account=account.name if isinstance(account, Account) else None,
         overrides=overrides,
+        placed=ctx.placed(draft.uid),
+        slot=draft.slot,
+        people=(*draft.people, *draft.extra) if draft.slot else (),
+        inputs=draft.inputs,
     )
 
 

@@ -44,6 +44,13 @@ class Series:
     location: str | None = None
     account: str | None = None
     overrides: tuple[Override, ...] = field(default_factory=tuple)
+    #: Placement bookkeeping for the lock (not part of the content hash): the day the series
+    #: entered the lock, where placement put it ("WE 13:00 2") for whom, and a hash of what
+    #: placement read (unchanged inputs keep the slot).
+    placed: dt.date | None = None
+    slot: str = ""
+    people: tuple[str, ...] = ()
+    inputs: str = ""
 
     @property
     def start(self) -> dt.datetime:

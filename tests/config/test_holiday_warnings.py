@@ -102,13 +102,15 @@ def test_holidays_before_the_calendar_starts(tacal: Callable[..., Result],
 
 
 def test_before_the_fiscal_year_without_a_start(tacal: Callable[..., Result]) -> None:
-    """The built-in default lists 2026 holidays; in FY2028 (from February 2027) they are past."""
-    assert tacal("--today", "2026-12-02", "validate").err.count("warning") == 0
+    """The built-in default lists 2026 holidays: without team.start the calendar starts today
+    (nothing is back-filled), so by 2027-04-20 seven of them are past."""
+    early = tacal("--today", "2026-05-01", "validate")
+    assert early.err.count("warning") == 0, early.err
     result = tacal("--today", "2027-04-20", "validate")
     assert result.code == 0
     assert ("<built-in default>:16: team.holidays: warning: 2026-05-25, 2026-07-03, 2026-09-07, "
-            "2026-11-26, 2026-12-25 and 2 more are before the calendar starts (2027-02-01, the "
-            "first day of this fiscal year): they change nothing") in result.err.splitlines()
+            "2026-11-26, 2026-12-25 and 2 more are before the calendar starts (2027-04-20, "
+            "today: series are not back-filled): they change nothing") in result.err.splitlines()
 
 
 def test_holidays_years_away(tacal: Callable[..., Result], tmp_path: Path) -> None:

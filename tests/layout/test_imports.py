@@ -19,6 +19,7 @@ PACKAGE = ROOT / "tacal"
 #: Layers from the bottom up: a module may import its own layer or lower ones, never higher.
 LAYERS = {
     "tacal": 0, "tacal.errors": 0, "tacal.clock": 0, "tacal.output": 0, "tacal.model": 0,
+    "tacal.paths": 0,
     "tacal.__main__": 6,
     "tacal.config": 1, "tacal.schedule": 1,
     "tacal.series": 2,

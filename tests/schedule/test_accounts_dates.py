@@ -100,9 +100,9 @@ MONTHS_2ND_TUE = ["2027-02-09", "2027-03-09", "2027-04-13", "2027-05-11", "2027-
 
 def test_every_series_is_accounted_for(by_uid: dict[str, list[str]]) -> None:
     # 5 syncs + 5 QBRs + 2 MBRs + review + health = 14 plain; 12 check-ins; 4 touch-bases
-    # (bi-monthly and quarterly accounts); 8 renewal checks (renewals after 2027-07-31: the
-    # check falls inside the calendar); 3 onboarding steps for each of 2 accounts.
-    assert len(by_uid) == 14 + 12 + 4 + 8 + 6
+    # (bi-monthly and quarterly accounts); 11 renewal checks (8 inside the calendar, 3 overdue:
+    # their 180-days-before date had passed); 3 onboarding steps for each of 2 accounts.
+    assert len(by_uid) == 14 + 12 + 4 + 11 + 6
 
 
 # ------------------------------------------------------------------ plain and per-person series
@@ -120,15 +120,17 @@ def test_qbrs_stay_in_the_quarters_first_week_nearest_their_time(
         by_uid: dict[str, list[str]]) -> None:
     # 1st Tuesday of every fiscal quarter (Feb, May, Aug, Nov), everyone's leadership attends:
     # 14:00, 15:00, 16:00 fill the afternoon, then the nearest earlier hours (13:00, 12:00) of
-    # the same day. Nothing spills out of days 1-7. 08-03 is a holiday: the day moves to
-    # Wednesday 08-04, where 12:00 is eve's bi-weekly account-team sync, so eve takes 09:00.
-    tue = ["2027-02-02", "2027-05-04", "2027-08-04", "2027-11-02"]
-    expect(by_uid, "qbr.amy", [f"{d} 14:00" for d in tue])
-    expect(by_uid, "qbr.bob", [f"{d} 15:00" for d in tue])
-    expect(by_uid, "qbr.cat", [f"{d} 16:00" for d in tue])
-    expect(by_uid, "qbr.dan", [f"{d} 13:00" for d in tue])
-    expect(by_uid, "qbr.eve", ["2027-02-02 12:00", "2027-05-04 12:00", "2027-08-04 09:00",
-                               "2027-11-02 12:00"])
+    # the same day. Nothing spills out of days 1-7. 08-03 is a holiday: the sessions move once
+    # every weekly meeting is in place, to the first free times from Wednesday 08-04 inside the
+    # week (14:00 there is the TAs' bi-weekly Wednesday check-in): 14:30, 15:30, 09:00 and
+    # 13:00 that day, and Thursday 08-05 12:00 for eve (Wednesday 12:00 is her team sync).
+    tue = ["2027-02-02", "2027-05-04", "2027-11-02"]
+    for ae, regular, moved in [("amy", "14:00", "2027-08-04 14:30"),
+                               ("bob", "15:00", "2027-08-04 15:30"),
+                               ("cat", "16:00", "2027-08-04 09:00"),
+                               ("dan", "13:00", "2027-08-04 13:00"),
+                               ("eve", "12:00", "2027-08-05 12:00")]:
+        expect(by_uid, f"qbr.{ae}", sorted([f"{d} {regular}" for d in tue] + [moved]))
 
 
 def test_mbr_per_ta_second_wednesday(by_uid: dict[str, list[str]]) -> None:
@@ -159,11 +161,12 @@ def test_health_score_update_last_thursday(by_uid: dict[str, list[str]]) -> None
 
 def test_weekly_check_ins_on_monday(by_uid: dict[str, list[str]]) -> None:
     # Aurora (ana, amy) and Granite (ben, bob): the first free weekly slot is Monday 14:00.
-    # Holiday Mondays move to Tuesday: in week 1 Tuesday is busy from 14:00 (QBR) so the first
-    # free time that day is 09:00 (09:30 is the moved renewals review).
-    moves = {"2027-02-15": "2027-02-16 14:00", "2027-05-31": "2027-06-01 09:00",
+    # Holiday Mondays move to Tuesday, around the meetings already there: 14:00 in week 3 is
+    # the TAs' monthly-type check-ins, so 14:30; in week 1 Tuesday is busy from 14:00 (QBR) so
+    # the first free time that day is 09:00 (09:30 is the moved renewals review).
+    moves = {"2027-02-15": "2027-02-16 14:30", "2027-05-31": "2027-06-01 09:00",
              "2027-07-05": "2027-07-06 09:00", "2027-09-06": "2027-09-07 09:00",
-             "2028-01-17": "2028-01-18 14:00"}
+             "2028-01-17": "2028-01-18 14:30"}
     expect(by_uid, "check-in.aurora-labs", weekly(0, "14:00", dict(moves)))
     expect(by_uid, "check-in.granite-bank", weekly(0, "14:00", dict(moves)))
 
@@ -171,30 +174,29 @@ def test_weekly_check_ins_on_monday(by_uid: dict[str, list[str]]) -> None:
 def test_biweekly_check_ins_on_wednesday(by_uid: dict[str, list[str]]) -> None:
     # Monday is taken by the TA's weekly account and Tuesday 14:00 is busy in week 1 (the QBRs),
     # so Blue Harbor (ana, bob) and Juniper (ben, eve) meet every other Wednesday from 02-03.
-    # 08-04 is the moved QBR day (both TAs attend from 13:00): 12:30. 10-13 (holiday) moves to
-    # Thursday 10-14 14:00.
+    # A regular meeting keeps its time when a moved one comes (the QBRs of 08-03 move around
+    # it). 10-13 (holiday) moves to Thursday 10-14 14:00.
     moves = {"2027-10-13": "2027-10-14 14:00"}
     for account in ("blue-harbor", "juniper-media"):
-        got = weekly(2, "14:00", dict(moves), every=2, first=dt.date(2027, 2, 3))
-        got[got.index("2027-08-04 14:00")] = "2027-08-04 12:30"
-        expect(by_uid, f"check-in.{account}", sorted(got))
+        expect(by_uid, f"check-in.{account}",
+               weekly(2, "14:00", dict(moves), every=2, first=dt.date(2027, 2, 3)))
 
 
 def test_monthly_type_check_ins_share_tuesday_by_week(by_uid: dict[str, list[str]]) -> None:
     # ana: Cobalt (monthly) takes Tuesday week 2, Delta (bi-monthly, Feb/Apr/...) week 3,
     # Ember (quarterly, Jan/Apr/Jul/Oct) week 4.
     expect(by_uid, "check-in.cobalt-mining", [f"{d} 14:00" for d in MONTHS_2ND_TUE])
-    # Aurora's moved Monday sits on Tue 02-16 14:00, so Delta's first meeting takes 14:30
+    # Delta keeps its 3rd-Tuesday 14:00; Aurora's moved Monday goes around it (14:30)
     expect(by_uid, "check-in.delta-freight", [
-        "2027-02-16 14:30", "2027-04-20 14:00", "2027-06-15 14:00", "2027-08-17 14:00",
+        "2027-02-16 14:00", "2027-04-20 14:00", "2027-06-15 14:00", "2027-08-17 14:00",
         "2027-10-19 14:00", "2027-12-21 14:00"])
     expect(by_uid, "check-in.ember-health", [f"{d} 14:00" for d in [
         "2027-04-27", "2027-07-27", "2027-10-26", "2028-01-25"]])
     # ben: Helix week 2, Iris (quarterly) week 3, Kestrel (bi-monthly) week 4
     expect(by_uid, "check-in.helix-bio", [f"{d} 14:00" for d in MONTHS_2ND_TUE])
-    # Granite's moved Monday sits on Tue 2028-01-18 14:00: Iris takes 14:30 that day
+    # Iris keeps 14:00; Granite's moved Monday (2028-01-17) goes around it
     expect(by_uid, "check-in.iris-retail", [
-        "2027-04-20 14:00", "2027-07-20 14:00", "2027-10-19 14:00", "2028-01-18 14:30"])
+        "2027-04-20 14:00", "2027-07-20 14:00", "2027-10-19 14:00", "2028-01-18 14:00"])
     expect(by_uid, "check-in.kestrel-air", [f"{d} 14:00" for d in [
         "2027-02-23", "2027-04-27", "2027-06-22", "2027-08-24", "2027-10-26", "2027-12-28"]])
 
@@ -232,7 +234,7 @@ def test_renewal_checks_180_days_out_on_a_workday(by_uid: dict[str, list[str]]) 
         # renewal: (renewal - 180 days, weekday) -> the event
         "blue-harbor.20270930": "2027-04-05 11:00",  # Sat 04-03 -> Mon
         "delta-freight.20280304": "2027-09-07 11:00",  # Mon 09-06 holiday -> Tue
-        "ember-health.20280131": "2027-08-05 11:00",  # Wed 08-04 is the moved QBR day: Thu
+        "ember-health.20280131": "2027-08-04 12:30",  # Wed: syncs until 12:30 for the TA
         "fjord-energy.20280330": "2027-10-04 11:00",  # Sat 10-02 -> Mon
         "granite-bank.20271231": "2027-07-06 11:00",  # Sun 07-04 -> Mon holiday -> Tue
         "iris-retail.20280523": "2027-11-29 11:00",  # Thu+Fri holidays, weekend -> Mon
@@ -241,8 +243,12 @@ def test_renewal_checks_180_days_out_on_a_workday(by_uid: dict[str, list[str]]) 
     }
     for suffix, stamp in cases.items():
         expect(by_uid, f"renewal-check.{suffix}", [stamp])
-    # renewals before 2027-07-31 had their check before the calendar starts
-    assert not [u for u in by_uid if u.startswith("fx.renewal-check.aurora")]
+    # renewals before 2027-07-31 had their 180-days check before today (2027-04-20): those
+    # checks are overdue, on the first free time of the next 5 workdays, and say so
+    for suffix, stamp in {"aurora-labs.20270514": "2027-04-20 11:00",
+                          "cobalt-mining.20270420": "2027-04-20 11:30",
+                          "helix-bio.20270615": "2027-04-20 11:00"}.items():
+        expect(by_uid, f"renewal-check.{suffix}", [stamp])
 
 
 def test_onboarding_sequence_on_workdays(by_uid: dict[str, list[str]]) -> None:

@@ -1,0 +1,157 @@
+"""``tacal.lock``: the project's memory of where each series was placed and what it said.
+
+It sits next to the config (``team.lock`` for ``team.toml``; for the built-in default, in the
+user state folder) and is meant to be committed with it. For every series UID it records the
+day the series entered the lock (its DTSTART is on or after it: nobody is invited to meetings
+from before the series existed), its DTSTART, where placement put it (weekday, time, week of
+the month) and for whom, and the SEQUENCE, DTSTAMP and content hash the calendar carries. With
+it, a build depends only on config + lock + templates: byte-identical on any later day, to any
+path or stdout, on another machine; and an edit moves only the series it concerns.
+
+The format is TOML, sorted, one table per series, written by :func:`dump` and read by
+:func:`parse`; a lock that does not parse, or that belongs to another team, is a located error,
+never silently dropped.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from tacal.errors import ConfigError, Problem
+from tacal.model import Config, Lock, LockEntry
+from tacal.output import write_atomic
+from tacal.paths import state_home
+
+VERSION = 1
+HEADER = """\
+# tacal.lock: where tacal placed each series and what it said (SEQUENCE, DTSTAMP, hash).
+# Commit it with the config: builds then give the same bytes anywhere, and an edit moves only
+# the meetings it concerns. tacal rewrites this file; `tacal plan --reflow` starts afresh.
+"""
+_SLOT_RE = re.compile(r"^(MO|TU|WE|TH|FR|SA|SU) ([0-2]\d:[0-5]\d)( -?\d)?$")
+
+
+ENV_LOCK_DIR = "TACAL_LOCK_DIR"
+
+
+def lock_path(config: Config) -> Path:
+    """``NAME.lock`` beside ``NAME.toml``; the built-in default's lives in the state folder.
+    ``$TACAL_LOCK_DIR`` puts every lock in one folder instead, named by team id (a read-only
+    checkout, or tests)."""
+    folder = os.environ.get(ENV_LOCK_DIR)
+    if folder:
+        return Path(folder) / f"{config.team.id}.lock"
+    if config.path is None:
+        return state_home() / "default.lock"
+    return config.path.with_name(f"{config.path.stem}.lock")
+
+
+def load(config: Config) -> Lock:
+    """The config's lock, or an empty one when there is none yet."""
+    path = lock_path(config)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return Lock(team=config.team.id, path=path)
+    except (OSError, UnicodeDecodeError) as exc:
+        why = f"cannot read the lock ({exc}); fix or delete it (the next build writes a new one)"
+        raise ConfigError([Problem(str(path), why)]) from None
+    return parse(text, path, config.team.id)
+
+
+def parse(text: str, path: Path | None, team: str) -> Lock:
+    where = str(path) if path else "<lock>"
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError([Problem(where, f"the lock is not valid TOML ({exc}); restore it from "
+                                   "version control, or delete it to start afresh")]) from None
+    if raw.get("version") != VERSION:
+        raise ConfigError([Problem(where, f"lock version {raw.get('version')!r}: this tacal "
+                                   f"writes version {VERSION}; delete it to start afresh")])
+    if raw.get("team") != team:
+        raise ConfigError([Problem(where, f"this lock belongs to team {raw.get('team')!r}, not "
+                                   f"{team!r} (team.id); use the lock that came with this "
+                                   "config, or delete it to start afresh")])
+    entries: dict[str, LockEntry] = {}
+    problems: list[Problem] = []
+    for uid, data in (raw.get("series") or {}).items():
+        try:
+            entries[uid] = _entry(data)
+        except (KeyError, TypeError, ValueError) as exc:
+            problems.append(Problem(where, f"series {uid!r}: {exc}; restore the lock from "
+                                    "version control or delete that table"))
+    if problems:
+        raise ConfigError(problems)
+    return Lock(team=team, entries=entries, path=path)
+
+
+def _entry(data: Any) -> LockEntry:
+    if not isinstance(data, dict):
+        raise TypeError("not a table")
+    placed, start, stamp = data["placed"], data["start"], data["dtstamp"]
+    if not isinstance(placed, dt.date) or isinstance(placed, dt.datetime):
+        raise ValueError(f"placed = {placed!r} is not a date")
+    if not isinstance(start, dt.datetime) or start.tzinfo is not None:
+        raise ValueError(f"start = {start!r} is not a local date-time")
+    if not isinstance(stamp, dt.datetime) or stamp.tzinfo is None:
+        raise ValueError(f"dtstamp = {stamp!r} is not a UTC date-time")
+    slot = data.get("slot", "")
+    if slot and not _SLOT_RE.match(slot):
+        raise ValueError(f"slot = {slot!r} is not like \"WE 13:00 2\"")
+    return LockEntry(
+        placed=placed,
+        start=start,
+        sequence=int(data["sequence"]),
+        dtstamp=stamp.astimezone(dt.UTC),
+        hash=str(data["hash"]),
+        inputs=str(data.get("inputs", "")),
+        slot=slot,
+        people=tuple(str(p) for p in data.get("people", [])),
+        duration=int(data.get("duration", 0)),
+    )
+
+
+def save(lock: Lock, path: Path) -> bool:
+    """Write ``lock`` to ``path`` atomically when its text changed; whether it wrote."""
+    text = dump(lock)
+    try:
+        if path.read_text(encoding="utf-8") == text:
+            return False
+    except (OSError, UnicodeDecodeError):
+        pass
+    write_atomic(path, text.encode("utf-8"))
+    return True
+
+
+def _quote(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def dump(lock: Lock) -> str:
+    """The lock as sorted, readable TOML (stable bytes for the same content)."""
+    lines = [HEADER, f"version = {VERSION}", f"team = {_quote(lock.team)}", ""]
+    for uid in sorted(lock.entries):
+        e = lock.entries[uid]
+        lines.append(f"[series.{_quote(uid)}]")
+        lines.append(f"placed = {e.placed.isoformat()}")
+        lines.append(f"start = {e.start.replace(tzinfo=None).isoformat()}")
+        if e.slot:
+            lines.append(f"slot = {_quote(e.slot)}")
+            lines.append("people = [" + ", ".join(_quote(p) for p in e.people) + "]")
+            lines.append(f"duration = {e.duration}")
+        if e.inputs:
+            lines.append(f"inputs = {_quote(e.inputs)}")
+        lines.append(f"sequence = {e.sequence}")
+        lines.append(f"dtstamp = {e.dtstamp.astimezone(dt.UTC).strftime('%Y-%m-%dT%H:%M:%SZ')}")
+        lines.append(f"hash = {_quote(e.hash)}")
+        lines.append("")
+    return "\n".join(lines)
+
+
+__all__ = ["ENV_LOCK_DIR", "HEADER", "VERSION", "dump", "load", "lock_path", "parse", "save"]
