@@ -39,14 +39,13 @@ def delimiter_option(c: Checker, key: tuple[Any, ...], value: Any) -> str | None
 
 
 def encoding_option(c: Checker, key: tuple[Any, ...], value: Any) -> str | None:
-    import codecs
-
     if value is None:
         return None
     try:
         if not isinstance(value, str):
             raise LookupError
-        codecs.lookup(value)
+        # a real decode: a lookup alone accepts codecs that are not text encodings (rot13)
+        b"\x00\x00".decode(value, "replace")
     except LookupError:
         c.error(key, f"{value!r} is not an encoding; e.g. \"utf-8\", \"utf-16\", \"cp1252\" "
                 "(or leave it out: UTF-8 and UTF-16 are detected)")

@@ -73,6 +73,7 @@ PRESETS: dict[str, dict[str, tuple[str, ...]]] = {
 
 _EXAMPLES = {"name": "Account Name", "ta": "Technical Advisor", "ae": "Account Owner"}
 _WHAT = {"name": "the account's name", "ta": "its Technical Advisor", "ae": "its Account Executive"}
+_ANGLED = re.compile(r"^[^<>]*<([^<>\s]+@[^<>\s]+)>\s*$")
 _CHECK_IN_WORDS = {"fortnightly": "biweekly", "everytwoweeks": "biweekly",
                    "everyotherweek": "biweekly", "everyothermonth": "bimonthly"}
 
@@ -331,7 +332,10 @@ class PeopleIndex:
 
     def resolve(self, rc: RowChecker, line: int, role: str, cell: str) -> str | None:
         """The person key for ``cell`` (or a bare outside e-mail for a CE/SDR); None after
-        reporting why there is none."""
+        reporting why there is none. ``Name <e-mail>`` is read as the e-mail."""
+        angled = _ANGLED.match(cell)
+        if angled:
+            cell = angled.group(1)
         if cell in self.people:
             return self._role(rc, line, role, cell, cell)
         keys = list(dict.fromkeys(self.by.get(_fold(cell), [])))

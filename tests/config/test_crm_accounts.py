@@ -105,7 +105,8 @@ def test_people_by_key_email_or_display_name(tacal: Callable[..., Result],
                                             tmp_path: Path) -> None:
     text = ("Account Name,Account Owner,TA,CE,SDR\n"
             "A,AMY ADAMS,ana,KIM@FX.EXAMPLE,  sol stein \n"
-            "B,bob,Ben  Okafor,outside@partner.example,\n")
+            "B,bob,Ben  Okafor,outside@partner.example,\n"
+            "C,Amy Adams <AMY@fx.example>,Ana R. <ana@fx.example>,,\n")
     config = project(tmp_path, '[accounts]\nfile = "a.csv"\npreset = "salesforce"\n',
                      a__csv=text)
     result = tacal("--config", config, "accounts")
@@ -113,7 +114,8 @@ def test_people_by_key_email_or_display_name(tacal: Callable[..., Result],
     # a CE who is not on the team stays an e-mail, as in [[account]] tables
     assert [r[:6] for r in rows_of(result.out)] == [
         ["2", "A", "ana", "amy", "kim", "sol"],
-        ["3", "B", "ben", "bob", "outside@partner.example", ""]]
+        ["3", "B", "ben", "bob", "outside@partner.example", ""],
+        ["4", "C", "ana", "amy", "", ""]]  # Name <e-mail>: the e-mail
 
 
 def test_add_people_creates_internal_people(tacal: Callable[..., Result],
@@ -381,6 +383,8 @@ def test_contacts_export(tacal: Callable[..., Result], tmp_path: Path) -> None:
      ":4: accounts.delimiter: '|': use \",\", \";\" or \"tab\""),
     ('[accounts]\nfile = "vitally.csv"\nencoding = "utf-99"\n',
      ":4: accounts.encoding: 'utf-99' is not an encoding"),
+    ('[accounts]\nfile = "vitally.csv"\nencoding = "rot13"\n',
+     ":4: accounts.encoding: 'rot13' is not an encoding"),
     ('[accounts]\nfile = "vitally.csv"\nfiles = "x"\n',
      ":4: accounts.files: unknown key 'files'; did you mean 'file'?"),
     ('[accounts]\nfile = "nope.csv"\n', ":3: accounts.file: "),
