@@ -439,3 +439,12 @@ def test_onboard_does_not_edit_an_export(tacal: Callable[..., Result], tmp_path:
     assert "tacal: error: 'Aurora Labs' comes from the export named in [accounts], which tacal " \
         "does not edit" in result.err
     assert (tmp_path / "vitally.csv").read_bytes() == before
+
+
+def test_serve_watches_the_export_and_the_contacts_file(tmp_path: Path) -> None:
+    from tacal import config as config_mod
+    from tacal.feeds.watch import input_files
+
+    config = config_mod.load(project(tmp_path, (CRM / "hubspot.toml").read_text()))
+    files = input_files(config)
+    assert tmp_path / "hubspot.csv" in files and tmp_path / "hubspot_contacts.csv" in files
