@@ -326,9 +326,13 @@ class PeopleIndex:
 
     def _index(self) -> None:
         self.by: dict[str, list[str]] = {}
+        self.spelled: dict[str, str] = {}  # how each token is written, for "did you mean"
         for p in self.people.values():
-            for token in {_fold(p.key), p.email.casefold(), _fold(p.name)}:
-                self.by.setdefault(token, []).append(p.key)
+            for written in (p.key, p.email, p.name):
+                token = _fold(written)
+                if p.key not in self.by.setdefault(token, []):
+                    self.by[token].append(p.key)
+                self.spelled.setdefault(token, written)
 
     def resolve(self, rc: RowChecker, line: int, role: str, cell: str) -> str | None:
         """The person key for ``cell`` (or a bare outside e-mail for a CE/SDR); None after
@@ -338,7 +342,7 @@ class PeopleIndex:
             cell = angled.group(1)
         if cell in self.people:
             return self._role(rc, line, role, cell, cell)
-        keys = list(dict.fromkeys(self.by.get(_fold(cell), [])))
+        keys = self.by.get(_fold(cell), [])
         if len(keys) > 1:
             same = [k for k in keys if self.people[k].role == role]
             if len(same) == 1:
@@ -360,7 +364,7 @@ class PeopleIndex:
                if is_email and self.add else "")
         rc.report(line, role, f"unknown person {cell!r}: no [people] entry has this key, e-mail "
                   f"or name; add [people.KEY] with role = \"{role}\"{how}"
-                  + (f" (did you mean {hint[0]!r}?)" if hint else ""))
+                  + (f" (did you mean {self.spelled[hint[0]]!r}?)" if hint else ""))
         return None
 
     def _role(self, rc: RowChecker, line: int, role: str, cell: str, key: str) -> str | None:

@@ -184,7 +184,7 @@ FRAGMENT = ('[accounts]\nfile = "export.csv"\npreset = "salesforce"\n'
      "or name; add [people.KEY] with role = \"ta\""),
     ("Zed,Amy Adams,Ana Ruis,,Green,1,,,,",
      ":3: Technical Advisor: unknown person 'Ana Ruis': no [people] entry has this key, e-mail "
-     "or name; add [people.KEY] with role = \"ta\" (did you mean 'ana ruiz'?)"),
+     "or name; add [people.KEY] with role = \"ta\" (did you mean 'Ana Ruiz'?)"),
     ("Zed,Ana Ruiz,Ana Ruiz,,Green,1,,,,",
      ":3: Account Owner: 'Ana Ruiz' is people.ana, whose role is 'ta', not 'ae'; name a person "
      "with role = \"ae\""),
