@@ -55,9 +55,10 @@ def generate(n_accounts: int) -> str:
     for key, person in people.items():
         lines += _table(f"[people.{key}]", person)
     for cadence in default.get("cadence", []):
-        if n_accounts > 1000 and cadence.get("id") in ("mbr", "qbr"):
-            # Leadership attends every MBR/QBR session: 400 TAs x 30 min or 600 AEs x 60 min
-            # cannot fit in one week, and tacal rightly refuses that layout. At this size these
+        if n_accounts >= 500 and cadence.get("id") in ("mbr", "qbr"):
+            # Leadership attends every MBR/QBR session, and the sessions must stay in their week
+            # of the month: 30 AEs x 60 min already fill the director's week (60 at 1,000
+            # accounts cannot), and tacal rightly refuses that layout. At this size these
             # reviews run once for the team (a real org would split into several teams).
             cadence = {k: v for k, v in cadence.items() if k != "top3"} | {"per": "team"}
         lines += _table("[[cadence]]", cadence)

@@ -53,6 +53,8 @@ class Team:
     country: str | None = None
     subdivision: str | None = None
     max_meeting_hours_per_day: float | None = None
+    #: Where ``holidays`` is written (``PATH:LINE: team.holidays``), for warnings after loading.
+    holidays_where: str = ""
 
     @property
     def tz(self) -> ZoneInfo:
@@ -88,6 +90,7 @@ class Person:
     country: str | None = None  # replaces the team's country
     subdivision: str | None = None
     max_meeting_hours_per_day: float | None = None
+    holidays_where: str = ""  # ``PATH:LINE: people.KEY.holidays``
 
 
 @dataclass(frozen=True)

@@ -1,21 +1,47 @@
-"""Atomic file output: a failed or interrupted write never leaves a half-written file."""
+"""Atomic file output: a failed or interrupted write never leaves a half-written file.
+
+Permissions follow the user, as ``cp`` or an editor would: a new file gets the mode the umask
+allows (``umask 077`` gives 0600, the usual 022 gives 0644), a file being replaced keeps its
+mode (a calendar someone made 0600 stays 0600). Secrets pass ``mode=0o600`` and get exactly
+that, whatever the umask or the old file.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
+import secrets
+import stat
 from pathlib import Path
 
 from tacal.errors import OutputError
 
 
-def write_atomic(path: Path, data: bytes, mode: int = 0o644) -> None:
-    """Write ``data`` to a temp file beside ``path``, fsync, then rename over it."""
+def _temp_beside(path: Path, mode: int) -> tuple[int, Path]:
+    """A new, empty file next to ``path``, created with ``mode`` (narrowed by the umask)."""
+    for _ in range(100):
+        tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+        try:
+            return os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode), tmp
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"no free temporary name next to {path}")
+
+
+def write_atomic(path: Path, data: bytes, mode: int | None = None) -> None:
+    """Write ``data`` to a temp file beside ``path``, fsync, then rename over it.
+
+    ``mode`` None: an existing file's mode is kept, a new file gets 0666 less the umask.
+    """
     directory = path.parent if str(path.parent) else Path(".")
+    keep: int | None = None
+    if mode is None:
+        with contextlib.suppress(OSError):
+            keep = stat.S_IMODE(os.stat(path).st_mode)
     try:
         directory.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+        fd, tmp = _temp_beside(directory / path.name,
+                               mode if mode is not None else 0o600 if keep is not None else 0o666)
     except OSError as exc:
         raise OutputError(f"{path}: cannot write: {exc.strerror or exc}") from None
     try:
@@ -23,7 +49,9 @@ def write_atomic(path: Path, data: bytes, mode: int = 0o644) -> None:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
-        os.chmod(tmp, mode)
+        final = mode if mode is not None else keep
+        if final is not None:
+            os.chmod(tmp, final)
         os.replace(tmp, path)
     except OSError as exc:
         with contextlib.suppress(OSError):

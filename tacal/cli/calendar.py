@@ -8,13 +8,15 @@ import sys
 from pathlib import Path
 
 import click
-from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from tacal import config as config_mod
-from tacal.cli.context import Context, err, filter_options, pass_ctx
-from tacal.errors import TacalError
+from tacal.cli.context import Context, console, err, filter_options, for_whom, pass_ctx, plain
+from tacal.config.values import valid_zone
+from tacal.errors import Problem, TacalError
 from tacal.ical.calendar import calendar_bytes
+from tacal.ical.size import SPLIT_FEED, SPLIT_TEAM, size_warning
 from tacal.model import Config
 from tacal.output import read_if_exists, write_atomic
 from tacal.schedule.fiscal import parse_quarter
@@ -28,22 +30,28 @@ from tacal.schedule.fiscal import parse_quarter
 def build(obj: Context, output: str, for_email: str | None, account: str | None) -> None:
     """Write the calendar (.ics) with one recurring series per cadence."""
     config = obj.config()
+    series, who = for_whom(config, obj.today, for_email)
     target = None if output == "-" else Path(output)
     previous = read_if_exists(target) if target else None
     data = calendar_bytes(config, today=obj.today, now=obj.now, previous=previous,
-                          for_email=for_email, account=account)
+                          for_email=who.email if who else None, account=account,
+                          series=series)
+    big = size_warning(str(target or "the calendar"), len(data), SPLIT_TEAM if not (
+        who or account) else SPLIT_FEED)
+    if big and not obj.quiet:
+        err.print(plain(big), style="yellow")
     if target is None:
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
         return
     if previous == data:
         if not obj.quiet:
-            err.print(f"{target}: unchanged")
+            err.print(plain(f"{target}: unchanged"))
         return
     write_atomic(target, data)
     if not obj.quiet:
         count = data.count(b"BEGIN:VEVENT")
-        err.print(f"{target}: wrote {count} events ({len(data):,} bytes)")
+        err.print(plain(f"{target}: wrote {count} events ({len(data):,} bytes)"))
 
 
 def _window(obj: Context, config: Config, quarter: str | None, start: str | None,
@@ -74,38 +82,49 @@ def _window(obj: Context, config: Config, quarter: str | None, start: str | None
 @click.option("--to", "end", metavar="DATE", help="End date, exclusive (with --from).")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "ics"]), default="table",
               show_default=True)
+@click.option("--tz", "zone", metavar="ZONE",
+              help="Show times in this IANA zone [--for's person's zone, else the team's].")
 @filter_options
 @pass_ctx
 def preview(obj: Context, quarter: str | None, start: str | None, end: str | None, fmt: str,
-            for_email: str | None, account: str | None) -> None:
+            zone: str | None, for_email: str | None, account: str | None) -> None:
     """Show the meetings of the next fiscal quarter (or any window)."""
     from tacal.ical import expand as pv
     from tacal.series import build_series
     from tacal.series.checks import gap_warnings
+    from tacal.series.who import resolve_for
 
     config = obj.config()
+    if zone is not None and not valid_zone(zone):
+        raise TacalError(f"--tz {zone!r}: not an IANA time zone; use a name such as "
+                         "\"Asia/Tokyo\", \"Europe/London\" or \"UTC\"")
     lo, hi, label = _window(obj, config, quarter, start, end)
     series = build_series(config, obj.today)
-    data = calendar_bytes(config, today=obj.today, now=obj.now, for_email=for_email,
-                          account=account, series=series)
+    who = resolve_for(config, series, for_email) if for_email is not None else None
+    data = calendar_bytes(config, today=obj.today, now=obj.now,
+                          for_email=who.email if who else None, account=account, series=series)
     if not obj.quiet:
         for w in gap_warnings(config, series, obj.today, (lo, hi), account):
-            err.print(str(w), markup=False)
+            err.print(plain(w))
     if fmt == "ics":
         sys.stdout.buffer.write(data)
         return
-    occurrences = pv.expand(data, lo, hi, config.team.timezone)
+    shown = zone or (who.zone(config) if who else config.team.timezone)
+    times = f"times in {shown}"
+    if zone is None and who is not None and who.person is not None:
+        times += f" ({who.person.name}'s zone)"
+    occurrences = pv.expand(data, lo, hi, shown)
     if fmt == "json":
         click.echo(json.dumps([o.as_json() for o in occurrences], indent=2))
         return
-    _print_table(config, occurrences, label)
+    _print_table(config, occurrences, f"{label}, {times}")
 
 
 def _print_table(config: Config, occurrences: list, label: str) -> None:  # type: ignore[type-arg]
     from tacal.ical import expand as pv
 
-    out = Console(highlight=False)
-    out.print(f"[bold]{config.team.name}[/bold]: {label}, times in {config.team.timezone}")
+    out = console()
+    out.print(Text.assemble((plain(config.team.name), "bold"), f": {plain(label)}"))
     if not occurrences:
         out.print("No meetings in this window.")
         return
@@ -119,30 +138,33 @@ def _print_table(config: Config, occurrences: list, label: str) -> None:  # type
         table.add_column("Attendees", overflow="fold")
         for o in items:
             minutes = int((o.end - o.start).total_seconds() // 60)
-            table.add_row(f"{o.start:%a %m-%d %H:%M}", str(minutes), o.summary,
+            table.add_row(f"{o.start:%a %m-%d %H:%M}", str(minutes), plain(o.summary),
                           str(len(o.attendees)))
         out.print(table)
     clashes = pv.overlaps(occurrences)
     if clashes:
-        err.print(f"[yellow]warning: {len(clashes)} overlapping meeting pair(s):[/yellow]")
+        err.print(f"warning: {len(clashes)} overlapping meeting pair(s):", style="yellow")
         for a, b in clashes[:20]:
-            err.print(f"  {a.start:%Y-%m-%d %H:%M} {a.summary} / {b.summary}")
+            err.print(plain(f"  {a.start:%Y-%m-%d %H:%M} {a.summary} / {b.summary}"))
 
 
 @click.command()
 @pass_ctx
 def validate(obj: Context) -> None:
     """Check the config and templates; exit 2 with one line per problem."""
-    from tacal.series import build_series
-    from tacal.series.checks import gap_warnings
+    from tacal.series import build_checked
+    from tacal.series.checks import gap_warnings, holiday_warnings
 
     config = obj.config()
-    series = build_series(config, obj.today)
+    placement: list[Problem] = []
+    series, people = build_checked(config, obj.today, placement)
     if not obj.quiet:
-        for w in gap_warnings(config, series, obj.today):
-            err.print(str(w), markup=False)
-        click.echo(f"{config.source}: OK ({len(config.cadences)} cadences, "
-                   f"{len(series)} series, {len(config.accounts)} accounts)")
+        for w in [*placement, *holiday_warnings(config, obj.today),
+                  *gap_warnings(config, series, obj.today)]:
+            err.print(plain(w))
+        click.echo(plain(f"{config.source}: OK ({len(config.cadences)} cadences, "
+                   f"{len(series)} series, {len(config.accounts)} accounts)"))
+        click.echo(people.summary())
 
 
 @click.command()
@@ -164,9 +186,9 @@ def onboard(obj: Context, account: str, start: str) -> None:
     done = record_onboarding(config, account, day)
     config = config_mod.load(config.path)
     name = next(a.name for a in config.accounts if a.name.casefold() == account.casefold())
-    click.echo(f"{done.path}:{done.line}: {name}: onboarding_start = {day}")
+    click.echo(plain(f"{done.path}:{done.line}: {name}: onboarding_start = {day}"))
     for line in onboarding_plan(config, build_series(config, obj.today), name):
-        click.echo(f"  {line}")
+        click.echo(plain(f"  {line}"))
 
 
 @click.command()
@@ -188,4 +210,5 @@ def init(obj: Context, directory: Path, force: bool) -> None:
     for t in templates:
         write_atomic(directory / "templates" / t.name, t.read_bytes())
     if not obj.quiet:
-        err.print(f"wrote {target} and {len(templates)} templates in {directory / 'templates'}")
+        err.print(plain(f"wrote {target} and {len(templates)} templates in "
+                        f"{directory / 'templates'}"))

@@ -1,8 +1,12 @@
-"""What every command shares: the lazily loaded config, "today", the --for/--account options."""
+"""What every command shares: the lazily loaded config, "today", the --for/--account options,
+and the one rule for printing: text from configs, templates or Google is printed through
+:func:`plain` on consoles without markup (``Blue Harbor [/EMEA]`` is a name, not a rich tag,
+and an ESC in it must not reach the terminal)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -13,10 +17,25 @@ from rich.console import Console
 from tacal import clock
 from tacal import config as config_mod
 from tacal.model import Config
+from tacal.series import Series, build_series
+from tacal.series.who import Who, resolve_for
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True, markup=False, emoji=False)
+
+#: C0 controls but LF and TAB, DEL and C1 controls (ESC starts terminal escape sequences)
+_TERMINAL_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def plain(text: object) -> str:
+    """``text`` safe to print: control characters shown as ``\\x1b``-style escapes."""
+    return _TERMINAL_CONTROLS.sub(lambda m: f"\\x{ord(m.group()):02x}", str(text))
+
+
+def console(*, stderr: bool = False) -> Console:
+    """A console that prints text as it is: no markup, no highlighting."""
+    return Console(stderr=stderr, highlight=False, markup=False, emoji=False)
 
 
 @dataclass
@@ -42,7 +61,7 @@ class Context:
                           "(run `tacal init` to get an editable copy)")
             self._config = config_mod.load(path)
             for w in config_mod.warnings(self._config):
-                err.print(f"[yellow]{w}[/yellow]")
+                err.print(plain(w), style="yellow")
         return self._config
 
 
@@ -50,8 +69,18 @@ pass_ctx = click.make_pass_decorator(Context)
 
 
 def filter_options(command: F) -> F:
-    """``--for EMAIL`` and ``--account NAME``, the same on every command that builds."""
+    """``--for PERSON`` and ``--account NAME``, the same on every command that builds."""
     command = click.option("--account", metavar="NAME",
                            help="Only this account's events.")(command)
-    return click.option("--for", "for_email", metavar="EMAIL",
-                        help="Only what this person attends.")(command)
+    return click.option("--for", "for_email", metavar="PERSON",
+                        help="Only what this person attends: a person key, name or email "
+                             "(any case), or the email of someone a meeting invites.")(command)
+
+
+def for_whom(config: Config, today: dt.date,
+             text: str | None) -> tuple[list[Series] | None, Who | None]:
+    """The series and the person ``--for`` means (exit 2 if nobody); (None, None) without it."""
+    if text is None:
+        return None, None
+    series = build_series(config, today)
+    return series, resolve_for(config, series, text)

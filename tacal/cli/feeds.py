@@ -9,18 +9,16 @@ import logging
 from pathlib import Path
 
 import click
-from rich.console import Console
 
 from tacal import config as config_mod
-from tacal.cli.context import Context
+from tacal.cli.context import Context, err, plain
 from tacal.config.settings import base_url_problem
 from tacal.errors import TacalError
 from tacal.feeds.catalogue import Feed, settings
 from tacal.feeds.pages import feed_url
 from tacal.feeds.publish import publish as publish_site
-from tacal.feeds.site import list_feeds
+from tacal.feeds.site import list_feeds, size_warnings
 
-err = Console(stderr=True, highlight=False, soft_wrap=True)
 SERVE_DEFAULT = "http://127.0.0.1:8080"
 
 
@@ -43,13 +41,14 @@ def _base_url(value: str | None, configured: str | None, fallback: str | None) -
 def _print_urls(rows: list[tuple[Feed, str]]) -> None:
     width = max((len(f.id) for f, _ in rows), default=0)
     for feed, url in rows:
-        click.echo(f"{feed.id.ljust(width)}  {'private' if feed.private else 'public '}  {url}")
+        click.echo(plain(f"{feed.id.ljust(width)}  {'private' if feed.private else 'public '}  "
+                         f"{url}"))
 
 
 def _tokens_note(obj: Context, path: Path) -> None:
     if not obj.quiet:
-        err.print(f"issued new feed tokens in {path} (mode 0600): they are secrets, keep the "
-                  "file out of version control", markup=False)
+        err.print(plain(f"issued new feed tokens in {path} (mode 0600): they are secrets, keep "
+                        "the file out of version control"))
 
 
 @click.command()
@@ -84,13 +83,12 @@ def serve(obj: Context, host: str, port: int, base_url: str | None, state_dir: P
         if obj.quiet:
             return
         public = [p for p in app.snapshot.public if p.endswith(".ics")]
-        err.print(f"tacal: serving {app.snapshot.feeds} feeds on {url}/ "
-                  f"(state in {source.state.dir})", markup=False)
+        err.print(plain(f"tacal: serving {app.snapshot.feeds} feeds on {url}/ "
+                        f"(state in {source.state.dir})"))
         for p in public:
-            err.print(f"  public: {base}{p}", markup=False)
-        err.print("  private feed URLs: `tacal feeds list"
-                  + (f" --base-url {base}`" if base_url else "`") + "; Ctrl-C stops",
-                  markup=False)
+            err.print(plain(f"  public: {base}{p}"))
+        err.print(plain("  private feed URLs: `tacal feeds list"
+                        + (f" --base-url {base}`" if base_url else "`") + "; Ctrl-C stops"))
 
     run(app, host, port, threads=threads, on_listen=listening)
 
@@ -108,9 +106,11 @@ def publish(obj: Context, directory: Path, base_url: str | None) -> None:
     if result.site.tokens_written:
         _tokens_note(obj, result.site.tokens.path)
     if not obj.quiet:
-        err.print(f"{directory}: {len(result.site.feeds)} feeds; {len(result.written)} files "
-                  f"written, {len(result.unchanged)} unchanged, {len(result.removed)} removed",
-                  markup=False)
+        for warning in size_warnings(result.site.pages):
+            err.print(plain(warning), style="yellow")
+        err.print(plain(f"{directory}: {len(result.site.feeds)} feeds; {len(result.written)} "
+                        f"files written, {len(result.unchanged)} unchanged, "
+                        f"{len(result.removed)} removed"))
 
 
 @click.group("feeds")
@@ -162,7 +162,7 @@ def rotate_command(obj: Context, feed_ids: tuple[str, ...], every: bool,
     base = _base_url(base_url, settings(config).base_url, SERVE_DEFAULT)
     _print_urls([(by_id[i], feed_url(base, by_id[i], store)) for i in ids])
     if not obj.quiet:
-        err.print(f"rotated {len(ids)} token(s) in {store.path}: a running `tacal serve` "
-                  "drops the old URLs within a second; run `tacal publish` again to delete "
-                  "the old files", markup=False)
+        err.print(plain(f"rotated {len(ids)} token(s) in {store.path}: a running `tacal "
+                        "serve` drops the old URLs within a second; run `tacal publish` again "
+                        "to delete the old files"))
 

@@ -14,7 +14,7 @@ import click
 from tacal import __version__, clock
 from tacal import config as config_mod
 from tacal.cli import accounts, calendar, feeds, sync
-from tacal.cli.context import Context, err
+from tacal.cli.context import Context, err, plain
 from tacal.errors import ConfigError, TacalError
 
 
@@ -44,10 +44,10 @@ def main(argv: list[str] | None = None) -> None:
         cli.main(args=argv, prog_name="tacal", standalone_mode=False)
     except ConfigError as exc:
         for p in exc.problems:
-            err.print(str(p), markup=False)
+            err.print(plain(p))
         sys.exit(exc.exit_code)
     except TacalError as exc:
-        err.print(f"tacal: error: {exc}", markup=False)
+        err.print(plain(f"tacal: error: {exc}"))
         sys.exit(exc.exit_code)
     except click.exceptions.Abort:
         err.print("Aborted.")

@@ -6,6 +6,7 @@ Settings come from flags, then the config's ``[sync]`` table, then safe defaults
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import click
@@ -14,7 +15,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
 from tacal import config as config_mod
-from tacal.cli.context import filter_options
+from tacal.cli.context import console, filter_options, for_whom, plain
 from tacal.ical.calendar import calendar_for
 from tacal.model import SEND_UPDATES
 
@@ -57,14 +58,17 @@ def sync_command(obj: Any, calendar: str | None, dry_run: bool, send_updates: st
     from tacal.gcal.sync import sync
 
     config = obj.config()
-    cal = calendar_for(config, today=obj.today, now=obj.now, for_email=for_email,
-                       account=account)
+    series, who = for_whom(config, obj.today, for_email)
+    cal = calendar_for(config, today=obj.today, now=obj.now,
+                       for_email=who.email if who else None, account=account, series=series)
     calendar_id = _setting(config, "calendar", calendar, config.team.calendar)
     creds = _setting(config, "credentials", credentials, None)
+    # the browser sign-in needs someone at a terminal: from cron it would wait forever
     bundle = build_service(creds, _setting(config, "as_user", as_user, None),
-                           _setting(config, "token", None, None))
-    out = Console(highlight=False)
-    err = Console(stderr=True, highlight=False)
+                           _setting(config, "token", None, None),
+                           interactive=sys.stdin.isatty())
+    out = console()
+    err = console(stderr=True)
     try:
         with Progress(TextColumn("[progress.description]{task.description}"), BarColumn(),
                       MofNCompleteColumn(), console=err, transient=True,
@@ -97,16 +101,16 @@ def sync_command(obj: Any, calendar: str | None, dry_run: bool, send_updates: st
 def _print_report(out: Console, report: Any, quiet: bool) -> None:
     if not quiet:
         verb = "would" if report.dry_run else "did"
-        table = Table(title=f"Google Calendar {report.calendar_id}: what tacal {verb} do",
+        table = Table(title=plain(f"Google Calendar {report.calendar_id}: what tacal {verb} do"),
                       title_justify="left")
         for col in ("action", "series", "status", "invites"):
             table.add_column(col, overflow="fold")
         for line in report.lines:
             if line.action == "unchanged":
                 continue
-            table.add_row(line.action, line.summary or line.uid, line.status,
-                          ", ".join(line.attendees) if line.action in ("create", "update",
-                                                                       "restore") else "")
+            table.add_row(line.action, plain(line.summary or line.uid), plain(line.status),
+                          plain(", ".join(line.attendees)) if line.action in (
+                              "create", "update", "restore") else "")
         if table.row_count:
             out.print(table)
     counts = report.counts()

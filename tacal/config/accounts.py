@@ -12,7 +12,7 @@ from typing import Any, Protocol
 
 from tacal.config import clock_keys
 from tacal.config.locate import Checker
-from tacal.config.values import EMAIL_RE, bool_value, closest, date_in_range, str_list
+from tacal.config.values import EMAIL_RE, bool_value, check_text, closest, date_in_range, str_list
 from tacal.errors import Problem
 from tacal.model import CHECK_INS, HEALTHS, Account, Person, slug
 
@@ -82,6 +82,7 @@ def account_from_mapping(
     if not isinstance(name, str) or not name.strip():
         c.error((*key, "name"), "missing; every account needs a name")
         name = "?"
+    check_text(c, (*key, "name"), name)
     refs = {
         role_key: _person_ref(c, (*key, role_key), entry.get(role_key), role_key, people,
                               by_email, required=role_key in ("ta", "ae"))

@@ -15,6 +15,7 @@ from tacal.config.locate import Checker
 from tacal.config.values import (
     EMAIL_RE,
     ID_RE,
+    check_text,
     closest,
     date_in_range,
     int_key,
@@ -91,6 +92,7 @@ def read_cadences(c: Checker, data: Any, team: Team, people: dict[str, Person]) 
         if not isinstance(summary, str) or not summary.strip():
             c.error((*k, "summary"), "missing; give the meeting a title")
             summary = cid
+        check_text(c, (*k, "summary"), summary)
         rule = entry.get("rule")
         if not isinstance(rule, str) or (rule not in RULES and rule not in ACCOUNT_RULES
                                          and not rule.upper().startswith("RRULE:")):
@@ -167,6 +169,7 @@ def read_cadences(c: Checker, data: Any, team: Team, people: dict[str, Person]) 
         location = entry.get("location")
         if location is not None and not c.typed((*k, "location"), location, str, "text"):
             location = None
+        check_text(c, (*k, "location"), location)
         per = entry.get("per", "team")
         if per not in PER:
             c.error((*k, "per"), f"{per!r}: use one of {' | '.join(PER)}")

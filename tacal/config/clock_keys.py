@@ -7,11 +7,18 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Any
+from typing import Any, Protocol
 
 from tacal.config.values import Reporter, date_value, str_list, valid_zone, weekday
 from tacal.model import WEEKDAYS
 from tacal.schedule.clocks import country_problem
+
+
+class Warner(Reporter, Protocol):
+    """A reporter that also takes warnings (the config's :class:`~tacal.config.locate.Checker`)."""
+
+    def warn(self, key: tuple[Any, ...], message: str) -> None: ...
+
 
 HOURS_RE = re.compile(r"^\s*([01]?\d|2[0-3]):([0-5]\d)\s*-\s*([01]?\d|2[0-4]):([0-5]\d)\s*$")
 
@@ -55,14 +62,17 @@ def workdays(c: Reporter, key: tuple[Any, ...], value: Any) -> tuple[str, ...] |
     return tuple(w for w in WEEKDAYS if w in found) or None
 
 
-def dates(c: Reporter, key: tuple[Any, ...], value: Any) -> list[dt.date]:
+def dates(c: Warner, key: tuple[Any, ...], value: Any) -> list[dt.date]:
+    """A list of dates (``holidays``); a date listed twice is a warning."""
     if not isinstance(value, list):
         c.error(key, "must be a list of dates, e.g. [\"2027-01-01\"]")
         return []
-    out = []
+    out: list[dt.date] = []
     for item in value:
         d = date_value(c, key, item)
         if d:
+            if d in out and out.count(d) == 1:
+                c.warn(key, f"{d} is listed more than once; keep one")
             out.append(d)
     return out
 

@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import os
 import re
-import stat
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -151,7 +149,7 @@ def record_onboarding(config: Config, account: str, day: dt.date) -> Recorded:
                          hint=f"did you mean {close[0]!r}?" if close else
                          "add it as an [[account]] or a row of the accounts CSV first")
     name = match[0].name
-    text = config.path.read_bytes().decode("utf-8")  # as is: keep CRLF line ends
+    text, bom = _read(config.path)
     raw = tomllib.loads(text)
     tables = raw.get("account", [])
     names = [t.get("name", "").strip() if isinstance(t, dict) else "" for t in tables]
@@ -165,12 +163,25 @@ def record_onboarding(config: Config, account: str, day: dt.date) -> Recorded:
                          "column read as onboarding_start) and export again")
     else:
         target = config.path.parent / str(raw.get("accounts"))
-        data = target.read_bytes().decode("utf-8")
+        data, bom = _read(target)
         new_text, line = edit_csv(data, name, day)
         _check_csv(data, new_text, name, day, target)
-    mode = stat.S_IMODE(os.stat(target).st_mode)
-    write_atomic(target, new_text.encode("utf-8"), mode)
+    # a symlinked config (dotfiles) is edited where it lives, not replaced by a copy; the
+    # write keeps the file's mode
+    write_atomic(target.resolve(), bom + new_text.encode("utf-8"))
     return Recorded(target, line)
+
+
+def _read(path: Path) -> tuple[str, bytes]:
+    """The text as is (CRLF line ends kept), and the UTF-8 byte order mark it began with, if
+    any (Excel's "CSV UTF-8" writes one), to put back."""
+    data = path.read_bytes()
+    bom = b"\xef\xbb\xbf" if data.startswith(b"\xef\xbb\xbf") else b""
+    try:
+        return data[len(bom):].decode("utf-8"), bom
+    except UnicodeDecodeError as exc:
+        raise TacalError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})",
+                         hint="save it as UTF-8") from None
 
 
 def _check_toml(text: str, index: int, day: dt.date, path: Path) -> None:

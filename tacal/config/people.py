@@ -6,7 +6,7 @@ from typing import Any
 
 from tacal.config import clock_keys
 from tacal.config.locate import Checker
-from tacal.config.values import EMAIL_RE
+from tacal.config.values import EMAIL_RE, check_text
 from tacal.model import ROLES, Person
 
 PERSON_KEYS = {"name", "email", "role", "timezone", "hours", "workdays", "holidays", "country",
@@ -39,6 +39,7 @@ def read_people(c: Checker, data: Any) -> dict[str, Person]:
         if not isinstance(name, str):
             c.error((*k, "name"), f"must be a string, not {name!r}")
             name = str(key)
+        check_text(c, (*k, "name"), name)
         role = entry.get("role", "other")
         if role not in ROLES:
             c.error((*k, "role"), f"{role!r} is not a role; use one of {' | '.join(ROLES)}")
@@ -57,5 +58,6 @@ def read_people(c: Checker, data: Any) -> dict[str, Person]:
         people[key] = Person(key=key, name=name, email=email, role=role, timezone=tz,
                              hours=own_hours, workdays=own_days,
                              holidays=tuple(sorted(set(own_holidays))), country=country,
-                             subdivision=subdivision, max_meeting_hours_per_day=max_hours)
+                             subdivision=subdivision, max_meeting_hours_per_day=max_hours,
+                             holidays_where=c.where(*k, "holidays"))
     return people

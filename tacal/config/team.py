@@ -18,6 +18,7 @@ from tacal.config.values import (
     ID_RE,
     MAX_DATE,
     MIN_DATE,
+    check_text,
     date_value,
     str_list,
     time_value,
@@ -43,6 +44,7 @@ def read_team(c: Checker, data: Any) -> Team:
     name = data.get("name", "Technical Advisors")
     if not c.typed(("team", "name"), name, str, "a string"):
         name = fallback.name
+    check_text(c, ("team", "name"), name)
     tzname = data.get("timezone")
     if tzname is None:
         c.error(("team", "timezone"), "missing; set an IANA zone such as \"America/New_York\"")
@@ -76,15 +78,7 @@ def read_team(c: Checker, data: Any) -> Team:
             workdays.append(code)
     if isinstance(raw_workdays, list) and not raw_workdays:
         c.error(("team", "workdays"), "needs at least one weekday, e.g. [\"MO\", \"TU\"]")
-    holidays = []
-    raw_holidays = data.get("holidays", [])
-    if not isinstance(raw_holidays, list):
-        c.error(("team", "holidays"), "must be a list of dates, e.g. [\"2027-01-01\"]")
-        raw_holidays = []
-    for h in raw_holidays:
-        d = date_value(c, ("team", "holidays"), h)
-        if d:
-            holidays.append(d)
+    holidays = clock_keys.dates(c, ("team", "holidays"), data.get("holidays", []))
     start = date_value(c, ("team", "start"), data["start"]) if "start" in data else None
     if start is not None and not MIN_DATE <= start <= MAX_DATE:
         c.error(("team", "start"), f"{start} is out of range; use a date between {MIN_DATE} and "
@@ -123,6 +117,7 @@ def read_team(c: Checker, data: Any) -> Team:
         country=country,
         subdivision=subdivision,
         max_meeting_hours_per_day=max_hours,
+        holidays_where=c.where("team", "holidays"),
     )
 
 

@@ -15,7 +15,14 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from tacal.model import WEEKDAYS
 
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-EMAIL_RE = re.compile(r"^[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\"]+$")
+#: Characters no name, title, place or address may hold: the C0 controls but TAB, DEL, the C1
+#: controls, and the Unicode line and paragraph separators. In iCalendar a CR or LF ends a
+#: content line (a lone CR in the team name added a whole VEVENT; an LF crashed the writer),
+#: other controls make readers drop the attendee, and in a terminal ESC starts an escape
+#: sequence. TAB is allowed: iCalendar text and parameter values may hold it.
+CONTROL_RE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]")
+EMAIL_RE = re.compile(r"^[^@\s<>\"\x00-\x1f\x7f-\x9f]+@[^@\s<>\"\x00-\x1f\x7f-\x9f]+"
+                      r"\.[^@\s<>\"\x00-\x1f\x7f-\x9f]+$")
 TIME_RE = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 #: Dates outside this range are typos; they would also overflow time-zone arithmetic.
 MIN_DATE, MAX_DATE = dt.date(1971, 1, 1), dt.date(2199, 12, 31)
@@ -25,6 +32,32 @@ class Reporter(Protocol):
     """What a validator needs from a checker: somewhere to report a located error."""
 
     def error(self, key: tuple[Any, ...], message: str) -> None: ...
+
+
+_CONTROL_NAMES = {"\n": "a line feed (LF)", "\r": "a carriage return (CR)", "\x00": "a NUL",
+                  "\x1b": "an escape (ESC)", "\x7f": "a DEL",
+                  "\u2028": "a line separator (U+2028)", "\u2029": "a paragraph separator (U+2029)"}
+
+
+def text_problem(value: Any) -> str | None:
+    """Why ``value`` cannot be a name, title, place or address (one line of printable text),
+    or None. The one check for text that reaches a calendar or a terminal."""
+    if not isinstance(value, str):
+        return None
+    m = CONTROL_RE.search(value)
+    if m is None:
+        return None
+    char = m.group()
+    what = _CONTROL_NAMES.get(char, f"the control character U+{ord(char):04X}")
+    return (f"contains {what} at character {m.start() + 1}: {value!r}; write it on one line "
+            "without control characters")
+
+
+def check_text(c: Reporter, key: tuple[Any, ...], value: Any) -> None:
+    """Report ``value`` at ``key`` when :func:`text_problem` finds one."""
+    why = text_problem(value)
+    if why:
+        c.error(key, why)
 
 
 def closest(name: str, options: set[str]) -> str | None:
@@ -128,6 +161,6 @@ def valid_zone(name: str) -> bool:
         return False
     try:
         ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError, IsADirectoryError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long for a path
         return False
     return True

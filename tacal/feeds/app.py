@@ -12,7 +12,11 @@ Design choices, each against a failure feed servers are known for:
 - Every rebuild makes a complete new snapshot and swaps one reference: a request sees the
   old feeds or the new ones, never a mix. A failed rebuild (say, a half-saved config) logs
   the problem and keeps serving the last good snapshot.
-- The access log masks every path segment but the last: tokens never reach a log.
+- The access log shows a path segment only when it names a page of the snapshot
+  (``team.ics``, ``person-ana.ics``, ``index.html``); every other segment, a token or a
+  mistyped one, is logged as ``***``: tokens never reach a log.
+- Request bodies are refused (413): the server serves GET and HEAD only (waitress refuses
+  them first, see :mod:`tacal.feeds.server`; this check holds under any WSGI server).
 """
 
 from __future__ import annotations
@@ -82,11 +86,19 @@ def not_modified(environ: dict[str, Any], etag: str, modified: dt.datetime | Non
     return modified <= since
 
 
-def mask(path: str) -> str:
-    """The path for logs: every segment but the last hidden, non-ASCII and controls quoted."""
+def mask(path: str, snapshot: Snapshot) -> str:
+    """The path for logs: a segment is shown only when it names a page of ``snapshot``
+    (a public page, or the non-secret last segment of a private one); any other segment is
+    ``***``, so no token, right or wrong, reaches a log. Non-ASCII and controls are quoted."""
     parts = path.split("/")
-    shown = [p if i in (0, len(parts) - 1) else "***" for i, p in enumerate(parts)]
+    shown = [p if p == "" or p in snapshot.private or "/" + p in snapshot.public else "***"
+             for p in parts]
     return quote("/".join(shown), safe="/*.-_~")
+
+
+def _has_body(environ: dict[str, Any]) -> bool:
+    return (environ.get("CONTENT_LENGTH") or "0").strip() != "0" or (
+        "HTTP_TRANSFER_ENCODING" in environ)
 
 
 class FeedApp:
@@ -98,7 +110,9 @@ class FeedApp:
         self.check_interval = check_interval
         self._lock = threading.Lock()
         self._snapshot, self._seen = source.build()
+        self._warn(self._snapshot)
         self._failing: str | None = None
+        self._retry_at = 0.0
         self._checked = time.monotonic()
 
     @property
@@ -114,24 +128,38 @@ class FeedApp:
         try:
             self._checked = time.monotonic()
             current = self.source.inputs()
-            if current == self._seen and self._failing is None:
+            if current == self._seen and (self._failing is None
+                                          or time.monotonic() < self._retry_at):
                 return
+            started = time.monotonic()
             try:
                 snapshot, self._seen = self.source.build()
-            except TacalError as exc:
+            except Exception as exc:  # noqa: BLE001 - whatever fails, the old feeds stay up
                 # Retried at every check: the fix may be in a file not yet among the known
                 # inputs (a CSV or template the config names but that does not exist yet).
+                # A build that fails slowly (a template stopped at its time budget) is
+                # retried with unchanged inputs only after ten times as long as it took.
                 self._seen = current
-                if str(exc) != self._failing:
+                self._retry_at = time.monotonic() + 10 * (time.monotonic() - started)
+                problem = str(exc) if isinstance(exc, TacalError) else repr(exc)
+                if problem != self._failing:
                     log.error("inputs changed but do not build; still serving the previous "
-                              "feeds:\n%s", exc)
-                self._failing = str(exc)
+                              "feeds:\n%s", problem,
+                              exc_info=not isinstance(exc, TacalError))
+                self._failing = problem
                 return
             self._failing = None
+            if snapshot.warnings != self._snapshot.warnings:
+                self._warn(snapshot)
             self._snapshot = snapshot
             log.info("rebuilt %d feeds", snapshot.feeds)
         finally:
             self._lock.release()
+
+    @staticmethod
+    def _warn(snapshot: Snapshot) -> None:
+        for warning in snapshot.warnings:
+            log.warning("%s", warning)
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> list[bytes]:
         method = environ.get("REQUEST_METHOD", "GET")
@@ -139,10 +167,10 @@ class FeedApp:
         try:
             status, headers, body = self.respond(method, path, environ)
         except Exception:  # noqa: BLE001 - waitress would log the unmasked path
-            log.exception("error serving %s %s", method, mask(path))
+            log.exception("error serving %s %s", method, mask(path, self._snapshot))
             status, headers, body = _plain("500 Internal Server Error", method)
-        log.info('%s "%s %s" %s %d', environ.get("REMOTE_ADDR", "-"), method, mask(path),
-                 status.split(" ", 1)[0], len(body))
+        log.info('%s "%s %s" %s %d', environ.get("REMOTE_ADDR", "-"), method,
+                 mask(path, self._snapshot), status.split(" ", 1)[0], len(body))
         start_response(status, headers)
         wrapper = environ.get("wsgi.file_wrapper")
         if wrapper is not None and len(body) > _STREAM_OVER:
@@ -156,6 +184,8 @@ class FeedApp:
     def respond(self, method: str, path: str,
                 environ: dict[str, Any]) -> tuple[str, list[tuple[str, str]], bytes]:
         self.refresh()
+        if _has_body(environ):
+            return _plain("413 Content Too Large", method)
         resource = self._snapshot.lookup(path)
         if resource is None:
             return _plain("404 Not Found", method)

@@ -18,6 +18,7 @@ from tacal.feeds.catalogue import Feed, feeds_of, settings
 from tacal.feeds.pages import feed_page, feed_path, feed_url, index_page
 from tacal.feeds.tokens import TokenStore, tokens_path
 from tacal.ical.calendar import calendar_for
+from tacal.ical.size import SPLIT_FEED, SPLIT_TEAM, size_warning
 from tacal.model import Config, FeedSettings
 from tacal.series import Series, build_series
 
@@ -84,6 +85,18 @@ def build_site(
     private_count = sum(1 for f in feeds if f.private)
     pages.insert(0, Page("index.html", index_page(config, public, private_count), HTML_TYPE))
     return Site(pages, feeds, store, written)
+
+
+def size_warnings(pages: list[Page]) -> list[str]:
+    """A warning for each feed too large for Google Calendar to subscribe to."""
+    out = []
+    for page in pages:
+        if page.feed is not None and page.path.endswith(".ics"):
+            split = SPLIT_TEAM if page.feed.kind == "team" else SPLIT_FEED
+            warning = size_warning(f"feed {page.feed.id}", len(page.body), split)
+            if warning:
+                out.append(warning)
+    return out
 
 
 def _plan(config: Config, today: dt.date, tokens: TokenStore | None

@@ -25,7 +25,7 @@ from pathlib import Path
 from tacal import clock
 from tacal import config as config_mod
 from tacal.feeds.catalogue import Feed, settings
-from tacal.feeds.site import HTML_TYPE, Page, build_site
+from tacal.feeds.site import HTML_TYPE, Page, build_site, size_warnings
 from tacal.feeds.tokens import state_home
 from tacal.feeds.watch import input_digests, input_files
 from tacal.output import write_atomic
@@ -69,6 +69,8 @@ class Snapshot:
     public: dict[str, Resource]
     private: dict[str, list[tuple[str, Resource]]]
     feeds: int
+    #: feeds too large for Google Calendar to subscribe to
+    warnings: tuple[str, ...] = ()
 
     def lookup(self, path: str) -> Resource | None:
         found = self.public.get(path)
@@ -203,4 +205,5 @@ class FeedSource:
         if site.tokens_written:
             key = f"file:{site.tokens.path}"
             seen[key] = after[key]
-        return Snapshot(public, private, len(site.feeds)), seen
+        return Snapshot(public, private, len(site.feeds),
+                        tuple(size_warnings(site.pages))), seen

@@ -182,8 +182,12 @@ def _oauth_credentials(
     if creds is None:
         if not interactive:
             raise AuthError(
-                "no saved Google authorisation",
-                hint=f"run `tacal sync` once in a terminal with a browser to create {token_path}",
+                f"no saved Google authorisation ({token_path}), and no terminal to sign in "
+                "from (the browser sign-in would wait forever)",
+                hint=f"run `tacal sync --dry-run` once in a terminal, sign in in the browser it "
+                f"opens, and it saves {token_path}; on a machine without a browser, do that "
+                "elsewhere and copy the file here (mode 0600), or use a service-account key "
+                "(see the README)",
             )
         creds = (run_flow or _run_local_server)(client_path)
         write_token(token_path, creds.to_json())

@@ -9,6 +9,7 @@ after day.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Mapping
 
 from icalendar import Calendar, Event, vCalAddress, vRecur, vText
@@ -16,6 +17,7 @@ from icalendar import Calendar, Event, vCalAddress, vRecur, vText
 from tacal import __version__
 from tacal.ical.stamps import HASH_PROP, Stamp, content_hash
 from tacal.ical.vtimezone import vtimezone
+from tacal.schedule.clocks import CELL, dst_cells
 from tacal.series import Attendee, Series
 
 PRODID = f"-//tacal//tacal {__version__}//EN"
@@ -44,13 +46,50 @@ def _add_shared(ev: Event, s: Series) -> None:
     ev.add("status", "CONFIRMED")
 
 
+def _add_end(ev: Event, start: dt.datetime, s: Series, tz: dt.tzinfo, exact: bool) -> None:
+    """DTEND, or DURATION for a series whose wall-clock times meet a DST change: a DTEND in
+    wall-clock time would end a meeting that starts in a skipped hour before it starts (or make
+    one in a repeated hour twice as long); DURATION keeps its length on every occurrence
+    (RFC 5545, 3.8.2.5: an exact duration for hours and minutes)."""
+    if exact:
+        ev.add("duration", s.duration)
+    else:
+        ev.add("dtend", (start + s.duration).replace(tzinfo=tz))
+
+
+def _crosses_a_clock_change(s: Series) -> bool:
+    """Whether any wall-clock time of the series' day span is skipped or repeated by a DST
+    change in its zone during the years it runs."""
+    first = s.recurrence.start
+    last = max([first, *s.recurrence.rdates, *(o.start for o in s.overrides)])
+    end_year = last.year + (30 if s.recurrence.rrule else 0)
+    unclean = _unclean_times(s.timezone, first.year, min(end_year, first.year + 30))
+    if not unclean:
+        return False
+    starts = [first, *s.recurrence.rdates, *(o.start for o in s.overrides)]
+    for start in starts:
+        begin = start.hour * 60 + start.minute
+        for minute in range(begin, begin + int(s.duration.total_seconds() // 60) + 1, CELL):
+            if (minute % (24 * 60)) // CELL in unclean:
+                return True
+    return False
+
+
+@functools.lru_cache(maxsize=256)
+def _unclean_times(zone: str, first_year: int, last_year: int) -> frozenset[int]:
+    """Cells (5-minute steps of the day) that a DST change skips or repeats on some day."""
+    cells = dst_cells(zone, dt.date(first_year, 1, 1), dt.date(last_year, 12, 31))
+    return frozenset(cell for _, cell in cells)
+
+
 def _event_body(s: Series, tz: dt.tzinfo) -> list[Event]:
     """The VEVENTs of one series without DTSTAMP/SEQUENCE (hashed, then stamped)."""
     rec = s.recurrence
     master = Event()
     master.add("uid", s.uid)
     master.add("dtstart", rec.start.replace(tzinfo=tz))
-    master.add("dtend", (rec.start + s.duration).replace(tzinfo=tz))
+    exact = _crosses_a_clock_change(s)
+    _add_end(master, rec.start, s, tz, exact)
     if rec.rrule:
         master.add("rrule", vRecur.from_ical(rec.rrule))
     if rec.exdates:
@@ -71,7 +110,7 @@ def _event_body(s: Series, tz: dt.tzinfo) -> list[Event]:
         ev.add("uid", s.uid)
         ev.add("recurrence-id", o.recurrence_id.replace(tzinfo=tz))
         ev.add("dtstart", o.start.replace(tzinfo=tz))
-        ev.add("dtend", (o.start + s.duration).replace(tzinfo=tz))
+        _add_end(ev, o.start, s, tz, exact)
         ev.add("summary", o.summary or s.summary)
         desc = o.description if o.description is not None else s.description
         if desc:

@@ -23,7 +23,7 @@ was busy stays busy: laying out n accounts costs O(n + candidates), never O(n^2)
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -78,9 +78,11 @@ class Grid:
         self.end_min = _minutes(team.workday_end)
         self.pattern: set[tuple[str, int, int, int]] = set()  # person, weekday, week, cell
         self.dated: set[tuple[str, dt.date, int]] = set()  # person, date, cell
+        self.dated_days: set[tuple[str, dt.date]] = set()  # who has a one-date meeting when
         self.probes = 0  # candidate checks made, for the "nothing is quadratic" test
         self._cursors: dict[tuple[object, ...], int] = {}
         self._candidates: dict[tuple[object, ...], list[tuple[int, int, int | None]]] = {}
+        self._time_lists: dict[tuple[int, dt.time, bool], list[int]] = {}
         self.clocks: dict[str, Clock] = dict(clocks or {})
         first, last = horizon or (dt.date(2000, 1, 1), dt.date(2000, 1, 1))
         self.horizon = (first, last)
@@ -112,6 +114,7 @@ class Grid:
         key = (person, day, cell)
         if key not in self.dated:
             self.dated.add(key)
+            self.dated_days.add((person, day))
             if person in self.budget:
                 load = (person, day)
                 self.dated_load[load] = self.dated_load.get(load, 0) + 1
@@ -139,6 +142,11 @@ class Grid:
 
     # ---- occupancy
 
+    def block_pattern(self, person: str, weekday: int, week: int, start: int, end: int) -> None:
+        """Busy on one weekday of one week of the month, from ``start`` to ``end`` minutes."""
+        for cell in _cells(start, end):
+            self._mark(person, weekday, week, cell)
+
     def block(self, person: str, start: dt.datetime, end: dt.datetime) -> None:
         """An existing meeting: its weekday and week become busy in the person's pattern."""
         day = start.date()
@@ -155,9 +163,12 @@ class Grid:
 
     def clashes_on(self, people: Iterable[str], start: dt.datetime, duration: int) -> bool:
         """Whether a one-date meeting of someone in ``people`` overlaps this occurrence."""
+        day = start.date()
+        busy = [p for p in people if (p, day) in self.dated_days]
+        if not busy:
+            return False
         first = _minutes(start.time())
-        return any((p, start.date(), c) in self.dated
-                   for p in people for c in _cells(first, first + duration))
+        return any((p, day, c) in self.dated for p in busy for c in _cells(first, first + duration))
 
     def _pattern_free(self, people: Iterable[str], weekday: int, weeks: Iterable[int],
                       start: int, end: int) -> bool:
@@ -186,18 +197,36 @@ class Grid:
         return self._within_budget(people, day.weekday(), (week_of_month(day),), len(cells), day)
 
     def fits_clocks(self, people: Iterable[str], start: dt.datetime, duration: int) -> bool:
-        """Whether a team-local wall-clock meeting lies in every attendee's day, exactly."""
-        begin = start.replace(tzinfo=self.tz)
-        finish = (begin.astimezone(dt.UTC) + dt.timedelta(minutes=duration))
+        """Whether a team-local wall-clock meeting misses every attendee's holidays.
+
+        Hours and workdays are already settled by the masks (a cell passes only if it is
+        inside the person's hours in every week of the horizon), so only the date is left:
+        the attendee's own local date, which is the team's unless they live elsewhere.
+        """
+        aware: dt.datetime | None = None
         for p in people:
             clock = self.clocks.get(p)
-            if clock is not None and not clock.fits(begin, finish):
+            if clock is None or not clock.holidays:
+                continue
+            if clock.zone == self.team.timezone:
+                local = start.date()
+            else:
+                aware = aware or start.replace(tzinfo=self.tz)
+                local = aware.astimezone(clock.tz).date()
+            if local in clock.holidays:
                 return False
         return True
 
     # ---- recurring meetings
 
     def _times(self, duration: int, time: dt.time, back: bool = False) -> list[int]:
+        key = (duration, time, back)
+        found = self._time_lists.get(key)
+        if found is None:
+            found = self._time_lists[key] = self._time_order(duration, time, back)
+        return found
+
+    def _time_order(self, duration: int, time: dt.time, back: bool) -> list[int]:
         """Start minutes in preference order: from ``time`` to the end of the team's workday,
         then from its start (``back``: from ``time`` backwards, nearest first); then the rest
         of the day, nearest to ``time`` first (people in other zones work at other team-local
@@ -296,19 +325,19 @@ class Grid:
 
     @staticmethod
     def _days_from(day: dt.date, calendar: Team,
-                   window: tuple[dt.date, dt.date] | None) -> list[dt.date]:
+                   window: tuple[dt.date, dt.date] | None) -> Iterator[dt.date]:
+        """Workdays to try, lazily: most meetings fit on the first one."""
         if window is None:
-            out, current = [], day
+            current = day
             for _ in range(31):
                 current = calendar.next_workday(current)
-                out.append(current)
+                yield current
                 current += dt.timedelta(days=1)
-            return out
+            return
         lo, hi = window
         after = [lo + dt.timedelta(days=i) for i in range((hi - lo).days + 1)]
-        forward = [d for d in after if d >= day and calendar.is_workday(d)]
-        backward = [d for d in reversed(after) if d < day and calendar.is_workday(d)]
-        return forward + backward
+        yield from (d for d in after if d >= day and calendar.is_workday(d))
+        yield from (d for d in reversed(after) if d < day and calendar.is_workday(d))
 
     def take(self, people: Iterable[str], start: dt.datetime, duration: int) -> None:
         """Mark a dated meeting busy whether or not it was free (a fixed team occurrence)."""

@@ -13,22 +13,32 @@ from tacal.errors import ConfigError, Problem
 from tacal.model import Config
 from tacal.series.accounts import account_series
 from tacal.series.context import BuildContext, series_start
-from tacal.series.people_check import check_people, problems
+from tacal.series.people_check import PeopleReport, check_people, problems
 from tacal.series.planner import Planner
 from tacal.series.team import team_series
 from tacal.series.types import Attendee, Override, Series, uid_for
 
 
-def build_series(config: Config, today: dt.date) -> list[Series]:
+def build_series(config: Config, today: dt.date,
+                 warnings: list[Problem] | None = None) -> list[Series]:
     """Every series the config means, sorted by UID; raises ConfigError on cadence problems.
 
     Plain cadences first, then the account series, which are placed around the meetings the
     plain cadences already gave people.
     """
+    return build_checked(config, today, warnings)[0]
+
+
+def build_checked(config: Config, today: dt.date, warnings: list[Problem] | None = None
+                  ) -> tuple[list[Series], PeopleReport]:
+    """:func:`build_series` and the (clean) people check it ended with, for ``validate``;
+    placement warnings (a team time a DST change skips) go to ``warnings``."""
     ctx = BuildContext(config, today)
     planner = Planner(config, ctx.start, today)
     regular = team_series(ctx, planner)
     out = [*regular, *account_series(ctx, planner)]
+    if warnings is not None:
+        warnings.extend(planner.warnings)
     if ctx.problems:
         raise ConfigError(ctx.problems)
     seen: dict[str, Series] = {}
@@ -44,8 +54,8 @@ def build_series(config: Config, today: dt.date) -> list[Series]:
     report = check_people(config, out, today)
     if not report.clean:
         raise ConfigError(problems(config, report))
-    return out
+    return out, report
 
 
-__all__ = ["Attendee", "BuildContext", "Override", "Series", "build_series", "series_start",
-           "uid_for"]
+__all__ = ["Attendee", "BuildContext", "Override", "Series", "build_checked", "build_series",
+           "series_start", "uid_for"]

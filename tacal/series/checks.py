@@ -1,4 +1,5 @@
-"""Checks over built series: months without customer contact, the onboarding plan summary.
+"""Checks over built series: months without customer contact, the onboarding plan summary,
+holidays that change nothing.
 
 They read series, never place them: ``validate``, ``preview`` and ``onboard`` report with them.
 """
@@ -8,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 from tacal.errors import Problem
-from tacal.model import Config
+from tacal.model import WEEKDAYS, Config
 from tacal.schedule import rules
 from tacal.series.context import series_start
 from tacal.series.types import Series
@@ -76,6 +77,54 @@ def gap_warnings(config: Config, series: list[Series], today: dt.date,
                         series_start(config.team, today), account)
 
 
+#: Holidays further ahead than this are probably a typo in the year.
+HOLIDAY_REACH_YEARS = 2
+
+
+def _listed(days: list[dt.date]) -> str:
+    text = ", ".join(str(d) for d in days[:5])
+    return text + (f" and {len(days) - 5} more" if len(days) > 5 else "")
+
+
+def holiday_warnings(config: Config, today: dt.date) -> list[Problem]:
+    """Team and person holidays that change nothing or look mistyped, for ``validate``.
+
+    A holiday on a day nobody it applies to works; holidays before the calendar's first day
+    (``team.start``, else the first day of this fiscal year: one warning per list); and holidays
+    more than two years after ``today``. Duplicates are found while loading (they are gone from
+    the model). Dates from ``country`` are the holidays package's and are not checked.
+    """
+    team = config.team
+    first = series_start(team, today)
+    whence = "team.start" if team.start else "the first day of this fiscal year"
+    try:
+        reach = today.replace(year=today.year + HOLIDAY_REACH_YEARS)
+    except ValueError:  # 29 February
+        reach = today.replace(year=today.year + HOLIDAY_REACH_YEARS, day=28)
+    own_days = {d for p in config.people.values() if p.workdays for d in p.workdays}
+    lists = [(team.holidays_where or config.source, team.holidays,
+              set(team.workdays) | own_days)]
+    lists += [(p.holidays_where or config.source, p.holidays, set(p.workdays or team.workdays))
+              for p in config.people.values()]
+    out: list[Problem] = []
+    for where, days, workdays in lists:
+        early = [d for d in days if d < first]
+        if early:
+            is_, it = ("is", "it changes") if len(early) == 1 else ("are", "they change")
+            out.append(Problem(where, f"{_listed(early)} {is_} before the calendar starts "
+                               f"({first}, {whence}): {it} nothing", "warning"))
+        for d in days:
+            if d < first:
+                continue
+            if WEEKDAYS[d.weekday()] not in workdays:
+                out.append(Problem(where, f"{d} is a {d:%A}, not a workday: it changes nothing",
+                                   "warning"))
+            if d > reach:
+                out.append(Problem(where, f"{d} is more than {HOLIDAY_REACH_YEARS} years after "
+                                   f"today ({today}); is the year right?", "warning"))
+    return out
+
+
 def onboarding_plan(config: Config, series: list[Series], account: str) -> list[str]:
     """One line per onboarding step and the first check-in, for ``tacal onboard``."""
     rule_of = {c.id: c.rule for c in config.cadences}
@@ -91,4 +140,5 @@ def onboarding_plan(config: Config, series: list[Series], account: str) -> list[
     return lines
 
 
-__all__ = ["contact_gaps", "gap_warnings", "onboarding_plan"]
+__all__ = ["HOLIDAY_REACH_YEARS", "contact_gaps", "gap_warnings", "holiday_warnings",
+           "onboarding_plan"]

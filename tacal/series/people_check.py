@@ -54,9 +54,14 @@ class PeopleReport:
         return not (self.overlaps or self.outside or self.over_budget)
 
     def summary(self) -> str:
+        """One line for ``validate``: "0 overlaps for 9 people over the next 12 months
+        (2026-12-02 to 2027-12-02); every meeting inside its attendees' hours"."""
+        who = "1 person" if self.people == 1 else f"{self.people} people"
+        span = f"for {who} over the next 12 months ({self.start} to {self.end})"
+        if self.clean:
+            return f"0 overlaps {span}; every meeting inside its attendees' hours"
         return (f"{len(self.overlaps)} overlaps, {len(self.outside)} meetings outside someone's "
-                f"hours for {self.people} people over the next 12 months ({self.start} to "
-                f"{self.end})")
+                f"hours, {len(self.over_budget)} days over a meeting budget {span}")
 
 
 def check_people(config: Config, series: list[Series], start: dt.date,
@@ -74,7 +79,11 @@ def check_people(config: Config, series: list[Series], start: dt.date,
     busy: dict[str, list[tuple[dt.datetime, dt.datetime, dt.datetime, Series]]] = defaultdict(list)
     report = PeopleReport(start, end, len(clocks))
     utc_of: dict[dt.datetime, dt.datetime] = {}
-    fits_cache: dict[tuple[str, dt.datetime, dt.timedelta], bool] = {}
+    # people with the same clock share every answer (most of a team keeps the team's day)
+    shapes: dict[tuple[object, ...], int] = {}
+    shape_of = {k: shapes.setdefault((c.zone, c.start, c.end, c.workdays, c.holidays), len(shapes))
+                for k, c in clocks.items()}
+    fits_cache: dict[tuple[int, dt.datetime, dt.timedelta], bool] = {}
     for s in series:
         people = sorted({by_email[a.email.lower()] for a in s.attendees
                          if a.email.lower() in by_email})
@@ -91,7 +100,7 @@ def check_people(config: Config, series: list[Series], start: dt.date,
             finish = begin + s.duration
             for p in people:
                 busy[p].append((begin, finish, occ, s))
-                key = (p, begin, s.duration)
+                key = (shape_of[p], begin, s.duration)
                 ok = fits_cache.get(key)
                 if ok is None:
                     ok = fits_cache[key] = clocks[p].fits(begin, finish)
@@ -100,16 +109,17 @@ def check_people(config: Config, series: list[Series], start: dt.date,
     for p, items in busy.items():
         items.sort(key=lambda x: (x[0], x[1]))
         latest: tuple[dt.datetime, dt.datetime, dt.datetime, Series] | None = None
-        daily: dict[dt.date, int] = defaultdict(int)
         for item in items:
             if latest is not None and item[0] < latest[1] and item[3].uid != latest[3].uid:
                 report.overlaps.append(Overlap(p, latest[3], item[3], item[2]))
             if latest is None or item[1] > latest[1]:
                 latest = item
-            local_day = item[0].astimezone(clocks[p].tz).date()
-            daily[local_day] += int((item[1] - item[0]).total_seconds() // 60)
         limit = clocks[p].max_minutes
         if limit is not None:
+            daily: dict[dt.date, int] = defaultdict(int)
+            for begin, finish, _, _ in items:
+                local_day = begin.astimezone(clocks[p].tz).date()
+                daily[local_day] += int((finish - begin).total_seconds() // 60)
             report.over_budget.extend((p, d, m) for d, m in sorted(daily.items()) if m > limit)
     return report
 

@@ -22,6 +22,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import replace
 
+from tacal.errors import Problem
 from tacal.model import WEEKDAYS, Account, Cadence, Config, Team
 from tacal.schedule import rules
 from tacal.schedule.clocks import Clock, customer_clock, person_clock, team_window
@@ -56,6 +57,8 @@ class Planner:
         self.until = dt.datetime.combine(self.horizon[1], dt.time(0))
         self.by_email = {p.email.lower(): p.key for p in config.people.values()}
         self._calendars: dict[tuple[str, ...], Team] = {}
+        #: located warnings (a team time that a DST change skips or repeats)
+        self.warnings: list[Problem] = []
 
     # ---- who
 
@@ -102,10 +105,14 @@ class Planner:
         if rec is None:
             return None
         self._check_hours(cadence, people, rec)
-        for occ in rules.occurrences(rec, self.until, self.team.timezone):
-            if calendar.is_workday(occ.date()):
-                for p in people:
-                    self.grid.block(p, occ, occ + dt.timedelta(minutes=cadence.duration))
+        self._check_clock_change(cadence, rec)
+        patterns = {(occ.weekday(), week_of_month(occ.date()), occ.hour * 60 + occ.minute)
+                    for occ in rules.occurrences(rec, self.until, self.team.timezone)
+                    if calendar.is_workday(occ.date())}
+        for weekday, week, begin in patterns:
+            end = min(begin + cadence.duration, 24 * 60)
+            for p in people:
+                self.grid.block_pattern(p, weekday, week, begin, end)
         return rec
 
     def settle_fixed(self, cadence: Cadence, people: tuple[str, ...],
@@ -194,20 +201,44 @@ class Planner:
 
     # ---- messages
 
+    def _check_clock_change(self, cadence: Cadence, rec: rules.Recurrence) -> None:
+        """A located warning when an exact team time falls in an hour a DST change skips or
+        repeats (the writer then keeps the meeting's length with DURATION)."""
+        dst = self.grid.dst_dated
+        if not dst:
+            return
+        for occ in rules.occurrences(rec, self.until, self.team.timezone):
+            first = (occ.hour * 60 + occ.minute) // 5
+            cells = range(first, first + max(1, cadence.duration // 5))
+            if any((occ.date(), c) in dst for c in cells):
+                self.warnings.append(Problem(
+                    cadence.where, f"time = {cadence.time:%H:%M} on {occ:%a %Y-%m-%d} is in an "
+                    f"hour that a daylight-saving change skips or repeats in "
+                    f"{self.team.timezone}; clients show that meeting at a shifted time: "
+                    "choose a time outside 01:00-03:00", "warning"))
+                return
+
     def _check_hours(self, cadence: Cadence, people: tuple[str, ...],
                      rec: rules.Recurrence) -> None:
         tz = self.team.tz
         lo, hi = self.horizon
         outside: list[str] = []
+        instants = [(occ, occ.replace(tzinfo=tz)) for occ in
+                    rules.occurrences(rec, self.until, self.team.timezone)]
+        length = dt.timedelta(minutes=cadence.duration)
+        seen: dict[tuple[object, ...], bool] = {}
         for p in people:
             clock = self.clocks.get(p)
             if clock is None:
                 continue
-            for occ in rules.occurrences(rec, self.until, self.team.timezone):
-                begin = occ.replace(tzinfo=tz)
-                end = begin.astimezone(dt.UTC) + dt.timedelta(minutes=cadence.duration)
-                probe = replace(clock, holidays=frozenset())
-                if not probe.fits(begin, end):
+            probe = replace(clock, holidays=frozenset())
+            shape = (clock.zone, clock.start, clock.end, clock.workdays)
+            for occ, begin in instants:
+                key = (shape, occ)
+                ok = seen.get(key)
+                if ok is None:
+                    ok = seen[key] = probe.fits(begin, begin.astimezone(dt.UTC) + length)
+                if not ok:
                     local = "" if clock.zone == self.team.timezone else (
                         f", that is {team_window(clock, self.team.timezone, lo, hi)} in "
                         f"{self.team.timezone}")

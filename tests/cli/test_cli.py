@@ -118,3 +118,17 @@ def test_python_m_tacal_and_console_script(tmp_path: Path) -> None:
                          cwd=tmp_path, env=env, capture_output=True, text=True, check=False)
     assert bad.returncode == 2
     assert "Traceback" not in bad.stderr
+
+
+def test_regression_a_line_number_is_not_an_emoji(tacal: Callable[..., Result],
+                                                  tmp_path: Path) -> None:
+    """rich turned "tacal.toml:100:" into "tacal.toml💯" in error messages."""
+    text = (FIXTURES / "berlin.toml").read_text().replace('time = "16:00"', 'time = "25:00"')
+    line = text.splitlines().index('time = "25:00"') + 1
+    text = "\n" * (100 - line) + text  # the bad time on line 100
+    (tmp_path / "tacal.toml").write_text(text)
+    result = tacal("validate")
+    assert result.code == 2
+    assert f"{tmp_path / 'tacal.toml'}:100: " in result.err, result.err
+    assert all(line.startswith(f"{tmp_path / 'tacal.toml'}:") for line in
+               result.err.splitlines()), result.err

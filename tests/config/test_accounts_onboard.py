@@ -14,6 +14,7 @@ from tests.conftest import FIXTURES, Result
 
 
 def project(tmp_path: Path, crlf: bool = False) -> Path:
+    tmp_path.mkdir(parents=True, exist_ok=True)
     text = (FIXTURES / "accounts.toml").read_text()
     if crlf:
         text = text.replace("\n", "\r\n")
@@ -124,3 +125,49 @@ def test_onboarding_moves_the_first_check_in(tacal: Callable[..., Result],
         ("kickoff", "2027-06-08T11:00")]
     assert [s[1] for s in starts if s[0] == "check-in"][:2] == ["2027-06-14T14:00",
                                                                  "2027-06-21T14:00"]
+
+
+def test_regression_onboard_edits_an_excel_csv_utf8(tacal: Callable[..., Result],
+                                                    tmp_path: Path) -> None:
+    """Excel's "CSV UTF-8" starts with a byte order mark and CRLF line ends; the BOM glued to
+    the ``Name`` header made onboard a traceback. The BOM and line ends are kept."""
+    lines = (FIXTURES / "accounts.csv").read_text().splitlines()
+    data = b"\xef\xbb\xbf" + "\r\n".join(lines).encode() + b"\r\n"
+    config = csv_project(tmp_path, "")
+    csv = tmp_path / "accounts.csv"
+    csv.write_bytes(data)
+    result = tacal("--config", config, "onboard", "Fjord Energy", "--start", "2027-04-05")
+    assert result.code == 0, result.err
+    assert "Traceback" not in result.err
+    assert csv.read_bytes() == data.replace(b",false,2027-03-01\r\n", b",false,2027-04-05\r\n")
+    assert tacal("--config", config, "validate").code == 0
+
+
+def test_regression_onboard_edits_a_symlinked_config_where_it_lives(
+        tacal: Callable[..., Result], tmp_path: Path) -> None:
+    """A symlinked tacal.toml (say, from a dotfiles repository) was replaced by a copy."""
+    real = project(tmp_path / "dotfiles")
+    os.chmod(real, 0o640)
+    link = tmp_path / "work" / "tacal.toml"
+    link.parent.mkdir()
+    link.symlink_to(real)
+    before = real.read_text()
+    result = tacal("--config", link, "onboard", "Aurora Labs", "--start", "2027-09-01")
+    assert result.code == 0, result.err
+    assert link.is_symlink() and link.resolve() == real.resolve()
+    assert real.read_text() != before and 'onboarding_start = "2027-09-01"' in real.read_text()
+    assert stat.S_IMODE(real.stat().st_mode) == 0o640
+    assert sorted(p.name for p in real.parent.iterdir()) == ["tacal.toml"], "no temp file left"
+
+
+def test_regression_onboard_edits_a_symlinked_csv_where_it_lives(
+        tacal: Callable[..., Result], tmp_path: Path) -> None:
+    config = csv_project(tmp_path)
+    csv = tmp_path / "accounts.csv"
+    real = tmp_path / "exports" / "crm.csv"
+    real.parent.mkdir()
+    csv.rename(real)
+    csv.symlink_to(real)
+    result = tacal("--config", config, "onboard", "Fjord Energy", "--start", "2027-04-05")
+    assert result.code == 0, result.err
+    assert csv.is_symlink() and b",false,2027-04-05\n" in real.read_bytes()

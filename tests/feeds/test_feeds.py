@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import stat
 from collections.abc import Callable
 from html.parser import HTMLParser
@@ -18,6 +19,7 @@ from icalendar import Calendar
 
 from tacal import config as config_mod
 from tacal.feeds.catalogue import feeds_of, settings
+from tacal.feeds.publish import MANIFEST
 from tacal.feeds.tokens import TOKEN_RE, TokenStore
 from tacal.series import build_series
 from tests.conftest import Result
@@ -51,8 +53,9 @@ def tokens(config: Path) -> dict[str, str]:
 
 
 def files(folder: Path) -> dict[str, bytes]:
+    """The published files, without publish's own manifest."""
     return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))
-            if p.is_file()}
+            if p.is_file() and p.name != MANIFEST}
 
 
 class Links(HTMLParser):
@@ -214,6 +217,9 @@ def test_publish_writes_feeds_pages_and_token_paths(config: Path, run: Callable[
     for fid in PEOPLE + ACCOUNTS:
         expected |= {f"{tok[fid]}/{fid}.ics", f"{tok[fid]}/index.html"}
     assert set(files(out)) == expected
+    manifest = (out / MANIFEST).read_text()  # what publish wrote, paths hashed: no token
+    assert len(json.loads(manifest)["files"]) == 14
+    assert not any(t in manifest for t in tok.values())
     # feed hygiene: per-feed names, refresh hints, the team zone, stable UIDs
     team = Calendar.from_ical((out / "team.ics").read_bytes())
     team_uids = {str(e["UID"]) for e in team.walk("VEVENT")}
@@ -344,7 +350,11 @@ def test_publish_needs_a_base_url(config: Path, tacal: Callable[..., Result],
 
 def test_published_files_are_world_readable_but_tokens_are_not(
         config: Path, run: Callable[..., Result], tmp_path: Path) -> None:
-    run("publish", tmp_path / "site", "--base-url", BASE)
+    old = os.umask(0o022)  # new files follow the umask (tests/cli/test_output_modes.py)
+    try:
+        run("publish", tmp_path / "site", "--base-url", BASE)
+    finally:
+        os.umask(old)
     for path in (tmp_path / "site").rglob("*.ics"):
         assert stat.S_IMODE(path.stat().st_mode) == 0o644
     assert stat.S_IMODE(config.with_name("tacal.tokens.json").stat().st_mode) == 0o600

@@ -8,10 +8,11 @@ Who answers (checked per case through the access log, which only tacal's app wri
 - waitress itself, before tacal sees anything: garbage and binary request lines, a malformed
   version (``HTTP/1.x``, lowercase ``http/1.1``), extra words on the request line, lowercase
   methods, raw non-ASCII bytes in the path, control characters in headers, header lines
-  without a colon or with a space before it, negative or duplicate Content-Length, bad chunked
-  bodies (all 400); request heads over 256 KiB, whether a header or the URL (431); a body
-  longer than the 1 GiB limit (413); unknown Transfer-Encoding (501). An empty request or one
-  with bare-LF line ends never completes: waitress waits, then closes without an answer.
+  without a colon or with a space before it, negative or duplicate Content-Length (all 400);
+  request heads over 256 KiB, whether a header or the URL (431); any request body, on any
+  method, chunked or not, well-formed or not (413: feeds take none, see tacal.feeds.server);
+  unknown Transfer-Encoding (501). An empty request or one with bare-LF line ends never
+  completes: waitress waits, then closes it at the request deadline without an answer.
 - waitress answers unknown HTTP versions (``HTTP/2.0``, ``HTTP/9.9``, ``HTTP/0.9``) and
   version-less (HTTP/0.9-style) request lines as HTTP/1.0: the app sees ``HTTP/1.0`` and cannot
   tell, so those get the feed (RFC 9110 6.2 allows answering with a lower version).
@@ -178,9 +179,10 @@ CASES: list[tuple[str, bytes, list[int], str]] = [
     ("trace", request(b"TRACE /team.ics HTTP/1.1"), [405], "tacal"),
     ("unknown-method", request(b"BREW /team.ics HTTP/1.1"), [405], "tacal"),
     ("post-body", request(b"POST /team.ics HTTP/1.1", b"Content-Length: 5", body=b"hello"),
-     [405], "tacal"),
+     [413], "waitress"),
     ("put-chunked", request(b"PUT /team.ics HTTP/1.1", b"Transfer-Encoding: chunked",
-                            body=b"5\r\nhello\r\n0\r\n\r\n"), [405], "tacal"),
+                            body=b"5\r\nhello\r\n0\r\n\r\n"), [413], "waitress"),
+    ("post-no-body", request(b"POST /team.ics HTTP/1.1", b"Content-Length: 0"), [405], "tacal"),
     ("delete", request(b"DELETE /team.ics HTTP/1.1"), [405], "tacal"),
     ("propfind", request(b"PROPFIND /team.ics HTTP/1.1", b"Depth: 1"), [405], "tacal"),
     # framing
@@ -191,7 +193,7 @@ CASES: list[tuple[str, bytes, list[int], str]] = [
     ("duplicate-length", request(b"POST /team.ics HTTP/1.1", b"Content-Length: 1",
                                  b"Content-Length: 2", body=b"ab"), [400], "waitress"),
     ("bad-chunk", request(b"POST /team.ics HTTP/1.1", b"Transfer-Encoding: chunked",
-                          body=b"zz\r\nabc\r\n0\r\n\r\n"), [400], "waitress"),
+                          body=b"zz\r\nabc\r\n0\r\n\r\n"), [413], "waitress"),
     ("gzip-encoding", request(b"POST /team.ics HTTP/1.1", b"Transfer-Encoding: gzip"), [501],
      "waitress"),
     ("no-colon", request(b"GET /team.ics HTTP/1.1", b"BadHeader"), [400], "waitress"),

@@ -108,3 +108,27 @@ def test_missing_credentials(tacal: Callable[..., Result], tmp_path: Path,
     assert result.code == 2
     assert "credentials file not found" in result.err
     assert "credentials.example.json" in result.err
+
+
+def test_regression_sync_without_a_token_or_a_terminal_exits_at_once(tmp_path: Path) -> None:
+    """From cron (stdin not a terminal) with no saved token, sync opened a browser sign-in
+    and waited for it forever; now it stops at once with the steps to authorise."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    shutil.copy(FIXTURES / "berlin.toml", tmp_path / "tacal.toml")
+    credentials = FIXTURES.parents[1] / "credentials.example.json"
+    env = {k: v for k, v in os.environ.items() if k != "TACAL_GCAL_EMULATOR_HOST"}
+    env.update(XDG_CONFIG_HOME=str(tmp_path / "xdg"), BROWSER="false", DISPLAY="")
+    started = time.monotonic()
+    done = subprocess.run([sys.executable, "-m", "tacal", "sync", "--credentials",
+                           str(credentials)], cwd=tmp_path, env=env, stdin=subprocess.DEVNULL,
+                          capture_output=True, text=True, timeout=60)
+    assert time.monotonic() - started < 30
+    assert done.returncode == 2, done.stderr
+    assert "no saved Google authorisation" in done.stderr
+    assert "tacal sync --dry-run" in done.stderr and "service-account" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert not (tmp_path / "xdg" / "tacal" / "token.json").exists()

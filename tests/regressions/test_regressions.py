@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from tacal.ical.vtimezone import vtimezone
 from tacal.model import Cadence, Team
 from tacal.output import read_if_exists, write_atomic
 from tacal.schedule.rules import first_occurrence
+from tests.conftest import Result
 
 
 def test_biweekly_start_on_a_sunday_does_not_skip_a_week() -> None:
@@ -205,3 +207,17 @@ def test_previous_stamps_line_scan_matches_a_full_parse() -> None:
     assert previous_stamps(data) == expected
     assert len(expected) > 20
     assert previous_stamps(b"not a calendar") == {}
+
+
+@pytest.mark.parametrize("zone", ["A" * 300, "Europe/" + "x" * 5000, "America/New\\u0000York",
+                                  "/".join(["a"] * 200)], ids=["300", "5000", "nul", "deep"])
+def test_regression_overlong_timezone_is_a_located_error(tacal: Callable[..., Result],
+                                                         tmp_path: Path, zone: str) -> None:
+    """A 300-character ``timezone`` made ZoneInfo raise OSError (name too long): a traceback."""
+    from tests.config.test_validation import BASE
+
+    (tmp_path / "tacal.toml").write_text(BASE.replace('"America/New_York"', f'"{zone}"'))
+    result = tacal("validate")
+    assert result.code == 2, result.err
+    assert ":3: team.timezone: " in result.err and "is not an IANA time zone" in result.err
+    assert "Traceback" not in result.err

@@ -16,10 +16,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from waitress import wasyncore
-from waitress.server import create_server
-
 from tacal.feeds.app import FeedApp
+from tacal.feeds.server import DEFAULT_LIMITS, Limits, make_server
 from tacal.feeds.source import FeedSource
 from tests.conftest import FIXTURES
 
@@ -73,7 +71,8 @@ def copy_fixture(tmp_path: Path, name: str = "feeds.toml") -> Path:
 
 @contextlib.contextmanager
 def serving(config: Path, state_dir: Path, *, check_interval: float = 0.0,
-            today: str = TODAY) -> Iterator[Running]:
+            today: str = TODAY, limits: Limits = DEFAULT_LIMITS) -> Iterator[Running]:
+    """The app under the server ``tacal serve`` runs (same limits unless ``limits``)."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
@@ -81,19 +80,13 @@ def serving(config: Path, state_dir: Path, *, check_interval: float = 0.0,
     source = FeedSource(config, base_url=f"http://127.0.0.1:{port}", state_dir=state_dir,
                         today_value=today)
     app = FeedApp(source, check_interval=check_interval)
-    server = create_server(app, sockets=[sock], threads=8, ident="tacal",
-                           asyncore_loop_timeout=0.05)  # so that stopping takes no second
+    server = make_server(app, sockets=[sock], threads=8, limits=limits,
+                         loop_timeout=0.05)  # so that stopping takes no second
     thread = threading.Thread(target=server.run, name="tacal-serve", daemon=True)
     thread.start()
     try:
         yield Running(app, port)
     finally:
-        # close every socket from inside the loop thread (closing them from here races its
-        # select() with EBADF); with its map empty the loop returns
-        try:
-            server.trigger.pull_trigger(  # type: ignore[union-attr]
-                lambda: wasyncore.close_all(server._map))  # type: ignore[union-attr]
-        except OSError:  # the trigger is gone, so is the loop: close what is left
-            wasyncore.close_all(server._map)  # type: ignore[union-attr]
+        server.stop()  # with its map empty the loop returns
         thread.join(5)
-        server.task_dispatcher.shutdown()  # type: ignore[union-attr]
+        server.shutdown()
