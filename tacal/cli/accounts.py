@@ -3,7 +3,8 @@
 For an ``[accounts]`` export it shows which column each field came from, what was left unread,
 how dates were read, who ``add_people`` added; for every source, the counts per health and
 check-in frequency and the first rows as tacal sees them (people as resolved keys, dates as
-dates, health as a colour).
+dates, health as a colour). Everything from the export is printed through
+:func:`~tacal.cli.context.plain` on a console without markup: a cell is text, never a rich tag.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from tacal.cli.context import Context, pass_ctx
+from tacal.cli.context import Context, console, pass_ctx, plain
 from tacal.config.crm import FIELDS
 from tacal.config.crm_formats import DELIMITER_NAMES
 from tacal.model import CHECK_INS, HEALTHS, Account, AccountsImport, Config
@@ -58,16 +59,16 @@ def _mapping(out: Console, imp: AccountsImport) -> None:
                 source = "check_in_rules (no column)"
             elif name == "contacts" and imp.contacts_file and source == imp.contacts_file.name:
                 source = f"{source} ({imp.contacts_rows} e-mails)"
-            table.add_row(name, Text(source))
+            table.add_row(name, Text(plain(source)))
         elif name not in _QUIET:
             table.add_row(name, Text("-", style="dim"))
     out.print(table)
     if imp.unused:
-        out.print("Not read: " + ", ".join(imp.unused), markup=False)
+        out.print(plain("Not read: " + ", ".join(imp.unused)))
     if imp.date_formats:
-        out.print("Dates: " + ", ".join(f"{h} {f}" for h, f in imp.date_formats), markup=False)
+        out.print(plain("Dates: " + ", ".join(f"{h} {f}" for h, f in imp.date_formats)))
     if imp.added_people:
-        out.print("Added by add_people: " + ", ".join(imp.added_people), markup=False)
+        out.print(plain("Added by add_people: " + ", ".join(imp.added_people)))
 
 
 def _rows(out: Console, accounts: list[Account], limit: int) -> None:
@@ -81,7 +82,7 @@ def _rows(out: Console, accounts: list[Account], limit: int) -> None:
         cells = (_line(a.where), a.name, a.ta or "", a.ae or "", a.ce or "", a.sdr or "",
                  ", ".join(a.contacts), a.check_in, _money(a.arr), str(a.renewal or ""),
                  a.health, "yes" if a.expansion else "no", str(a.onboarding_start or ""))
-        table.add_row(*(Text(c) for c in cells))
+        table.add_row(*(Text(plain(c)) for c in cells))
     out.print(table)
 
 
@@ -97,9 +98,9 @@ def accounts_command(obj: Context, limit: int) -> None:
     if imp is not None:  # the export's rows in file order, after any [[account]] tables
         order = {name: i for i, name in enumerate(imp.names)}
         accounts.sort(key=lambda a: (a.name in order, order.get(a.name, 0)))
-    out = Console(highlight=False)
+    out = console()
     out.print(Text.assemble((f"{len(accounts)} accounts", "bold"), " from ",
-                            _source(config, imp)))
+                            plain(_source(config, imp))))
     if imp is not None:
         _mapping(out, imp)
     health = Counter(a.health for a in accounts)

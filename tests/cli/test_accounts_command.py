@@ -79,3 +79,17 @@ def test_accounts_stops_at_errors(tacal: Callable[..., Result], tmp_path: Path) 
     assert result.code == 2
     assert result.out == ""
     assert f"{config}:" in result.err and "no column for ta" in result.err
+
+
+def test_accounts_prints_cells_as_text(tacal: Callable[..., Result], tmp_path: Path) -> None:
+    """Brackets are not rich markup and control characters are escaped, here as everywhere."""
+    text = ("Account Name,Account Owner,TA,Amount [USD]\n"
+            "Blue Harbor [/EMEA],amy,ana,1\n"
+            "\"[bold]Red[/bold]\",amy,ana,2\n")
+    config = project(tmp_path, '[accounts]\nfile = "a.csv"\npreset = "salesforce"\n',
+                     a__csv=text)
+    result = tacal("--config", config, "accounts")
+    assert result.code == 0, result.err
+    assert [r[1] for r in rows_of(result.out)] == ["Blue Harbor [/EMEA]", "[bold]Red[/bold]"]
+    assert "Not read: Amount [USD]" in result.out
+    assert "warning: columns not read: Amount [USD];" in result.err
