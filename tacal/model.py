@@ -136,6 +136,31 @@ class Cadence:
     where: str = ""
 
 
+@dataclass(frozen=True)
+class AccountsImport:
+    """How an ``[accounts]`` table read its export: what ``tacal accounts`` shows."""
+
+    file: Path
+    preset: str | None = None
+    encoding: str = "UTF-8"
+    delimiter: str = ","
+    #: (tacal field, where its value came from: a header, or a rule), in field order.
+    columns: tuple[tuple[str, str], ...] = ()
+    #: Headers of the export that no field reads.
+    unused: tuple[str, ...] = ()
+    #: (header, date format) of each date column.
+    date_formats: tuple[tuple[str, str], ...] = ()
+    #: Account names in file order (the rows as tacal read them).
+    names: tuple[str, ...] = ()
+    #: Keys of the people ``add_people`` created.
+    added_people: tuple[str, ...] = ()
+    contacts_file: Path | None = None
+    #: Contact rows read from ``contacts_file`` and attached to an account.
+    contacts_rows: int = 0
+    #: Lines of a trailing report footer that were skipped.
+    footer_lines: int = 0
+
+
 DEFAULT_REFRESH = "PT1H"
 SEND_UPDATES = ("none", "all", "externalOnly")
 
@@ -202,6 +227,8 @@ class Config:
     sync: SyncSettings = field(default_factory=SyncSettings)
     #: The accounts CSV (``accounts = "file.csv"``), resolved against the config's folder.
     accounts_file: Path | None = None
+    #: How an ``[accounts]`` table read its CRM export (None for other sources).
+    accounts_import: AccountsImport | None = None
     #: Warnings found while loading (printed by the CLI; the config is still valid).
     warnings: tuple[Problem, ...] = ()
     #: What earlier builds placed and stamped (empty for a config with no lock yet).

@@ -97,15 +97,24 @@ def parse(text: str, path: Path | None) -> Config:
     cadences = read_cadences(c, raw.get("cadence"), team, people)
     seen_accounts: dict[str, Account] = {}
     accounts = read_accounts(c, raw.get("account"), people, seen_accounts)
-    accounts += read_accounts_csv(c, raw.get("accounts"), path.parent if path else Path.cwd(),
-                                  people, seen_accounts)
+    crm = None
+    if isinstance(raw.get("accounts"), dict):  # [accounts]: a CRM export (tacal.config.crm)
+        from tacal.config.crm import read_crm_accounts
+
+        crm_accounts, crm = read_crm_accounts(c, raw["accounts"], path.parent if path
+                                              else Path.cwd(), people, seen_accounts)
+        accounts += crm_accounts
+    else:
+        accounts += read_accounts_csv(c, raw.get("accounts"), path.parent if path
+                                      else Path.cwd(), people, seen_accounts)
     base = path.parent if path else None
     templates = template_dirs(c, raw.get("team"), base)
     feeds = feed_settings(c, raw.get("feeds"))
     sync = sync_settings(c, raw.get("sync"), base)
     csv_name = raw.get("accounts")
     accounts_file = ((base or Path.cwd()) / csv_name
-                     if isinstance(csv_name, str) and csv_name.strip() else None)
+                     if isinstance(csv_name, str) and csv_name.strip() else
+                     crm.file if crm else None)
     errors = [p for p in c.problems if p.severity == "error"]
     if errors:
         raise ConfigError(c.problems)
@@ -119,6 +128,7 @@ def parse(text: str, path: Path | None) -> Config:
         feeds=feeds,
         sync=sync,
         accounts_file=accounts_file,
+        accounts_import=crm,
         warnings=tuple(p for p in c.problems if p.severity == "warning"),
     )
 

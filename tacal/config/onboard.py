@@ -157,6 +157,10 @@ def record_onboarding(config: Config, account: str, day: dt.date) -> Recorded:
         target = config.path
         new_text, line = edit_toml(text, names.index(name), day)
         _check_toml(new_text, names.index(name), day, target)
+    elif isinstance(raw.get("accounts"), dict):
+        raise TacalError(f"{name!r} comes from the export named in [accounts], which tacal "
+                         "does not edit", hint="set its onboarding start in the CRM (the "
+                         "column read as onboarding_start) and export again")
     else:
         target = config.path.parent / str(raw.get("accounts"))
         data, bom = _read(target)

@@ -23,9 +23,11 @@ def accounts_file(config: Config) -> Path | None:
 
 
 def input_files(config: Config) -> list[Path]:
-    """Every file whose change changes the feeds: config, accounts CSV, user templates and
-    the tokens sidecar (so ``tacal feeds rotate`` takes effect without a restart)."""
-    files = [p for p in (config.path, accounts_file(config), tokens_path(config)) if p]
+    """Every file whose change changes the feeds: config, accounts CSV (and the contacts export
+    of an ``[accounts]`` table), user templates and the tokens sidecar (so ``tacal feeds
+    rotate`` takes effect without a restart)."""
+    contacts = config.accounts_import.contacts_file if config.accounts_import else None
+    files = [p for p in (config.path, accounts_file(config), contacts, tokens_path(config)) if p]
     for folder in config.template_dirs:
         if folder.is_dir():
             files.extend(sorted(p for p in folder.rglob("*") if p.is_file()))
