@@ -14,16 +14,17 @@ import tomllib
 from dataclasses import replace
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from tacal.config.accounts import read_accounts, read_accounts_csv
 from tacal.config.cadences import read_cadences
 from tacal.config.locate import Checker
 from tacal.config.people import read_people
-from tacal.config.settings import feed_settings, sync_settings
-from tacal.config.team import check_team_people, read_team, template_dirs
+from tacal.config.settings import FEEDS_KEYS, SYNC_KEYS, feed_settings, sync_settings
+from tacal.config.team import TEAM_KEYS, check_team_people, read_team, template_dirs
 from tacal.config.values import closest
 from tacal.errors import ConfigError, Problem
-from tacal.model import Account, Config
+from tacal.model import ROLES, Account, Config, Person
 
 ENV_CONFIG = "TACAL_CONFIG"
 DEFAULT_NAME = "tacal.toml"
@@ -79,18 +80,26 @@ def parse(text: str, path: Path | None) -> Config:
         where = f"{c.file}:{m.group(1)}" if m else c.file
         raise ConfigError([Problem(where, f"TOML syntax error: {msg} (column "
                                    f"{m.group(2) if m else '?'}); fix the syntax")]) from None
+    c.name_entries("cadence", raw.get("cadence"), "id")
+    c.name_entries("account", raw.get("account"), "name")
+    c.top_keys = TOP_KEYS
+    c.homes = {key: [table] for table, keys in
+               (("sync", SYNC_KEYS), ("feeds", FEEDS_KEYS), ("team", TEAM_KEYS)) for key in keys}
     for name in raw:
         if name not in TOP_KEYS:
-            hint = closest(name, TOP_KEYS)
-            c.error((name,), f"unknown top-level key {name!r}"
-                    + (f"; did you mean {hint!r}?" if hint else ""))
+            _unknown_top_level(c, name, raw)
     team = read_team(c, raw.get("team"))
     people = read_people(c, raw.get("people"))
     check_team_people(c, team, people)
     cadences = read_cadences(c, raw.get("cadence"), team, people)
     seen_accounts: dict[str, Account] = {}
     accounts = read_accounts(c, raw.get("account"), people, seen_accounts)
-    accounts += read_accounts_csv(c, raw.get("accounts"), path.parent if path else Path.cwd(),
+    csv_value = raw.get("accounts")
+    if isinstance(csv_value, list):
+        c.error(("accounts",), "write accounts as [[account]] tables (singular); the top-level "
+                "key accounts = \"accounts.csv\" names a CSV file instead")
+        csv_value = None
+    accounts += read_accounts_csv(c, csv_value, path.parent if path else Path.cwd(),
                                   people, seen_accounts)
     base = path.parent if path else None
     templates = template_dirs(c, raw.get("team"), base)
@@ -99,6 +108,7 @@ def parse(text: str, path: Path | None) -> Config:
     csv_name = raw.get("accounts")
     accounts_file = ((base or Path.cwd()) / csv_name
                      if isinstance(csv_name, str) and csv_name.strip() else None)
+    c.problems[:] = _without_consequences(c, raw.get("people"), people)
     errors = [p for p in c.problems if p.severity == "error"]
     if errors:
         raise ConfigError(c.problems)
@@ -114,6 +124,73 @@ def parse(text: str, path: Path | None) -> Config:
         accounts_file=accounts_file,
         warnings=tuple(p for p in c.problems if p.severity == "warning"),
     )
+
+
+def _unknown_top_level(c: Checker, name: str, raw: dict[str, Any]) -> None:
+    """An unknown top-level key or table: the one meant, or the table the key belongs in."""
+    value = raw[name]
+    is_table = isinstance(value, dict)
+    is_array = isinstance(value, list) and bool(value) and all(isinstance(v, dict) for v in value)
+    hint = closest(name, TOP_KEYS)
+    if is_table or is_array:
+        sub = next(iter(value), None) if is_table else None
+        nested = (is_table and sub is not None
+                  and all(isinstance(v, dict) for v in value.values()))
+        tail = f".{sub}" if nested else ""
+        brackets = ("[[", "]]") if is_array else ("[", "]")
+        what = f"unknown table {brackets[0]}{name}{tail}{brackets[1]}"
+        meant = f"{brackets[0]}{hint}{tail}{brackets[1]}" if hint else ""
+    else:
+        what, meant = f"unknown top-level key {name!r}", repr(hint) if hint else ""
+    if hint:
+        extra = f"; did you mean {meant}?"
+        if hint not in raw:
+            c.misspelt.add((hint,))  # so "missing [team] table" is not reported as well
+        if hint == "people" and is_table:
+            extra += " (until it is fixed, the people in it are not reported as unknown)"
+            c.elsewhere.update(str(key).lower() for key in value)
+            c.elsewhere.update(str(entry.get("email", "")).lower()
+                               for entry in value.values() if isinstance(entry, dict))
+    elif name in c.homes:
+        home = c.homes[name][0]
+        extra = f"; it belongs in [{home}]: move it under the [{home}] header"
+    else:
+        extra = ("; the top-level keys and tables are accounts, [team], [people.KEY], "
+                 "[[cadence]], [[account]], [feeds] and [sync]")
+    c.error((name,), what + extra)
+
+
+_UNKNOWN_PERSON = re.compile(r"^unknown person '([^']*)'")
+_WRONG_ROLE = re.compile(r"^'([^']*)' has role 'other', not ")
+
+
+def _without_consequences(c: Checker, raw_people: Any, people: dict[str, Person]
+                          ) -> list[Problem]:
+    """The problems minus those whose cause is already reported.
+
+    - ``[people]`` misspelt (``[person.dana]``): an "unknown person" in the team, cadences,
+      accounts or the accounts CSV that names someone in the misspelt table follows from it,
+      and so does every one when there is no ``[people]`` table at all;
+    - a person whose ``role`` is not a role: accounts naming them as TA/AE are not also
+      "a person with role 'other'".
+    """
+    no_people = ("people",) in c.misspelt
+    bad_role = {key for key, entry in (raw_people or {}).items()
+                if isinstance(raw_people, dict) and isinstance(entry, dict)
+                and entry.get("role", "other") not in ROLES}
+    refs = {r for key in bad_role for r in (key.lower(), people[key].email.lower())
+            if key in people}
+    out = []
+    for p in c.problems:
+        unknown = _UNKNOWN_PERSON.match(p.message)
+        if p.severity == "error" and unknown and (
+                no_people or unknown.group(1).strip().lower() in c.elsewhere):
+            continue
+        wrong = _WRONG_ROLE.match(p.message)
+        if p.severity == "error" and wrong and wrong.group(1).strip().lower() in refs:
+            continue
+        out.append(p)
+    return out
 
 
 def warnings(config: Config) -> list[Problem]:

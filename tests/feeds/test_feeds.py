@@ -95,7 +95,8 @@ def test_feeds_settings_and_their_errors(tacal: Callable[..., Result], config: P
     result = tacal("--config", config, "validate")
     assert result.code == 2
     line = text.splitlines().index('team = "open"') + 1
-    assert f"tacal.toml:{line}: feeds.team: 'open': use \"private\"" in result.err
+    assert f"tacal.toml:{line}: feeds.team: 'open' (did you mean 'public'?): use \"private\"" \
+           in result.err
     assert f"tacal.toml:{line + 1}: feeds.refresh: '1h' is not a positive ISO 8601" in result.err
     assert f"tacal.toml:{line + 2}: feeds.base_url: 'ftp://x'" in result.err
     assert f"tacal.toml:{line + 3}: feeds.refersh: unknown key 'refersh'; did you mean " \
