@@ -15,6 +15,7 @@ import jinja2
 from jinja2.sandbox import SandboxedEnvironment, SecurityError
 
 from tacal.errors import TemplateError
+from tacal.series.undefined import HintingUndefined, template_line, undefined_message
 
 _PACKAGE = Path(__file__).resolve().parents[1]  # tacal/
 SHIPPED = _PACKAGE / "templates"
@@ -47,7 +48,7 @@ class Agendas:
         self.search = [*[p for p in user_dirs if p.is_dir()], shipped_dir()]
         self.env = SandboxedEnvironment(
             loader=jinja2.FileSystemLoader([str(p) for p in self.search]),
-            undefined=jinja2.StrictUndefined,
+            undefined=HintingUndefined,
             autoescape=False,
             keep_trailing_newline=False,
             trim_blocks=True,
@@ -78,9 +79,11 @@ class Agendas:
         try:
             return template.render(**context).strip()
         except jinja2.UndefinedError as exc:
+            file, line = template_line(exc.__traceback__) or (template.filename or name, 0)
             raise TemplateError(
-                f"{template.filename or name}: {owner}: {exc.message}",
-                hint="use only the variables listed in the README (Templates section)",
+                f"{file}{f':{line}' if line else ''}: {owner}: "
+                f"{undefined_message(exc, [*context, *self.env.globals])}",
+                hint=f"the variables of this template are: {', '.join(sorted(context))}",
             ) from None
         except SecurityError as exc:
             raise TemplateError(
@@ -92,5 +95,12 @@ class Agendas:
     def render_string(self, text: str, context: Mapping[str, Any], owner: str) -> str:
         try:
             return self.env.from_string(text).render(**context).strip()
+        except jinja2.UndefinedError as exc:
+            _, line = template_line(exc.__traceback__) or ("", 0)
+            raise TemplateError(
+                f"{owner}: description{f' line {line}' if line else ''}: "
+                f"{undefined_message(exc, [*context, *self.env.globals])}",
+                hint=f"the variables of this description are: {', '.join(sorted(context))}",
+            ) from None
         except (jinja2.TemplateError, SecurityError) as exc:
             raise TemplateError(f"{owner}: description: {exc}") from None

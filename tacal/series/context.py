@@ -130,7 +130,8 @@ class BuildContext:
         owner = f"cadence {cadence.id!r}"
         parts = []
         if cadence.description:
-            parts.append(self.agendas.render_string(cadence.description, ctx, owner))
+            parts.append(self.agendas.render_string(cadence.description, ctx,
+                                                    cadence.where or owner))
         if cadence.template:
             parts.append(self.agendas.render(cadence.template, ctx, owner))
         return "\n\n".join(p for p in parts if p)
