@@ -24,7 +24,7 @@ from tacal.config.settings import FEEDS_KEYS, SYNC_KEYS, feed_settings, sync_set
 from tacal.config.team import TEAM_KEYS, check_team_people, read_team, template_dirs
 from tacal.config.values import closest
 from tacal.errors import ConfigError, Problem
-from tacal.model import ROLES, Account, Config, Person
+from tacal.model import ROLES, Account, Cadence, Config, Person
 
 ENV_CONFIG = "TACAL_CONFIG"
 DEFAULT_NAME = "tacal.toml"
@@ -109,6 +109,7 @@ def parse(text: str, path: Path | None) -> Config:
     accounts_file = ((base or Path.cwd()) / csv_name
                      if isinstance(csv_name, str) and csv_name.strip() else None)
     c.problems[:] = _without_consequences(c, raw.get("people"), people)
+    c.problems += _external_without_contacts(cadences, accounts)
     errors = [p for p in c.problems if p.severity == "error"]
     if errors:
         raise ConfigError(c.problems)
@@ -190,6 +191,32 @@ def _without_consequences(c: Checker, raw_people: Any, people: dict[str, Person]
         if p.severity == "error" and wrong and wrong.group(1).strip().lower() in refs:
             continue
         out.append(p)
+    return out
+
+
+def _external_without_contacts(cadences: list[Cadence], accounts: list[Account]
+                               ) -> list[Problem]:
+    """A warning for each account that an external cadence meets but that has no contacts:
+    a "customer meeting" that invites nobody from the customer."""
+    out = []
+    for a in sorted(accounts, key=lambda a: (a.name.casefold(), a.name)):
+        if a.contacts:
+            continue
+        meets = [c.id for c in cadences if c.per == "account" and c.kind == "external" and (
+            c.rule not in ("touch-base", "onboarding", "renewal")
+            or (c.rule == "touch-base" and a.check_in in ("bimonthly", "quarterly"))
+            or (c.rule == "onboarding" and a.onboarding_start is not None)
+            or (c.rule == "renewal" and a.renewal is not None))]
+        if not meets:
+            continue
+        named = a.where.endswith(f"account {a.name!r}")  # a TOML table, not a CSV row
+        what = "no contacts" if named else f"account {a.name!r} has no contacts"
+        fix = ("add contacts = [\"someone@customer.example\"]" if named
+               else "fill in its contacts cell")
+        meetings = (f"meeting {meets[0]!r} invites" if len(meets) == 1
+                    else f"meetings {', '.join(repr(m) for m in meets)} invite")
+        out.append(Problem(a.where, f"{what}, so the external {meetings} nobody from the "
+                           f"customer; {fix}", "warning"))
     return out
 
 
