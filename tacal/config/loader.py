@@ -18,7 +18,7 @@ from typing import Any
 
 from tacal.config.accounts import read_accounts, read_accounts_csv
 from tacal.config.cadences import read_cadences
-from tacal.config.locate import Checker
+from tacal.config.locate import Checker, belongs_in
 from tacal.config.people import read_people
 from tacal.config.settings import FEEDS_KEYS, SYNC_KEYS, feed_settings, sync_settings
 from tacal.config.team import TEAM_KEYS, check_team_people, read_team, template_dirs
@@ -83,8 +83,9 @@ def parse(text: str, path: Path | None) -> Config:
     c.name_entries("cadence", raw.get("cadence"), "id")
     c.name_entries("account", raw.get("account"), "name")
     c.top_keys = TOP_KEYS
-    c.homes = {key: [table] for table, keys in
-               (("sync", SYNC_KEYS), ("feeds", FEEDS_KEYS), ("team", TEAM_KEYS)) for key in keys}
+    for table, keys in (("feeds", FEEDS_KEYS), ("sync", SYNC_KEYS), ("team", TEAM_KEYS)):
+        for key in keys:
+            c.homes.setdefault(key, []).append(table)
     for name in raw:
         if name not in TOP_KEYS:
             _unknown_top_level(c, name, raw)
@@ -153,8 +154,7 @@ def _unknown_top_level(c: Checker, name: str, raw: dict[str, Any]) -> None:
             c.elsewhere.update(str(entry.get("email", "")).lower()
                                for entry in value.values() if isinstance(entry, dict))
     elif name in c.homes:
-        home = c.homes[name][0]
-        extra = f"; it belongs in [{home}]: move it under the [{home}] header"
+        extra = f"; {belongs_in(c.homes[name])}"
     else:
         extra = ("; the top-level keys and tables are accounts, [team], [people.KEY], "
                  "[[cadence]], [[account]], [feeds] and [sync]")

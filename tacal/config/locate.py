@@ -47,8 +47,9 @@ class Checker:
 
     Entries of ``[[cadence]]`` and ``[[account]]`` are named by what the user wrote (``cadence
     'qbr'.time``, ``account 'Acme Corp'.ta``), not by their position, once :meth:`name_entries`
-    has been told which key names them. A problem whose cause was already reported (a key
-    written under a misspelt name, a misspelt table) is left out: see :meth:`suppressed`.
+    has been told which key names them. An error about a key the user wrote under a misspelt
+    name (reported by :meth:`unknown_keys`, or by the loader for a misspelt table) is left out:
+    it only follows from the misspelling.
     """
 
     def __init__(self, path: Path | None, text: str) -> None:
@@ -118,8 +119,7 @@ class Checker:
                 message = (f"unknown key {name!r}; {name} is a top-level key: move it to the top "
                            f"of the file, above the first [table] header ({under})")
             elif homes and not hint:
-                message = (f"unknown key {name!r}; it belongs in [{homes[0]}]: move it under the "
-                           f"[{homes[0]}] header ({under})")
+                message = f"unknown key {name!r}; {belongs_in(homes)} ({under})"
             else:
                 extra = f"; did you mean {hint!r}?" if hint else ""
                 if hint and hint not in data:
@@ -131,6 +131,15 @@ class Checker:
         self, key: tuple[Any, ...], value: Any, kind: type | tuple[type, ...], what: str
     ) -> bool:
         return typed(self, key, value, kind, what)
+
+
+def belongs_in(tables: list[str]) -> str:
+    """``it belongs in [feeds]: move it under the [feeds] header``, for a key written under
+    another table (or none)."""
+    if len(tables) == 1:
+        return f"it belongs in [{tables[0]}]: move it under the [{tables[0]}] header"
+    return (f"it belongs in {' or '.join(f'[{t}]' for t in tables)}: move it under one of "
+            "those headers")
 
 
 def _header(key: tuple[Any, ...]) -> str:
