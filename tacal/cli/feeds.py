@@ -19,6 +19,7 @@ from rich.console import Console
 from tacal import config as config_mod
 from tacal.cli.context import Context
 from tacal.config.settings import base_url_problem
+from tacal.config.values import did_you_mean
 from tacal.errors import TacalError
 from tacal.feeds import running
 from tacal.feeds.catalogue import Feed, settings
@@ -224,7 +225,8 @@ def rotate_command(obj: Context, feed_ids: tuple[str, ...], every: bool,
     ids = [f.id for f in feeds if f.private] if every else list(dict.fromkeys(feed_ids))
     for fid in ids:
         if fid not in by_id:
-            raise TacalError(f"no feed {fid!r}", hint="`tacal feeds list` shows the feed ids")
+            raise TacalError(f"no feed {fid!r}{did_you_mean(fid, set(by_id))}",
+                             hint="`tacal feeds list` shows the feed ids")
         if not by_id[fid].private:
             raise TacalError(f"feed {fid!r} is public and has no token",
                              hint="set [feeds] team = \"private\" to give it a secret URL")

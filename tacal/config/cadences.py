@@ -147,8 +147,7 @@ def read_cadences(c: Checker, data: Any, team: Team, people: dict[str, Person]) 
                 continue
             if a.startswith("@"):
                 c.error((*k, "attendees"), f"{a!r} is not a role{did_you_mean(a, _ROLE_REFS)}; "
-                        "use one of "
-                        f"{' '.join(sorted(_ROLE_REFS))}")
+                        f"use one of {' '.join(sorted(_ROLE_REFS))}")
             elif "@" in a:
                 if not EMAIL_RE.match(a):
                     c.error((*k, "attendees"), f"{a!r} is not an email address")

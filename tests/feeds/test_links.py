@@ -177,3 +177,11 @@ def test_published_index_says_how_to_get_your_link(tacal: Callable[..., Result],
     index = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
     assert ('ask <a class="contact" href="mailto:calendars@example.com">calendars@example.com'
             '</a>, who manages these calendars.') in index
+
+
+def test_rotate_a_misspelt_feed(tacal: Callable[..., Result], config: Path) -> None:
+    result = tacal("--config", config, "--today", TODAY, "feeds", "rotate", "person-anna")
+    assert result.code == 2
+    assert result.err.splitlines() == [
+        "tacal: error: no feed 'person-anna' (did you mean 'person-ana'?)",
+        "  hint: `tacal feeds list` shows the feed ids"]
