@@ -5,7 +5,12 @@ Added to the group by :mod:`tacal.cli.main`. Decisions live in :mod:`tacal.feeds
 
 from __future__ import annotations
 
+import csv
+import io
 import logging
+import signal
+import sys
+import threading
 from pathlib import Path
 
 import click
@@ -13,11 +18,15 @@ import click
 from tacal import config as config_mod
 from tacal.cli.context import Context, err, plain
 from tacal.config.settings import base_url_problem
+from tacal.config.values import did_you_mean
 from tacal.errors import TacalError
+from tacal.feeds import running
 from tacal.feeds.catalogue import Feed, settings
-from tacal.feeds.pages import feed_url
+from tacal.feeds.pages import feed_url, page_url
 from tacal.feeds.publish import publish as publish_site
 from tacal.feeds.site import list_feeds, size_warnings
+from tacal.feeds.tokens import TokenStore
+from tacal.model import Config
 
 SERVE_DEFAULT = "http://127.0.0.1:8080"
 
@@ -36,6 +45,30 @@ def _base_url(value: str | None, configured: str | None, fallback: str | None) -
                          hint="pass --base-url https://calendars.example.com/ta or set "
                          "[feeds] base_url")
     return fallback
+
+
+def _feed_base(obj: Context, config: Config, given: str | None,
+               state_dir: Path | None) -> str:
+    """The base of the URLs ``feeds list`` / ``rotate`` print, and (on stderr) where it came
+    from: --base-url, else the ``tacal serve`` running for this config, else ``[feeds]
+    base_url``, else the address ``tacal serve`` listens on by default."""
+    from tacal.feeds.source import default_state_dir
+
+    if given is not None:
+        base, why = _base_url(given, None, None), "from --base-url"
+    elif (server := running.running_serve(state_dir or default_state_dir(config.path))):
+        base = server.base_url
+        why = f"the base URL of the `tacal serve` running now (pid {server.pid})"
+    elif settings(config).base_url:
+        base, why = _base_url(None, settings(config).base_url, None), \
+            f"from [feeds] base_url in {config.source}"
+    else:
+        base = SERVE_DEFAULT
+        why = ("the default address of `tacal serve`: none is running for this config and no "
+               "base URL is set (pass --base-url, or set [feeds] base_url)")
+    if not obj.quiet:
+        err.print(f"feed URLs use {base}, {why}", markup=False)
+    return base
 
 
 def _print_urls(rows: list[tuple[Feed, str]]) -> None:
@@ -80,6 +113,8 @@ def serve(obj: Context, host: str, port: int, base_url: str | None, state_dir: P
     app = FeedApp(source)
 
     def listening(url: str) -> None:
+        # so that `tacal feeds list` prints the URLs this server answers
+        running.record(source.state.dir, base, url)
         if obj.quiet:
             return
         public = [p for p in app.snapshot.public if p.endswith(".ics")]
@@ -87,10 +122,17 @@ def serve(obj: Context, host: str, port: int, base_url: str | None, state_dir: P
                         f"(state in {source.state.dir})"))
         for p in public:
             err.print(plain(f"  public: {base}{p}"))
-        err.print(plain("  private feed URLs: `tacal feeds list"
-                        + (f" --base-url {base}`" if base_url else "`") + "; Ctrl-C stops"))
+        listing = "tacal feeds list" + (f" --state-dir {state_dir}" if state_dir else "")
+        err.print(plain(f"  private feed URLs: `{listing}` (`--format csv` to send each "
+                        "person theirs); Ctrl-C stops"))
 
-    run(app, host, port, threads=threads, on_listen=listening)
+    if threading.current_thread() is threading.main_thread():
+        # a service manager stops with SIGTERM: exit through `finally`, like Ctrl-C
+        signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
+    try:
+        run(app, host, port, threads=threads, on_listen=listening)
+    finally:
+        running.forget(source.state.dir)
 
 
 @click.command()
@@ -118,11 +160,19 @@ def feeds_group() -> None:
     """List the feed URLs or rotate their secret tokens."""
 
 
-@feeds_group.command("list")
-@click.option("--base-url", metavar="URL", help="Prefix of the URLs [feeds.base_url, else "
+_BASE_HELP = ("Prefix of the URLs [the running `tacal serve`'s, else feeds.base_url, else "
               f"{SERVE_DEFAULT}].")
+_STATE_HELP = "The state folder of the `tacal serve` to ask for its URL (its --state-dir)."
+
+
+@feeds_group.command("list")
+@click.option("--base-url", metavar="URL", help=_BASE_HELP)
+@click.option("--state-dir", type=click.Path(file_okay=False, path_type=Path), help=_STATE_HELP)
+@click.option("--format", "fmt", type=click.Choice(["text", "csv"]), default="text",
+              show_default=True, help="csv: one row per person (name, email, feed_id, url, "
+              "page), for a mail merge that sends each person their own link.")
 @click.pass_obj
-def list_command(obj: Context, base_url: str | None) -> None:
+def list_command(obj: Context, base_url: str | None, state_dir: Path | None, fmt: str) -> None:
     """Print every feed's URL (private ones include their secret token).
 
     Private feeds new since the last run get their tokens here: they are saved to the
@@ -130,19 +180,42 @@ def list_command(obj: Context, base_url: str | None) -> None:
     """
     config = obj.config()
     feeds, store, issued = list_feeds(config, obj.today)
-    base = _base_url(base_url, settings(config).base_url, SERVE_DEFAULT)
+    base = _feed_base(obj, config, base_url, state_dir)
     if issued:
         _tokens_note(obj, store.path)
+    if fmt == "csv":
+        _print_csv(config, feeds, store, base)
+        return
     _print_urls([(f, feed_url(base, f, store)) for f in feeds])
+
+
+#: The columns of ``tacal feeds list --format csv`` (documented in the README).
+CSV_COLUMNS = ("name", "email", "feed_id", "url", "page")
+
+
+def _print_csv(config: Config, feeds: list[Feed], store: TokenStore, base: str) -> None:
+    """One row per person feed: who gets which link (the .ics URL and its subscribe page)."""
+    by_email = {p.email.lower(): p for p in config.people.values()}
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for feed in feeds:
+        person = by_email.get((feed.for_email or "").lower())
+        if feed.kind != "person" or person is None:
+            continue
+        writer.writerow([person.name, person.email, feed.id, feed_url(base, feed, store),
+                         page_url(base, feed, store)])
+    click.echo(out.getvalue(), nl=False)
 
 
 @feeds_group.command("rotate")
 @click.argument("feed_ids", nargs=-1, metavar="[FEED]...")
 @click.option("--all", "every", is_flag=True, help="Rotate every private feed's token.")
-@click.option("--base-url", metavar="URL", help="Prefix of the new URLs printed.")
+@click.option("--base-url", metavar="URL", help=_BASE_HELP)
+@click.option("--state-dir", type=click.Path(file_okay=False, path_type=Path), help=_STATE_HELP)
 @click.pass_obj
 def rotate_command(obj: Context, feed_ids: tuple[str, ...], every: bool,
-                   base_url: str | None) -> None:
+                   base_url: str | None, state_dir: Path | None) -> None:
     """Give feeds new secret URLs; the old ones stop working (404)."""
     if bool(feed_ids) == every:
         raise TacalError("name the feeds to rotate, or pass --all (not both)",
@@ -153,16 +226,18 @@ def rotate_command(obj: Context, feed_ids: tuple[str, ...], every: bool,
     ids = [f.id for f in feeds if f.private] if every else list(dict.fromkeys(feed_ids))
     for fid in ids:
         if fid not in by_id:
-            raise TacalError(f"no feed {fid!r}", hint="`tacal feeds list` shows the feed ids")
+            raise TacalError(f"no feed {fid!r}{did_you_mean(fid, set(by_id))}",
+                             hint="`tacal feeds list` shows the feed ids")
         if not by_id[fid].private:
             raise TacalError(f"feed {fid!r} is public and has no token",
                              hint="set [feeds] team = \"private\" to give it a secret URL")
     store.rotate(ids)
     store.save()
-    base = _base_url(base_url, settings(config).base_url, SERVE_DEFAULT)
+    base = _feed_base(obj, config, base_url, state_dir)
     _print_urls([(by_id[i], feed_url(base, by_id[i], store)) for i in ids])
     if not obj.quiet:
         err.print(plain(f"rotated {len(ids)} token(s) in {store.path}: a running `tacal "
                         "serve` drops the old URLs within a second; run `tacal publish` again "
-                        "to delete the old files"))
+                        "to delete the old files; `tacal feeds list --format csv` lists "
+                        "everyone's new link"))
 

@@ -12,7 +12,15 @@ from typing import Any, Protocol
 
 from tacal.config import clock_keys
 from tacal.config.locate import Checker
-from tacal.config.values import EMAIL_RE, bool_value, check_text, closest, date_in_range, str_list
+from tacal.config.values import (
+    EMAIL_RE,
+    bool_value,
+    check_text,
+    closest,
+    date_in_range,
+    did_you_mean,
+    str_list,
+)
 from tacal.errors import Problem
 from tacal.model import CHECK_INS, HEALTHS, Account, Person, slug
 
@@ -100,7 +108,8 @@ def account_from_mapping(
     if isinstance(check_in, str):
         check_in = check_in.strip().lower()
     if check_in not in CHECK_INS:
-        c.error((*key, "check_in"), f"{check_in!r}: use one of {' | '.join(CHECK_INS)}")
+        c.error((*key, "check_in"), f"{check_in!r}{did_you_mean(check_in, CHECK_INS)}: use one "
+                f"of {' | '.join(CHECK_INS)}")
     arr_raw = entry.get("arr", 0)
     arr = 0.0
     try:
@@ -115,7 +124,8 @@ def account_from_mapping(
                else None)
     health = str(entry.get("health", "green") or "green").strip().lower()
     if health not in HEALTHS:
-        c.error((*key, "health"), f"{health!r}: use green, yellow or red")
+        c.error((*key, "health"), f"{health!r}{did_you_mean(health, HEALTHS)}: use green, yellow "
+                "or red")
     expansion = bool_value(c, (*key, "expansion"), entry.get("expansion", False))
     onboarding = (
         date_in_range(c, (*key, "onboarding_start"), entry["onboarding_start"])

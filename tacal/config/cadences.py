@@ -18,6 +18,7 @@ from tacal.config.values import (
     check_text,
     closest,
     date_in_range,
+    did_you_mean,
     int_key,
     str_list,
     time_value,
@@ -83,8 +84,9 @@ def read_cadences(c: Checker, data: Any, team: Team, people: dict[str, Person]) 
                     "digits and dashes, e.g. \"team-check-in\"")
             cid = f"cadence-{i}"
         elif cid in seen:
-            c.error((*k, "id"), f"duplicate id {cid!r} (also cadence[{seen[cid]}]); ids must "
-                    "be unique because they make the event UIDs")
+            first = c.line("cadence", seen[cid], "id")
+            c.error((*k, "id"), f"duplicate id {cid!r} (also line {first}); ids must be unique "
+                    "because they make the event UIDs")
         seen.setdefault(cid, i)
         if entry.get("enabled", True) is False:
             continue
@@ -96,9 +98,10 @@ def read_cadences(c: Checker, data: Any, team: Team, people: dict[str, Person]) 
         rule = entry.get("rule")
         if not isinstance(rule, str) or (rule not in RULES and rule not in ACCOUNT_RULES
                                          and not rule.upper().startswith("RRULE:")):
-            c.error((*k, "rule"), f"{rule!r} is not a rule; use one of {' | '.join(RULES)} "
+            near = did_you_mean(rule, (*RULES, *ACCOUNT_RULES))
+            c.error((*k, "rule"), f"{rule!r} is not a rule{near}; use one of {' | '.join(RULES)} "
                     f"or a raw \"RRULE:...\" string (per-account: {' | '.join(ACCOUNT_RULES)})")
-            rule = "weekly"
+            rule = ""  # unknown: no check below that depends on the rule applies
         elif rule.upper().startswith("RRULE:"):
             why = rrule_problem(rule, team.timezone, team.start or dt.date(2027, 1, 1))
             if why:
@@ -145,8 +148,8 @@ def read_cadences(c: Checker, data: Any, team: Team, people: dict[str, Person]) 
             if a in _ROLE_REFS:
                 continue
             if a.startswith("@"):
-                c.error((*k, "attendees"), f"{a!r} is not a role; use one of "
-                        f"{' '.join(sorted(_ROLE_REFS))}")
+                c.error((*k, "attendees"), f"{a!r} is not a role{did_you_mean(a, _ROLE_REFS)}; "
+                        f"use one of {' '.join(sorted(_ROLE_REFS))}")
             elif "@" in a:
                 if not EMAIL_RE.match(a):
                     c.error((*k, "attendees"), f"{a!r} is not an email address")
@@ -164,7 +167,8 @@ def read_cadences(c: Checker, data: Any, team: Team, people: dict[str, Person]) 
             description = None
         kind = entry.get("kind", "internal")
         if kind not in KINDS:
-            c.error((*k, "kind"), f"{kind!r}: use \"internal\" or \"external\"")
+            c.error((*k, "kind"), f"{kind!r}{did_you_mean(kind, KINDS)}: use \"internal\" or "
+                    "\"external\"")
             kind = "internal"
         location = entry.get("location")
         if location is not None and not c.typed((*k, "location"), location, str, "text"):
@@ -172,8 +176,8 @@ def read_cadences(c: Checker, data: Any, team: Team, people: dict[str, Person]) 
         check_text(c, (*k, "location"), location)
         per = entry.get("per", "team")
         if per not in PER:
-            c.error((*k, "per"), f"{per!r}: use one of {' | '.join(PER)}")
-            per = "team"
+            c.error((*k, "per"), f"{per!r}{did_you_mean(per, PER)}: use one of {' | '.join(PER)}")
+            per = ""  # unknown: no check below that depends on per applies
         until = date_in_range(c, (*k, "until"), entry["until"]) if "until" in entry else None
         account_keys = _account_cadence(c, k, entry, rule, per, duration)
         if len([p for p in c.problems if p.severity == "error"]) > before:
@@ -209,7 +213,7 @@ def _account_cadence(c: Checker, k: tuple[Any, ...], entry: dict[str, Any], rule
     (``day``/``week`` for a one-off) are errors here rather than silently ignored.
     """
     out: dict[str, Any] = {}
-    if rule in ACCOUNT_RULES and per != "account":
+    if rule in ACCOUNT_RULES and per and per != "account":
         c.error((*k, "per"), f"rule {rule!r} makes one series per account; set per = \"account\"")
     if rule == "check-in" and not 30 <= duration <= 60:
         c.error((*k, "duration"), f"{duration} minutes: customer check-ins run 30-60 minutes")
@@ -239,7 +243,7 @@ def _account_cadence(c: Checker, k: tuple[Any, ...], entry: dict[str, Any], rule
         top3 = entry["top3"]
         if not isinstance(top3, bool):
             c.error((*k, "top3"), f"must be true or false, not {top3!r}")
-        elif top3 and per != "ta":
+        elif top3 and per and per != "ta":
             c.error((*k, "top3"), "names a TA's Top 3 accounts, so it needs per = \"ta\"")
         else:
             out["top3"] = top3

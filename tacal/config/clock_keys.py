@@ -9,7 +9,8 @@ import datetime as dt
 import re
 from typing import Any, Protocol
 
-from tacal.config.values import Reporter, date_value, str_list, valid_zone, weekday
+from tacal.config.values import Reporter, date_value, str_list, weekday
+from tacal.config.zones import canonical_zone, legacy_zone_note, zone_problem
 from tacal.model import WEEKDAYS
 from tacal.schedule.clocks import country_problem
 
@@ -24,11 +25,15 @@ HOURS_RE = re.compile(r"^\s*([01]?\d|2[0-3]):([0-5]\d)\s*-\s*([01]?\d|2[0-4]):([
 
 
 def zone(c: Reporter, key: tuple[Any, ...], value: Any) -> str | None:
-    if not isinstance(value, str) or not valid_zone(value):
-        c.error(key, f"{value!r} is not an IANA time zone; use a name such as "
-                "\"Europe/London\"")
+    """An IANA zone, spelt the IANA way (``"europe/london"`` is ``"Europe/London"``)."""
+    name = canonical_zone(value)
+    if name is None:
+        c.error(key, zone_problem(value, "Europe/London"))
         return None
-    return value
+    note = legacy_zone_note(name)
+    if note and hasattr(c, "warn"):
+        c.warn(key, note)
+    return name
 
 
 def hours(c: Reporter, key: tuple[Any, ...], value: Any) -> tuple[dt.time, dt.time] | None:

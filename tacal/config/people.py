@@ -6,7 +6,7 @@ from typing import Any
 
 from tacal.config import clock_keys
 from tacal.config.locate import Checker
-from tacal.config.values import EMAIL_RE, check_text
+from tacal.config.values import EMAIL_RE, check_text, did_you_mean
 from tacal.model import ROLES, Person
 
 PERSON_KEYS = {"name", "email", "role", "timezone", "hours", "workdays", "holidays", "country",
@@ -42,7 +42,8 @@ def read_people(c: Checker, data: Any) -> dict[str, Person]:
         check_text(c, (*k, "name"), name)
         role = entry.get("role", "other")
         if role not in ROLES:
-            c.error((*k, "role"), f"{role!r} is not a role; use one of {' | '.join(ROLES)}")
+            c.error((*k, "role"), f"{role!r} is not a role{did_you_mean(role, ROLES)}; use one "
+                    f"of {' | '.join(ROLES)}")
             role = "other"
         tz = clock_keys.zone(c, (*k, "timezone"), entry["timezone"]) if "timezone" in entry \
             else None

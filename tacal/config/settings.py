@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 from icalendar import vDuration
 
+from tacal.config.values import did_you_mean
 from tacal.model import DEFAULT_REFRESH, SEND_UPDATES, FeedSettings, SyncSettings
 
 FEEDS_KEYS = {"team", "refresh", "base_url"}
@@ -36,7 +37,8 @@ def base_url_problem(value: object) -> str | None:
 def _feed_settings(data: Mapping[str, Any], report: Callable[[str, str], None]) -> FeedSettings:
     team = data.get("team", "private")
     if team not in ("public", "private"):
-        report("team", f"{team!r}: use \"private\" (a secret URL) or \"public\"")
+        report("team", f"{team!r}{did_you_mean(team, ('private', 'public'))}: use \"private\" "
+               "(a secret URL) or \"public\"")
         team = "private"
     refresh_text = data.get("refresh", DEFAULT_REFRESH)
     refresh = dt.timedelta(hours=1)
@@ -88,8 +90,9 @@ def sync_settings(checker: Any, table: Any, base: Path | None) -> SyncSettings:
             checker.error(("sync", key), f"must be a string, not {table[key]!r}")
             ok = False
     if "send_updates" in table and table["send_updates"] not in SEND_UPDATES:
-        checker.error(("sync", "send_updates"),
-                      f"{table['send_updates']!r}: use one of {' | '.join(SEND_UPDATES)}")
+        sends = table["send_updates"]
+        checker.error(("sync", "send_updates"), f"{sends!r}{did_you_mean(sends, SEND_UPDATES)}: "
+                      f"use one of {' | '.join(SEND_UPDATES)}")
         ok = False
     size = table.get("batch_size", 50)
     if isinstance(size, bool) or not isinstance(size, int) or not 1 <= size <= 1000:

@@ -20,11 +20,12 @@ from tacal.config.values import (
     MIN_DATE,
     check_text,
     date_value,
+    did_you_mean,
     str_list,
     time_value,
-    valid_zone,
     weekday,
 )
+from tacal.config.zones import canonical_zone, legacy_zone_note, zone_problem
 from tacal.model import WEEKDAYS, Person, Team
 
 TEAM_KEYS = {
@@ -49,12 +50,13 @@ def read_team(c: Checker, data: Any) -> Team:
     if tzname is None:
         c.error(("team", "timezone"), "missing; set an IANA zone such as \"America/New_York\"")
         tzname = "UTC"
-    elif not isinstance(tzname, str) or not valid_zone(tzname):
-        c.error(
-            ("team", "timezone"),
-            f"{tzname!r} is not an IANA time zone; use a name such as \"America/New_York\"",
-        )
+    elif (zone := canonical_zone(tzname)) is None:
+        c.error(("team", "timezone"), zone_problem(tzname))
         tzname = "UTC"
+    else:
+        tzname = zone  # "america/new_york" is accepted, spelt "America/New_York"
+        if note := legacy_zone_note(zone):
+            c.warn(("team", "timezone"), note)
     team_id = data.get("id") or _slug(name)
     if not isinstance(team_id, str) or not ID_RE.match(team_id):
         c.error(("team", "id"), f"{team_id!r} must be lowercase letters, digits and dashes")
@@ -68,7 +70,8 @@ def read_team(c: Checker, data: Any) -> Team:
         fys = 1
     naming = data.get("fiscal_year_naming", "end")
     if naming not in ("end", "start"):
-        c.error(("team", "fiscal_year_naming"), f"{naming!r}: use \"end\" or \"start\"")
+        c.error(("team", "fiscal_year_naming"),
+                f"{naming!r}{did_you_mean(naming, ('end', 'start'))}: use \"end\" or \"start\"")
         naming = "end"
     workdays: list[str] = []
     raw_workdays = data.get("workdays", list(fallback.workdays))
@@ -124,10 +127,12 @@ def read_team(c: Checker, data: Any) -> Team:
 def check_team_people(c: Checker, team: Team, people: dict[str, Person]) -> None:
     """``organizer`` and ``leadership`` name a ``[people]`` key or an email address."""
     if team.organizer and team.organizer not in people and not EMAIL_RE.match(team.organizer):
-        c.error(("team", "organizer"), f"unknown person {team.organizer!r}")
+        c.error(("team", "organizer"), f"unknown person {team.organizer!r}; use a [people] key "
+                f"or an email address{did_you_mean(team.organizer, set(people))}")
     for ref in team.leadership:
         if ref not in people and not EMAIL_RE.match(ref):
-            c.error(("team", "leadership"), f"unknown person {ref!r}")
+            c.error(("team", "leadership"), f"unknown person {ref!r}; use a [people] key or an "
+                    f"email address{did_you_mean(ref, set(people))}")
 
 
 def template_dirs(c: Checker, data: Any, base: Path | None) -> list[Path]:

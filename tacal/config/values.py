@@ -60,12 +60,54 @@ def check_text(c: Reporter, key: tuple[Any, ...], value: Any) -> None:
         c.error(key, why)
 
 
+#: Words people write for a key, table or value, and what tacal calls it: a did-you-mean is
+#: offered only when the word's meaning is among the options of that place.
+ALIASES = {
+    "person": "people", "persons": "people", "member": "people", "members": "people",
+    "meeting": "cadence", "meetings": "cadence", "customer": "account", "customers": "account",
+    "tz": "timezone", "zone": "timezone", "title": "summary", "subject": "summary",
+    "name": "summary", "frequency": "rule", "freq": "rule", "recurrence": "rule",
+    "repeat": "rule", "rrule": "rule", "schedule": "rule", "weekday": "day", "days": "day",
+    "at": "time", "start": "time", "length": "duration", "minutes": "duration",
+    "mins": "duration", "invitees": "attendees", "participants": "attendees",
+    "guests": "attendees", "people": "attendees", "agenda": "template", "owner": "organizer",
+    "fortnightly": "biweekly", "everyotherweek": "biweekly", "everytwoweeks": "biweekly",
+    "week": "weekly", "month": "monthly", "quarter": "quarterly", "everyday": "daily",
+    "day": "daily", "amber": "yellow", "orange": "yellow", "good": "green", "bad": "red",
+    "secret": "private", "open": "public",
+    "technicaladvisor": "ta", "accountexecutive": "ae", "manager": "director",
+}
+
+
+def _fold(text: str) -> str:
+    """``"Check-In"``, ``"check_in"`` and ``"check in"`` compare equal."""
+    return re.sub(r"[\s_\-]+", "", text.strip().lower())
+
+
 def closest(name: str, options: set[str]) -> str | None:
-    """The option ``name`` was probably meant to be (for "did you mean ...?"), or None."""
+    """The option ``name`` was probably meant to be (for "did you mean ...?"), or None.
+
+    Tried in order: the same word in another case or with other separators, a synonym
+    (:data:`ALIASES`), the singular or plural, then a close spelling.
+    """
     import difflib
 
-    match = difflib.get_close_matches(name, sorted(options), n=1, cutoff=0.7)
+    if not isinstance(name, str) or not name.strip() or not options:
+        return None
+    folded = {_fold(o): o for o in sorted(options)}
+    key = _fold(name)
+    for candidate in (key, _fold(ALIASES.get(key, "")), key + "s", key[:-1], key + "es",
+                      key[:-2]):
+        if candidate and candidate in folded and folded[candidate] != name:
+            return folded[candidate]
+    match = difflib.get_close_matches(name.strip().lower(), sorted(options), n=1, cutoff=0.7)
     return match[0] if match else None
+
+
+def did_you_mean(value: object, options: set[str] | tuple[str, ...] | list[str]) -> str:
+    """``" (did you mean 'x'?)"`` when ``value`` looks like one of ``options``, else ``""``."""
+    hint = closest(value, set(options)) if isinstance(value, str) else None
+    return f" (did you mean {hint!r}?)" if hint else ""
 
 
 def typed(
@@ -124,7 +166,13 @@ def weekday(c: Reporter, key: tuple[Any, ...], value: Any) -> str | None:
         code = value.upper()[:2]
         if len(value) == 2 or value.lower() in (full[code], full[code][:3]):
             return code
-    c.error(key, f"{value!r} is not a weekday; use one of {' '.join(WEEKDAYS)}")
+    hint = ""
+    if isinstance(value, str) and len(value) > 2:
+        names = {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
+        near = closest(value, names) or next((n for n in sorted(names)
+                                               if n.startswith(value.lower()[:3])), None)
+        hint = f" (did you mean {near[:2].upper()!r}?)" if near else ""
+    c.error(key, f"{value!r} is not a weekday{hint}; use one of {' '.join(WEEKDAYS)}")
     return None
 
 

@@ -25,6 +25,13 @@ def feed_url(base_url: str, feed: Feed, tokens: TokenStore) -> str:
     return f"{base_url.rstrip('/')}/{feed_path(feed, tokens)}"
 
 
+def page_url(base_url: str, feed: Feed, tokens: TokenStore) -> str:
+    """The feed's subscribe page: ``<token>/index.html`` for a private feed, else the index."""
+    if not feed.private:
+        return f"{base_url.rstrip('/')}/index.html"
+    return f"{base_url.rstrip('/')}/{tokens.tokens[feed.id]}/index.html"
+
+
 def webcal_url(url: str) -> str:
     """``webcal://``: the scheme that makes Apple Calendar and Outlook offer to subscribe."""
     return "webcal://" + url.split("://", 1)[1]
@@ -67,11 +74,33 @@ def index_page(config: Config, public: list[tuple[Feed, str]], private_count: in
     items = "\n".join(_links(f, url) for f, url in public)
     body = f"<ul>\n{items}\n</ul>" if items else "<p>No public calendars.</p>"
     if private_count:
-        body += (f"\n<p>{private_count} private calendar(s) are not listed here: each has its "
-                 "own secret subscribe page (ask whoever runs tacal: "
-                 "<code>tacal feeds list</code>).</p>")
+        body += "\n" + _private_note(config, private_count)
     title = html.escape(f"{config.team.name} calendars")
     return _PAGE.format(title=title, body=body).encode("utf-8")
+
+
+def _private_note(config: Config, count: int) -> str:
+    """How to get your own (private) calendar: whom to ask, by name and address when the team
+    has an organizer, and how they send everyone's link at once."""
+    e = html.escape
+    calendars = "1 private calendar is" if count == 1 else f"{count} private calendars are"
+    ref = config.team.organizer
+    person = config.people.get(ref) if ref else None
+    if ref:
+        # a name, not an address, on a page that may be public (a bare email is the organizer
+        # every event names anyway)
+        who = (e(person.name) if person
+               else f'<a class="contact" href="mailto:{e(ref)}">{e(ref)}</a>')
+        ask = f"If you have not received yours, ask {who}, who manages these calendars."
+    else:
+        ask = ("If you have not received yours, ask the person who manages this team's "
+               "<code>tacal.toml</code>.")
+    return (f"<p>{calendars} not listed here: your own calendar (the meetings you attend) and "
+            "each account's calendar have their own secret link, sent only to the people who "
+            f"need it, with a page to subscribe from. {ask}</p>\n"
+            "<p><small>For whoever manages the calendars: <code>tacal feeds list --format "
+            "csv</code> gives every person's name, email and link, ready for a mail merge."
+            "</small></p>")
 
 
 def feed_page(feed: Feed, url: str) -> bytes:

@@ -45,6 +45,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 from jinja2.visitor import NodeTransformer
 
 from tacal.errors import TemplateError
+from tacal.series.undefined import HintingUndefined, template_line, undefined_message
 
 _PACKAGE = Path(__file__).resolve().parents[1]  # tacal/
 SHIPPED = _PACKAGE / "templates"
@@ -367,11 +368,14 @@ def _template_line(tb: TracebackType | None, filename: str) -> int | None:
     return line
 
 
-def _problem(exc: BaseException) -> tuple[str, str | None]:
+def _problem(exc: BaseException, context: Mapping[str, Any] | None = None,
+             globals_: Mapping[str, Any] | None = None,
+             what: str = "template") -> tuple[str, str | None]:
     """The message and hint for an exception raised while rendering."""
     if isinstance(exc, jinja2.UndefinedError):
-        return exc.message or str(exc), ("use only the variables listed in the README "
-                                         "(Templates section)")
+        names = [*(context or {}), *(globals_ or {})]
+        return (undefined_message(exc, names),
+                f"the variables of this {what} are: {', '.join(sorted(context or {}))}")
     if isinstance(exc, TemplateLimit):
         return f"over the template budget: {exc}", ("agendas are short texts: simplify the "
                                                     "template")
@@ -395,7 +399,7 @@ class Agendas:
         self.search = [*[p for p in user_dirs if p.is_dir()], shipped_dir()]
         self.env = AgendaEnvironment(
             loader=jinja2.FileSystemLoader([str(p) for p in self.search]),
-            undefined=jinja2.StrictUndefined,
+            undefined=HintingUndefined,
             autoescape=False,
             keep_trailing_newline=False,
             trim_blocks=True,
@@ -427,9 +431,13 @@ class Agendas:
         try:
             return self.env.render(template, context).strip()
         except Exception as exc:  # noqa: BLE001 - any failure of user code is located
-            line = _template_line(exc.__traceback__, filename)
-            message, hint = _problem(exc)
-            where = f"{filename}:{line}" if line else filename
+            inner = template_line(exc.__traceback__)  # an included template names itself
+            if inner is not None and inner[0] not in ("<template>", "<unknown>"):
+                where = f"{inner[0]}:{inner[1]}"
+            else:
+                line = _template_line(exc.__traceback__, filename)
+                where = f"{filename}:{line}" if line else filename
+            message, hint = _problem(exc, context, self.env.globals, "template")
             raise TemplateError(f"{where}: {owner}: {message}", hint=hint) from None
 
     def render_string(self, text: str, context: Mapping[str, Any], owner: str,
@@ -446,6 +454,6 @@ class Agendas:
             return self.env.render(template, context).strip()
         except Exception as exc:  # noqa: BLE001 - any failure of user code is located
             line = _template_line(exc.__traceback__, "<template>")
-            message, hint = _problem(exc)
+            message, hint = _problem(exc, context, self.env.globals, "description")
             at = f"line {line}: " if line else ""
             raise TemplateError(f"{prefix}: {at}{message}", hint=hint) from None

@@ -59,7 +59,9 @@ def contact_gaps(config: Config, series: list[Series], lo: dt.date, hi: dt.date,
         missing = [f"{y}-{m:02d}" for y, m in months
                    if (y, m) >= (begin.year, begin.month) and (y, m) not in seen.get(a.name, ())]
         if missing:
-            out.append(Problem(a.where, f"account {a.name!r} has no customer contact in "
+            # a.where names a TOML account ("tacal.toml:40: account 'Acme'"), not a CSV row
+            who = "" if a.where.endswith(f"account {a.name!r}") else f"account {a.name!r} "
+            out.append(Problem(a.where, f"{who}has no customer contact in "
                                f"{', '.join(missing)}; add a check-in or touch-base cadence "
                                "(rule = \"check-in\" / \"touch-base\") or a more frequent "
                                "check_in", "warning"))

@@ -159,10 +159,11 @@ def problems(config: Config, report: PeopleReport) -> list[Problem]:
         if ca is not None and cb is not None and _exact(ca) and _exact(cb):
             later = cb if (cb.where, cb.id) >= (ca.where, ca.id) else ca
             other = ca if later is cb else cb
-            out.append(Problem(later.where or config.source,
-                               f"cadence {later.id!r} meets at the same time as cadence "
-                               f"{other.id!r} ({other.where or 'built-in default'}) for {who}, "
-                               f"on {when}; move one of them"))
+            # where names the cadence ("tacal.toml:24: cadence 'x'"): say only where the other is
+            other_at = (other.where or "built-in default").rsplit(": cadence ", 1)[0]
+            out.append(Problem(later.where or f"{config.source}: cadence {later.id!r}",
+                               f"meets at the same time as cadence {other.id!r} ({other_at}) "
+                               f"for {who}, on {when}; move one of them"))
         else:
             out.append(Problem(config.source,
                                f"{who} double-booked by tacal: {first.summary!r} and "

@@ -52,7 +52,7 @@ class Ranked:
         if self.top_arr:
             out.append("top ARR")
         if self.renewing:
-            out.append(f"renews {self.account.renewal} ({self.quarter})")
+            out.append(f"renewal this quarter ({self.quarter})")  # the date is `renewal`
         if self.expansion:
             out.append("expansion opportunity")
         return out

@@ -86,9 +86,9 @@ def test_regression_team_cadences_at_the_same_time_are_a_located_error(
     assert result.code == 2
     config = tmp_path / "tacal.toml"
     assert result.err.strip() == (
-        f"{config}:24: cadence[1]: cadence 'last-friday' meets at the same time as cadence "
-        f"'standup' ({config}:15: cadence[0]) for Anna Schmidt, on Tue 2027-01-26 09:30 and 9 "
-        "more times; move one of them")
+        f"{config}:24: cadence 'last-friday': meets at the same time as cadence 'standup' "
+        f"({config}:15) for Anna Schmidt, on Tue 2027-01-26 09:30 and 9 more times; move one "
+        "of them")
 
 
 def test_preview_window_errors(tacal: Callable[..., Result]) -> None:

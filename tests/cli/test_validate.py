@@ -38,8 +38,8 @@ def test_validate_fails_on_an_overlap_like_build(tacal: Callable[..., Result],
     assert result.code == built.code == 2
     assert result.out == ""
     assert result.err == built.err
-    assert result.err.startswith(f"{tmp_path / 'tacal.toml'}:24: cadence[1]: cadence "
-                                 "'last-friday' meets at the same time as cadence 'standup'")
+    assert result.err.startswith(f"{tmp_path / 'tacal.toml'}:24: cadence 'last-friday': meets "
+                                 "at the same time as cadence 'standup'")
 
 
 def test_validate_fails_on_a_meeting_outside_someones_hours(tacal: Callable[..., Result],
@@ -51,8 +51,9 @@ def test_validate_fails_on_a_meeting_outside_someones_hours(tacal: Callable[...,
     assert result.code == 2
     assert result.out == ""
     assert result.err.startswith(
-        f"{tmp_path / 'tacal.toml'}:69: cadence[0]: time = 07:00 (America/New_York) is outside "
-        "the working hours of Liam Brooks (08:00-16:00 America/Los_Angeles")
+        f"{tmp_path / 'tacal.toml'}:69: cadence 'team-check-in': time = 07:00 "
+        "(America/New_York) is outside the working hours of Liam Brooks "
+        "(08:00-16:00 America/Los_Angeles")
 
 
 def test_summary_of_a_report() -> None:

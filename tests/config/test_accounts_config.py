@@ -49,11 +49,11 @@ def cadence_block(cid: str) -> tuple[int, str]:
      "names a TA's Top 3 accounts, so it needs per = \"ta\""),
     ("mbr", "top3 = true", 'top3 = "yes"', "top3", "must be true or false, not 'yes'"),
     ("sync", 'rule = "biweekly"', 'rule = "checkin"', "rule",
-     "'checkin' is not a rule; use one of daily | weekly"),
+     "'checkin' is not a rule (did you mean 'check-in'?); use one of daily | weekly"),
 ])
 def test_cadence_keys_are_located(tacal: Callable[..., Result], tmp_path: Path, cid: str,
                                   old: str, new: str, key: str, message: str) -> None:
-    index, block = cadence_block(cid)
+    _, block = cadence_block(cid)
     assert old in block
     text = TEXT.replace(block, block.replace(old, new, 1), 1)
     result = validate(tacal, tmp_path, text)
@@ -62,7 +62,7 @@ def test_cadence_keys_are_located(tacal: Callable[..., Result], tmp_path: Path, 
     first = next(line for line in new.splitlines() if line.startswith(key))
     line = text[:start].count("\n") + 1 + block.replace(old, new, 1)[
         :block.replace(old, new, 1).index(first)].count("\n")
-    assert f"{tmp_path / 'tacal.toml'}:{line}: cadence[{index}].{key}: {message}" in result.err, (
+    assert f"{tmp_path / 'tacal.toml'}:{line}: cadence {cid!r}.{key}: {message}" in result.err, (
         result.err)
 
 
@@ -83,7 +83,8 @@ def test_toml_account_errors_are_located(tacal: Callable[..., Result], tmp_path:
     assert result.code == 2, result.out
     index = 1 if key == "name" else 0  # the duplicate is reported on the second account
     line = [i for i, row in enumerate(text.splitlines(), 1) if row == new][index]
-    assert f"{tmp_path / 'tacal.toml'}:{line}: account[{index}].{key}: {message}" in result.err, (
+    name = "Blue Harbor" if key == "name" else "Aurora Labs"
+    assert f"{tmp_path / 'tacal.toml'}:{line}: account {name!r}.{key}: {message}" in result.err, (
         result.err)
 
 
@@ -98,7 +99,7 @@ def test_sessions_that_do_not_fit_their_week_are_located_errors(tacal: Callable[
     full = TEXT.replace(block, block.replace("duration = 60", "duration = 300"))
     result = validate(tacal, tmp_path, full)
     assert result.code == 2
-    assert ("cadence[1]: Eve Evans's session: no free 300-minute time in week 1 of the month "
+    assert ("cadence 'qbr': Eve Evans's session: no free 300-minute time in week 1 of the month "
             "within the working hours of Ana Ruiz, Ben Okafor, Dee Irwin, Eve Evans, Kim Kato, "
             "Val Price; shorten the meetings, widen someone's hours, or spread the work over "
             "more people") in result.err

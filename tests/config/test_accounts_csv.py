@@ -61,8 +61,8 @@ def run(tacal: Callable[..., Result], tmp_path: Path, csv_text: str) -> Result:
     ("Zed,ana,amy,,z@z.example; not-an-email,weekly,1,,green,false,",
      ":3: contacts: 'not-an-email' is not an email address; separate several with semicolons"),
     ("Zed,ana,amy,,z@z.example,fortnightly,1,,green,false,",
-     ":3: check_in: 'fortnightly': use one of weekly | biweekly | monthly | bimonthly | "
-     "quarterly"),
+     ":3: check_in: 'fortnightly' (did you mean 'biweekly'?): use one of weekly | biweekly | "
+     "monthly | bimonthly | quarterly"),
     ("Zed,ana,amy,,z@z.example,weekly,lots,,green,false,",
      ":3: arr: 'lots' is not an amount; write a number like 120000"),
     ("Zed,ana,amy,,z@z.example,weekly,-5,,green,false,", ":3: arr: '-5' is not an amount"),
@@ -71,7 +71,7 @@ def run(tacal: Callable[..., Result], tmp_path: Path, csv_text: str) -> Result:
     ("Zed,ana,amy,,z@z.example,weekly,1,30/06/2027,green,false,",
      ":3: renewal: '30/06/2027' is not a date"),
     ("Zed,ana,amy,,z@z.example,weekly,1,,amber,false,",
-     ":3: health: 'amber': use green, yellow or red"),
+     ":3: health: 'amber' (did you mean 'yellow'?): use green, yellow or red"),
     ("Zed,ana,amy,,z@z.example,weekly,1,,green,maybe,", ":3: expansion: 'maybe' is not true/false"),
     ("Zed,ana,amy,,z@z.example,weekly,1,,green,false,soon",
      ":3: onboarding_start: 'soon' is not a date"),
@@ -122,7 +122,7 @@ def test_every_bad_row_at_once(tacal: Callable[..., Result], tmp_path: Path) -> 
     lines = [line for line in result.err.splitlines() if line.strip()]
     csv = str(tmp_path / "accounts.csv")
     assert lines == [
-        f"{config}:{day_line}: cadence[0].day: 'XX' is not a weekday; use one of MO TU WE TH "
+        f"{config}:{day_line}: cadence 'sync'.day: 'XX' is not a weekday; use one of MO TU WE TH "
         "FR SA SU",
         f"{csv}:3: check_in: 'x': use one of weekly | biweekly | monthly | bimonthly | "
         "quarterly",

@@ -48,12 +48,12 @@ FIELDS = {
     "person-name": (lambda v: BASE.replace('name = "Dana"', f"name = {v}"),
                     ":7: people.dana.name: "),
     "summary": (lambda v: BASE.replace('summary = "Sync"', f"summary = {v}"),
-                ":13: cadence[0].summary: "),
-    "location": (lambda v: BASE + f"location = {v}\n", ":19: cadence[0].location: "),
+                ":13: cadence 'sync'.summary: "),
+    "location": (lambda v: BASE + f"location = {v}\n", ":19: cadence 'sync'.location: "),
     "account-name": (lambda v: BASE + ACCOUNT.replace('name = "Acme"', f"name = {v}"),
-                     ":26: account[0].name: "),
+                     ":26: account '"),
     "contact": (lambda v: BASE + ACCOUNT.replace('"cto@acme.example"', v),
-                ":29: account[0].contacts: "),
+                ":29: account 'Acme'.contacts: "),
 }
 
 

@@ -98,7 +98,8 @@ def test_feeds_settings_and_their_errors(tacal: Callable[..., Result], config: P
     result = tacal("--config", config, "validate")
     assert result.code == 2
     line = text.splitlines().index('team = "open"') + 1
-    assert f"tacal.toml:{line}: feeds.team: 'open': use \"private\"" in result.err
+    assert f"tacal.toml:{line}: feeds.team: 'open' (did you mean 'public'?): use \"private\"" \
+           in result.err
     assert f"tacal.toml:{line + 1}: feeds.refresh: '1h' is not a positive ISO 8601" in result.err
     assert f"tacal.toml:{line + 2}: feeds.base_url: 'ftp://x'" in result.err
     assert f"tacal.toml:{line + 3}: feeds.refersh: unknown key 'refersh'; did you mean " \
@@ -241,8 +242,11 @@ def test_publish_writes_feeds_pages_and_token_paths(config: Path, run: Callable[
     # the public index names no private feed and holds no token
     index = (out / "index.html").read_bytes()
     assert not any(t.encode() in index for t in tok.values())
-    assert b"Ana" not in index and b"Acme" not in index
-    assert b"6 private calendar(s)" in index
+    assert b"Feed Team: " not in index and b"Acme" not in index and b"@" not in index
+    assert b"6 private calendars are not listed here" in index
+    assert b"If you have not received yours, ask Ana Ortiz, who manages these calendars." \
+        in index
+    assert b"tacal feeds list --format csv" in index and b"ask whoever" not in index
     team_url = f"{BASE}/team.ics"
     assert links(index) == [("webcal", "webcal://cal.example.com/ta/team.ics"),
                             ("google", _google(team_url)), ("ics", team_url)]

@@ -355,12 +355,12 @@ def test_validate_warns_about_months_without_contact(tacal: Callable[..., Result
     assert len(lines) == 4, result.err
     delta = next(line for line in lines if "Delta Freight" in line)
     assert delta.startswith(f"{tmp_path / 'tacal.toml'}:")
-    assert "warning: account 'Delta Freight' has no customer contact in 2027-03, 2027-05, " \
+    assert "account 'Delta Freight': warning: has no customer contact in 2027-03, 2027-05, " \
         "2027-07, 2027-09, 2027-11, 2028-01" in delta
     ember = next(line for line in lines if "Ember Health" in line)
     assert "2027-02, 2027-03, 2027-05, 2027-06, 2027-08, 2027-09, 2027-11, 2027-12" in ember
     preview_result = tacal("--today", "2027-02-01", "preview", "--quarter", "current")
-    assert "Delta Freight' has no customer contact in 2027-03" in preview_result.err
+    assert "Delta Freight': warning: has no customer contact in 2027-03" in preview_result.err
 
 
 def test_rebuild_on_a_later_day_is_byte_identical(tacal: Callable[..., Result],

@@ -159,8 +159,9 @@ def test_team_time_outside_someones_hours_is_a_located_error(
     result = build(tacal, tmp_path / "t.toml")
     assert result.code == 2
     line = text.splitlines().index('id = "team-check-in"')
-    assert result.err.startswith(f"{tmp_path / 't.toml'}:{line}: cadence[0]: time = 15:00 "
-                                 "(America/New_York) is outside the working hours of Pippa Hart "
+    assert result.err.startswith(f"{tmp_path / 't.toml'}:{line}: cadence 'team-check-in': "
+                                 "time = 15:00 (America/New_York) is outside the working "
+                                 "hours of Pippa Hart "
                                  "(09:00-18:00 Europe/London, that is 05:00-14:00 / "
                                  "04:00-13:00 in America/New_York; first miss Tue 2027-02-02 "
                                  "15:00); a time that fits everyone: 11:00-13:00 "
@@ -231,7 +232,7 @@ def test_regression_a_time_a_dst_change_skips_keeps_its_length(
     (tmp_path / "t.toml").write_text(NIGHT)
     checked = tacal("--config", tmp_path / "t.toml", "--today", "2027-01-02", "validate")
     assert checked.code == 0
-    assert (f"{tmp_path / 't.toml'}:11: cadence[0]: warning: time = 02:30 on Sun 2027-03-14 is "
+    assert (f"{tmp_path / 't.toml'}:11: cadence 'ops': warning: time = 02:30 on Sun 2027-03-14 is "
             "in an hour that a daylight-saving change skips or repeats in America/New_York"
             ) in checked.err
     built = tacal("-q", "--config", tmp_path / "t.toml", "--today", "2027-01-02", "build",

@@ -46,7 +46,7 @@ def test_criteria_count_first_then_renewal_this_quarter() -> None:
     assert names(ranked) == ["Q", "S", "R", "U", "P", "T"]
     assert [r.criteria for r in ranked] == [3, 2, 2, 1, 1, 0]
     assert names(top3(accounts, Q2)) == ["Q", "S", "R"]
-    assert ranked[0].reasons == ["top ARR", "renews 2027-05-10 (FY2028-Q2)",
+    assert ranked[0].reasons == ["top ARR", "renewal this quarter (FY2028-Q2)",
                                  "expansion opportunity"]
     assert [r.rank for r in ranked] == [1, 2, 3, 4, 5, 6]
 
@@ -124,15 +124,15 @@ def test_next_mbr_carries_the_top3_as_an_override(tacal: Callable[..., Result]) 
     assert override.decoded("DTSTART") == dt.datetime(2027, 5, 12, 13, 0,
                                                       tzinfo=override.decoded("DTSTART").tzinfo)
     text = str(override["DESCRIPTION"])
-    assert "1. Aurora Labs: ARR $500k, health yellow, renews 2027-05-14 (top ARR; renews " \
-        "2027-05-14 (FY2028-Q2); expansion opportunity)" in text
-    assert "2. Cobalt Mining: ARR $250k, health red, renews 2027-04-20 (top ARR; expansion " \
-        "opportunity)" in text
+    assert ("   1. Aurora Labs: ARR $500k, health yellow, renews 2027-05-14\n"
+            "      Why: top ARR, renewal this quarter (FY2028-Q2), expansion opportunity\n"
+            "   2. Cobalt Mining: ARR $250k, health red, renews 2027-04-20\n"
+            "      Why: top ARR, expansion opportunity\n") in text
     assert "3. Blue Harbor: ARR $250k" in text
     assert "Ember" not in text
     # the series body carries the template, not one month's accounts
     body = str(master["DESCRIPTION"])
-    assert "Aurora" not in body and "Named in the agenda of the next MBR" in body
+    assert "Aurora" not in body and "Named in the invitation of the next MBR" in body
     _, ben = _mbr(result.stdout_bytes, "fx.mbr.ben@tacal")
     order = [line.split(". ", 1)[1].split(":")[0] for line in str(ben["DESCRIPTION"]).splitlines()
              if line.strip()[:2] in ("1.", "2.", "3.") and "ARR" in line]

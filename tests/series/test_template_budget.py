@@ -93,7 +93,7 @@ def test_regression_inline_description_error_names_the_config_line(
     config.write_text(config.read_text() + 'description = """Hello\n{{ 1/0 }}"""\n')
     result = tacal("validate")
     assert result.code == 2
-    assert f"{config}:11: cadence[0].description: line 2: ZeroDivisionError" in result.err
+    assert f"{config}:11: cadence 'sync'.description: line 2: ZeroDivisionError" in result.err
 
 
 def test_regression_template_cannot_change_the_data(fixtures: Path) -> None:
