@@ -26,7 +26,9 @@ from tacal.feeds.pages import feed_url, page_url
 from tacal.feeds.publish import publish as publish_site
 from tacal.feeds.site import list_feeds, size_warnings
 from tacal.feeds.tokens import TokenStore
+from tacal.ical.calendar import stamps_for
 from tacal.model import Config
+from tacal.series import build_series
 
 SERVE_DEFAULT = "http://127.0.0.1:8080"
 
@@ -144,7 +146,11 @@ def publish(obj: Context, directory: Path, base_url: str | None) -> None:
     """Write the feeds and an index.html into DIRECTORY as static files."""
     config = obj.config()
     base = _base_url(base_url, settings(config).base_url, None)
-    result = publish_site(config, directory, today=obj.today, now=obj.now, base_url=base)
+    series = build_series(config, obj.today)
+    stamps = stamps_for(config, series, obj.now)
+    result = publish_site(config, directory, today=obj.today, now=obj.now, base_url=base,
+                          series=series, stamps=stamps)
+    obj.remember(config, series, stamps)
     if result.site.tokens_written:
         _tokens_note(obj, result.site.tokens.path)
     if not obj.quiet:

@@ -16,8 +16,9 @@ from rich.table import Table
 
 from tacal import config as config_mod
 from tacal.cli.context import console, filter_options, for_whom, plain
-from tacal.ical.calendar import calendar_for
+from tacal.ical.calendar import calendar_for, stamps_for
 from tacal.model import SEND_UPDATES
+from tacal.series import build_series
 
 
 def _setting(config: config_mod.Config, key: str, flag: Any, default: Any) -> Any:
@@ -59,8 +60,13 @@ def sync_command(obj: Any, calendar: str | None, dry_run: bool, send_updates: st
 
     config = obj.config()
     series, who = for_whom(config, obj.today, for_email)
-    cal = calendar_for(config, today=obj.today, now=obj.now,
+    if series is None:
+        series = build_series(config, obj.today)
+    stamps = stamps_for(config, series, obj.now)
+    cal = calendar_for(config, today=obj.today, now=obj.now, stamps=stamps,
                        for_email=who.email if who else None, account=account, series=series)
+    if not dry_run:
+        obj.remember(config, series, stamps)
     calendar_id = _setting(config, "calendar", calendar, config.team.calendar)
     creds = _setting(config, "credentials", credentials, None)
     # the browser sign-in needs someone at a terminal: from cron it would wait forever

@@ -16,14 +16,17 @@ import hashlib
 import json
 import os
 import stat
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from tacal.feeds.catalogue import Feed
 from tacal.feeds.site import Site, build_site
 from tacal.feeds.tokens import TokenStore, tokens_path
+from tacal.ical.stamps import Stamp
 from tacal.model import Config
 from tacal.output import read_if_exists, write_atomic
+from tacal.series import Series
 
 #: What publish wrote into the folder: {sha256(relative path): sha256(bytes)}.
 MANIFEST = ".tacal-publish.json"
@@ -79,7 +82,8 @@ class PublishResult:
 
 
 def publish(config: Config, directory: Path, *, today: dt.date, now: dt.datetime,
-            base_url: str) -> PublishResult:
+            base_url: str, series: list[Series] | None = None,
+            stamps: Mapping[str, Stamp] | None = None) -> PublishResult:
     """Write the site into ``directory``; unchanged files are not touched.
 
     The previous bytes of each feed are read from its current path, else from a path under
@@ -102,7 +106,7 @@ def publish(config: Config, directory: Path, *, today: dt.date, now: dt.datetime
         return None
 
     site = build_site(config, today=today, now=now, base_url=base_url, previous=previous,
-                      tokens=store)
+                      tokens=store, series=series, stamps=stamps)
     manifest = _load_manifest(directory)
     written, unchanged = [], []
     for page in site.pages:

@@ -9,7 +9,7 @@ under its own token (:mod:`tacal.feeds.tokens`).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from icalendar import vDuration, vText
@@ -19,6 +19,7 @@ from tacal.feeds.pages import feed_page, feed_path, feed_url, index_page
 from tacal.feeds.tokens import TokenStore, tokens_path
 from tacal.ical.calendar import calendar_for
 from tacal.ical.size import SPLIT_FEED, SPLIT_TEAM, size_warning
+from tacal.ical.stamps import Stamp
 from tacal.model import Config, FeedSettings
 from tacal.series import Series, build_series
 
@@ -62,18 +63,23 @@ def build_site(
     base_url: str,
     previous: Callable[[Feed, str], bytes | None],
     tokens: TokenStore | None = None,
+    series: list[Series] | None = None,
+    stamps: Mapping[str, Stamp] | None = None,
 ) -> Site:
-    """Every page of the site. ``previous(feed, path)`` gives the feed's last bytes, from
-    which SEQUENCE/DTSTAMP carry over. Issues (and saves) tokens for new private feeds."""
-    series, feeds, store, written = _plan(config, today, tokens)
+    """Every page of the site. SEQUENCE/DTSTAMP come from ``stamps`` (the lock's) when given,
+    else from ``previous(feed, path)``, the feed's last bytes. Issues (and saves) tokens for
+    new private feeds."""
+    planned, feeds, store, written = _plan(config, today, tokens, series)
+    series = planned
     props = feed_props(settings(config))
     pages: list[Page] = []
     public: list[tuple[Feed, str]] = []
     for feed in feeds:
         path = feed_path(feed, store)
-        cal = calendar_for(config, today=today, now=now, previous=previous(feed, path),
+        cal = calendar_for(config, today=today, now=now,
+                           previous=None if stamps is not None else previous(feed, path),
                            for_email=feed.for_email, account=feed.account, name=feed.title,
-                           extra_props=props, series=series)
+                           extra_props=props, series=series, stamps=stamps)
         token = store.tokens[feed.id] if feed.private else None
         pages.append(Page(path, cal.to_ical(), ICS_TYPE, feed, token))
         url = feed_url(base_url, feed, store)
@@ -99,10 +105,12 @@ def size_warnings(pages: list[Page]) -> list[str]:
     return out
 
 
-def _plan(config: Config, today: dt.date, tokens: TokenStore | None
+def _plan(config: Config, today: dt.date, tokens: TokenStore | None,
+          series: list[Series] | None = None
           ) -> tuple[list[Series], list[Feed], TokenStore, bool]:
     """Series, feeds and tokens; issues (and saves) tokens for new private feeds."""
-    series = build_series(config, today)
+    if series is None:
+        series = build_series(config, today)
     feeds = feeds_of(config, series, settings(config).team_public)
     store = tokens if tokens is not None else TokenStore.load(tokens_path(config))
     issued = store.ensure(feeds)
