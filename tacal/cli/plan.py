@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Mapping
+from pathlib import Path
 
 import click
 
@@ -70,9 +71,8 @@ def plan(obj: Context, reflow: bool, apply_: bool, fmt: str, verbose: bool) -> N
 
 
 def _apply(obj: Context, config: Config, series: list[Series], stamps: Mapping[str, Stamp],
-           path: object, totals: Mapping[str, int]) -> None:
-    wrote = lock_file.save(next_lock(config, series, stamps, obj.today),
-                           lock_file.lock_path(config))
+           path: Path, totals: Mapping[str, int]) -> None:
+    wrote = lock_file.save(next_lock(config, series, stamps, obj.today), path)
     if obj.quiet:
         return
     if wrote:
