@@ -13,6 +13,7 @@ from rich.text import Text
 
 from tacal import config as config_mod
 from tacal.cli.context import Context, console, err, filter_options, for_whom, pass_ctx, plain
+from tacal.cli.plan import show_moves
 from tacal.config.values import valid_zone
 from tacal.errors import Problem, TacalError
 from tacal.ical.calendar import calendar_bytes, stamps_for
@@ -106,11 +107,14 @@ def preview(obj: Context, quarter: str | None, start: str | None, end: str | Non
     lo, hi, label = _window(obj, config, quarter, start, end)
     series = build_series(config, obj.today)
     who = resolve_for(config, series, for_email) if for_email is not None else None
-    data = calendar_bytes(config, today=obj.today, now=obj.now,
+    stamps = stamps_for(config, series, obj.now)
+    data = calendar_bytes(config, today=obj.today, now=obj.now, stamps=stamps,
                           for_email=who.email if who else None, account=account, series=series)
     if not obj.quiet:
         for w in gap_warnings(config, series, obj.today, (lo, hi), account):
             err.print(plain(w))
+        show_moves(config, series, obj.today, stderr=True, stamps=stamps,
+                   for_email=who.email if who else None, account=account)
     if fmt == "ics":
         sys.stdout.buffer.write(data)
         return

@@ -13,7 +13,7 @@ import click
 
 from tacal import __version__, clock
 from tacal import config as config_mod
-from tacal.cli import accounts, calendar, feeds, sync
+from tacal.cli import accounts, calendar, feeds, plan, sync
 from tacal.cli.context import Context, err, plain
 from tacal.errors import ConfigError, TacalError
 
@@ -34,7 +34,7 @@ def cli(ctx: click.Context, config_path: str | None, today_value: str | None,
 
 for _command in (calendar.build, calendar.preview, calendar.validate, calendar.onboard,
                  calendar.init, accounts.accounts_command, feeds.serve, feeds.publish,
-                 feeds.feeds_group, sync.sync_command):
+                 feeds.feeds_group, sync.sync_command, plan.plan):
     cli.add_command(_command)
 
 

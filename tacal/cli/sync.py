@@ -16,6 +16,7 @@ from rich.table import Table
 
 from tacal import config as config_mod
 from tacal.cli.context import console, filter_options, for_whom, plain
+from tacal.cli.plan import show_moves
 from tacal.ical.calendar import calendar_for, stamps_for
 from tacal.model import SEND_UPDATES
 from tacal.series import build_series
@@ -67,6 +68,9 @@ def sync_command(obj: Any, calendar: str | None, dry_run: bool, send_updates: st
                        for_email=who.email if who else None, account=account, series=series)
     if not dry_run:
         obj.remember(config, series, stamps)
+    elif not obj.quiet:  # nothing moves without the user seeing it first
+        show_moves(config, series, obj.today, stderr=False, stamps=stamps,
+                   for_email=who.email if who else None, account=account)
     calendar_id = _setting(config, "calendar", calendar, config.team.calendar)
     creds = _setting(config, "credentials", credentials, None)
     # the browser sign-in needs someone at a terminal: from cron it would wait forever

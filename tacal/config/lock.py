@@ -104,6 +104,9 @@ def _entry(data: Any) -> LockEntry:
     slot = data.get("slot", "")
     if slot and not _SLOT_RE.match(slot):
         raise ValueError(f"slot = {slot!r} is not like \"WE 13:00 2\"")
+    rule = data.get("rule")
+    if rule is not None and not isinstance(rule, str):
+        raise ValueError(f"rule = {rule!r} is not a string")
     return LockEntry(
         placed=placed,
         start=start,
@@ -114,7 +117,20 @@ def _entry(data: Any) -> LockEntry:
         slot=slot,
         people=tuple(str(p) for p in data.get("people", [])),
         duration=int(data.get("duration", 0)),
+        summary=str(data.get("summary", "")),
+        rule=rule,
+        skip=_times(data, "skip"),
+        extra=_times(data, "extra"),
+        attendees=tuple(str(a) for a in data.get("attendees", [])),
     )
+
+
+def _times(data: dict[str, Any], key: str) -> tuple[dt.datetime, ...]:
+    values = data.get(key, [])
+    if not isinstance(values, list) or not all(
+            isinstance(v, dt.datetime) and v.tzinfo is None for v in values):
+        raise ValueError(f"{key} = {values!r} is not a list of local date-times")
+    return tuple(values)
 
 
 def save(lock: Lock, path: Path) -> bool:
@@ -129,8 +145,13 @@ def save(lock: Lock, path: Path) -> bool:
     return True
 
 
+_TOML_ESCAPE = re.compile(r'["\\\x00-\x08\x0a-\x1f\x7f]')
+
+
 def _quote(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    """A TOML basic string (a control character in a name must not break the lock)."""
+    return '"' + _TOML_ESCAPE.sub(lambda m: "\\" + m.group() if m.group() in '"\\'
+                                  else f"\\u{ord(m.group()):04x}", text) + '"'
 
 
 def dump(lock: Lock) -> str:
@@ -139,12 +160,23 @@ def dump(lock: Lock) -> str:
     for uid in sorted(lock.entries):
         e = lock.entries[uid]
         lines.append(f"[series.{_quote(uid)}]")
+        if e.summary:
+            lines.append(f"summary = {_quote(e.summary)}")
         lines.append(f"placed = {e.placed.isoformat()}")
         lines.append(f"start = {e.start.replace(tzinfo=None).isoformat()}")
+        if e.rule is not None:
+            lines.append(f"rule = {_quote(e.rule)}")
+        for key, times in (("skip", e.skip), ("extra", e.extra)):
+            if times:
+                lines.append(f"{key} = [" + ", ".join(
+                    t.replace(tzinfo=None).isoformat() for t in times) + "]")
         if e.slot:
             lines.append(f"slot = {_quote(e.slot)}")
             lines.append("people = [" + ", ".join(_quote(p) for p in e.people) + "]")
+        if e.slot or e.duration:
             lines.append(f"duration = {e.duration}")
+        if e.attendees:
+            lines.append("attendees = [" + ", ".join(_quote(a) for a in e.attendees) + "]")
         if e.inputs:
             lines.append(f"inputs = {_quote(e.inputs)}")
         lines.append(f"sequence = {e.sequence}")

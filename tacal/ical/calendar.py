@@ -11,6 +11,7 @@ from collections.abc import Mapping
 
 from icalendar import Calendar
 
+from tacal.ical.changes import moves
 from tacal.ical.stamps import Stamp, lock_stamps, next_stamps, previous_stamps
 from tacal.ical.writer import build_calendar
 from tacal.model import Config, Lock, LockEntry
@@ -77,10 +78,13 @@ def next_lock(config: Config, series: list[Series], stamps: Mapping[str, Stamp],
     entries = {}
     for s in series:
         stamp = stamps[s.uid]
+        skip, extra = moves(s)
         entries[s.uid] = LockEntry(
             placed=s.placed or today, start=s.start, sequence=stamp.sequence,
             dtstamp=stamp.dtstamp, hash=stamp.hash, inputs=s.inputs, slot=s.slot,
-            people=s.people, duration=int(s.duration.total_seconds() // 60) if s.slot else 0)
+            people=s.people, duration=int(s.duration.total_seconds() // 60),
+            summary=s.summary, rule=s.recurrence.rrule or "", skip=skip, extra=extra,
+            attendees=tuple(a.email for a in s.attendees))
     old = config.lock
     return Lock(team=config.team.id, entries=entries, path=old.path if old else None)
 
