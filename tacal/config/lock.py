@@ -31,7 +31,7 @@ VERSION = 1
 HEADER = """\
 # tacal.lock: where tacal placed each series and what it said (SEQUENCE, DTSTAMP, hash).
 # Commit it with the config: builds then give the same bytes anywhere, and an edit moves only
-# the meetings it concerns. tacal rewrites this file; `tacal plan --reflow` starts afresh.
+# the meetings it concerns. tacal rewrites this file; `tacal plan` shows what would change.
 """
 _SLOT_RE = re.compile(r"^(MO|TU|WE|TH|FR|SA|SU) ([0-2]\d:[0-5]\d)( -?\d)?$")
 
