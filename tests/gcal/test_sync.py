@@ -734,6 +734,26 @@ def test_deleted_id_invisible_to_listing_goes_through_409(monkeypatch: pytest.Mo
         assert_converged(em, cal)
 
 
+def test_events_written_before_scope_tags_stay_unchanged(env: CalendarEmulator) -> None:
+    """The account/organizer tags are bookkeeping, not content: events written without
+    them (by an older tacal) are read as they are and not rewritten to add them."""
+    cal = series_calendar(3)
+    for comp in cal.walk("VEVENT"):
+        comp.add("x-tacal-account", "Acme Corp")
+        comp.add("organizer", "mailto:Riley@example.com")
+    run(cal, env)
+    stored = env.calendars["primary"].events[event_id_for("s0@tacal")]
+    assert stored["extendedProperties"]["private"]["tacalAccount"] == "Acme Corp"
+    assert stored["extendedProperties"]["private"]["tacalOrganizer"] == "riley@example.com"
+    for e in env.calendars["primary"].events.values():
+        for key in ("tacalAccount", "tacalOrganizer"):
+            e["extendedProperties"]["private"].pop(key)
+    env.reset_log()
+    report = run(cal, env)
+    assert report.counts()["unchanged"] == 3
+    assert env.write_call_count() == 0
+
+
 def test_concurrent_edit_between_list_and_write_is_a_conflict(env: CalendarEmulator) -> None:
     cal = series_calendar(2)
     run(cal, env)
