@@ -130,9 +130,6 @@ def _detail(line: SeriesLine, ids: dict[str, str], internal: set[str], zone: Zon
         first = ("from " + _slot(change.first, zone, year, with_end=False)
                  if change.first else "no occurrence ahead")
         groups = [[first], [_guests(line.emails, internal)]]
-        if line.action == RESTORE:
-            groups.insert(0, ["back in the config" if "back in" in line.detail
-                              else "deleted in Google"])
         return _fit(groups, groups, width)
     if line.action == DELETE:
         return _fit([[_guests(line.emails, internal)]], [[]], width)
@@ -144,7 +141,8 @@ def _detail(line: SeriesLine, ids: dict[str, str], internal: set[str], zone: Zon
         counts.append(f"+{len(change.added)}")
     if change.removed:
         counts.append(f"-{len(change.removed)}")
-    short_people = [" ".join(counts) + " guests"] if counts else []
+    moved = len(change.added) + len(change.removed)
+    short_people = [" ".join(counts) + (" guest" if moved == 1 else " guests")] if counts else []
     groups = [[move] if move else [], [", ".join(change.fields)] if change.fields else [],
               people]
     short = [groups[0], [f"{len(change.fields)} fields"] if change.fields else [],
