@@ -28,27 +28,37 @@ def test_sync_twice_then_change_one(tacal: Callable[..., Result], project: Calen
                                   "end": {"dateTime": "2027-02-02T11:00:00Z"}})
     first = tacal("--today", "2027-01-10", "sync")
     assert first.code == 0, first.err
-    assert "3 created" in first.out
+    assert "created 3; 0 unchanged" in first.out
     assert len(project.events()) == 4
     project.reset_log()
     second = tacal("--today", "2027-01-10", "sync")
     assert second.code == 0, second.err
-    assert "3 unchanged; 1 HTTP requests (0 writes)" in second.out
+    assert second.out.splitlines() == ["Google Calendar primary: synced",
+                                       "nothing to write; 3 unchanged",
+                                       "1 HTTP request, 0 writes"]
     assert project.write_call_count() == 0
     config = tmp_path / "tacal.toml"
     config.write_text(config.read_text().replace('time = "09:30"', 'time = "09:45"'))
     third = tacal("--today", "2027-01-10", "sync")
-    assert "1 updated, 2 unchanged" in third.out, third.out
+    assert "updated 1; 2 unchanged" in third.out, third.out
     assert {e["summary"] for e in project.events()} == {"Dentist", "Stand-up", "Month close",
                                                         "Fiscal quarter kickoff"}
 
 
-def test_dry_run_writes_nothing_and_shows_invites(tacal: Callable[..., Result],
-                                                  project: CalendarEmulator) -> None:
+def test_dry_run_writes_nothing_and_shows_the_plan(tacal: Callable[..., Result],
+                                                   project: CalendarEmulator) -> None:
     result = tacal("--today", "2027-01-10", "sync", "--dry-run")
     assert result.code == 0, result.err
-    assert "dry run: 3 to create; 1 HTTP requests (0 writes)" in result.out
-    assert "anna@example.com" in result.out
+    assert result.out.splitlines() == [
+        "Google Calendar primary: dry run (times in Europe/Berlin)",
+        "would create 3; 0 unchanged",
+        "",
+        "create  Fiscal quarter kickoff  from Mon 5 Apr 10:00; 1 guest",
+        "create  Month close             from Fri 29 Jan 16:00; 1 guest",
+        "create  Stand-up                from Tue 12 Jan 09:30; 1 guest",
+        "",
+        "1 HTTP request, 0 writes",
+    ]
     assert project.write_call_count() == 0
     assert project.events() == []
 
@@ -65,7 +75,7 @@ def test_mass_delete_guard(tacal: Callable[..., Result], project: CalendarEmulat
     assert "Traceback" not in result.err
     assert len(project.events()) == 3
     allowed = tacal("--today", "2027-01-10", "sync", "--allow-deletes")
-    assert allowed.code == 0 and "3 deleted" in allowed.out
+    assert allowed.code == 0 and "deleted 3; 0 unchanged" in allowed.out
     assert project.events() == []
 
 
