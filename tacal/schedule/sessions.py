@@ -8,8 +8,8 @@ again from ``time``.
 Every session is still a real RRULE series: the *pattern* of a spilled session ("the workday after
 the first Tuesday of the fiscal quarter") is written as ``BYDAY=WE;BYMONTHDAY=2,...,8``, and where
 holidays make reality differ from that pattern (the first Tuesday is a holiday, so the whole day
-moves and pushes the spilled sessions one workday further) the difference is written as
-EXDATE/RDATE pairs, exactly like a single series' holiday moves.
+moves and pushes the spilled sessions one workday further) the difference is written as moved
+occurrences (RECURRENCE-ID overrides), exactly like a single series' holiday moves.
 """
 
 from __future__ import annotations
@@ -117,19 +117,32 @@ def _spilled(cadence: Cadence, team: Team, start: dt.date, steps: int) -> Recurr
     horizon = dt.datetime.combine(max([start, *team.holidays]), dt.time(23, 59)) + _SLACK
     holidays = set(team.holidays)
     actual: set[dt.datetime] = set()
+    #: where the pattern puts each base occurrence's session, and where it really meets
+    pairs: list[tuple[dt.datetime, dt.datetime]] = []
     # both rules carry a UTC UNTIL when the cadence has `until`: expand it as wall-clock time
     base_rule = rrulestr(rules.wall_clock(base_text, team.timezone), dtstart=base_first)
     for base in base_rule.between(base_first, horizon, inc=True):
         day = base.date()
         if day in holidays:
             day = team.next_workday(day)
-        actual.add(dt.datetime.combine(_after_workdays(team, day, steps), cadence.time))
+        real = dt.datetime.combine(_after_workdays(team, day, steps), cadence.time)
+        actual.add(real)
+        pairs.append((base + dt.timedelta(days=offset), real))
     planned = set(rrulestr(rules.wall_clock(pattern, team.timezone), dtstart=first).between(
         first, horizon + dt.timedelta(days=60), inc=True))
     cut = max(actual, default=first)
-    exdates = sorted(p for p in planned if p <= cut and p not in actual)
-    rdates = sorted(a for a in actual if a not in planned)
-    return Recurrence(first, pattern, tuple(exdates), tuple(rdates))
+    exdates = {p for p in planned if p <= cut and p not in actual}
+    rdates = {a for a in actual if a not in planned}
+    # a pattern occurrence that really meets elsewhere is a move (a RECURRENCE-ID override);
+    # whatever pairs with nothing stays an EXDATE or RDATE
+    moves: list[rules.Move] = []
+    for old, new in pairs:
+        if old in exdates and new in rdates:
+            exdates.discard(old)
+            rdates.discard(new)
+            moves.append((old, new))
+    return Recurrence(first, pattern, tuple(sorted(exdates)), tuple(sorted(rdates)),
+                      tuple(sorted(moves)))
 
 
 def session_recurrences(cadence: Cadence, team: Team, start: dt.date,
