@@ -58,8 +58,8 @@ def moves(series: Series) -> tuple[tuple[dt.datetime, ...], tuple[dt.datetime, .
     EXDATEs and RDATEs and the overrides that move an occurrence, however they are written."""
     rec = series.recurrence
     moved = [o for o in series.overrides if o.start != o.recurrence_id]
-    skip = {*rec.exdates, *(o.recurrence_id for o in moved)}
-    extra = {*rec.rdates, *(o.start for o in moved)}
+    skip = {*rec.exdates, *(o.recurrence_id for o in moved), *(old for old, _ in rec.moves)}
+    extra = {*rec.rdates, *(o.start for o in moved), *(new for _, new in rec.moves)}
     return tuple(sorted(_naive(d) for d in skip)), tuple(sorted(_naive(d) for d in extra))
 
 

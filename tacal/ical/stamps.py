@@ -26,6 +26,14 @@ FORMAT_VERSION = "1"
 #: text these fields formed in the first releases (Python's dataclass repr of each value), so
 #: existing calendars keep their SEQUENCE. A new field enters the hash only when added here
 #: together with a new FORMAT_VERSION.
+#:
+#: ``Recurrence.moves`` is hashed within version "1" and only when there are any. Moved
+#: occurrences were EXDATE + RDATE and are now RECURRENCE-ID overrides: the same meetings, but
+#: a master that loses RDATE and EXDATE values is a revision (RFC 5546, 2.1.4 names both), and
+#: a client that keeps the old master beside the new overrides would show a moved meeting
+#: twice. The text of such a series differs from the old one (the moved occurrences left
+#: ``exdates`` and ``rdates`` for ``moves``), so its SEQUENCE goes up once; a series without
+#: moves is written as before and keeps its hash, which a new FORMAT_VERSION would not allow.
 HASHED_FIELDS = ("uid", "cadence_id", "summary", "description", "recurrence", "duration",
                  "timezone", "attendees", "organizer", "kind", "location", "account", "overrides")
 
@@ -93,8 +101,10 @@ def _value(series: Series, name: str) -> str:
     value = getattr(series, name)
     if name == "recurrence":
         r = value
-        return (f"Recurrence(start={r.start!r}, rrule={r.rrule!r}, exdates={r.exdates!r}, "
-                f"rdates={r.rdates!r})")
+        text = (f"Recurrence(start={r.start!r}, rrule={r.rrule!r}, exdates={r.exdates!r}, "
+                f"rdates={r.rdates!r}")
+        # only when there are any: a series without moves keeps the hash it always had
+        return text + (f", moves={r.moves!r})" if r.moves else ")")
     if name == "attendees":
         return _tuple([_attendee(a) for a in value])
     if name == "organizer":

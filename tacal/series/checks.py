@@ -136,7 +136,9 @@ def onboarding_plan(config: Config, series: list[Series], account: str) -> list[
         mine, key=lambda s: s.start) if rule_of.get(s.cadence_id) == "onboarding"]
     for s in mine:
         if rule_of.get(s.cadence_id) == "check-in":
-            first = min([s.start, *s.recurrence.rdates])
+            # the first meeting, moved or not (the series' start may be a moved occurrence)
+            meets = rules.occurrences(s.recurrence, s.start + dt.timedelta(days=400), s.timezone)
+            first = meets[0] if meets else s.start
             lines.append(f"{first:%a %Y-%m-%d %H:%M}  {s.summary} (first; then "
                          f"{s.recurrence.rrule or 'once'})")
     return lines

@@ -90,8 +90,8 @@ def check_people(config: Config, series: list[Series], start: dt.date,
         if not people:
             continue
         moved = {o.recurrence_id: o.start for o in s.overrides}
-        for occ in rules.occurrences(s.recurrence, until, s.timezone):
-            occ = moved.get(occ, occ)
+        for original, occ in rules.instances(s.recurrence, until, s.timezone):
+            occ = moved.get(original, occ)
             if occ < lo:
                 continue
             begin = utc_of.get(occ)

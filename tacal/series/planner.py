@@ -11,8 +11,8 @@ Every series goes through :class:`Planner`, which owns the busy grid of the whol
    week of the month (an MBR stays in days 8-14, a QBR in days 1-7), or fail with an error;
 3. one-offs (renewal checks, onboarding steps) on their dates (:meth:`Planner.one_off`).
 
-An occurrence on a holiday or non-workday of any internal attendee moves (EXDATE plus a moved
-occurrence) to the first time on the next day that fits everyone, inside the week of the month
+An occurrence on a holiday or non-workday of any internal attendee moves (a RECURRENCE-ID
+override) to the first time on the next day that fits everyone, inside the week of the month
 when the cadence names one. Nothing here reads the clock or a file.
 """
 
@@ -233,13 +233,13 @@ class Planner:
         planned = rules.occurrences(rec, self.until, self.team.timezone)
         days = {o.date() for o in planned}
         exdates: list[dt.datetime] = []
-        moved: list[dt.datetime] = []
+        moved: list[rules.Move] = []
         kept: list[dt.datetime] = []
         for occ in planned:
             if not calendar.is_workday(occ.date()):
-                exdates.append(occ)
                 target = calendar.next_workday(occ.date())
                 if rec.rrule and target in days and week is None:
+                    exdates.append(occ)
                     continue  # a daily series already meets that day: drop, do not double
                 window = _week_window(occ.date(), week)
                 when = self.grid.place_on(people, target, occ.time(), duration, calendar,
@@ -248,7 +248,7 @@ class Planner:
                     raise PlacementError(
                         f"the {occ:%Y-%m-%d} meeting falls on a holiday and no later time "
                         "fits everyone" + (" in the same week of the month" if window else ""))
-                moved.append(when)
+                moved.append((occ, when))
             else:
                 kept.append(occ)
         if block:
@@ -258,15 +258,13 @@ class Planner:
         elif not only_holidays:
             clashes = [o for o in kept if self.grid.clashes_on(people, o, duration)]
             for occ in clashes:
-                exdates.append(occ)
                 when = self.grid.place_on(people, occ.date(), occ.time(), duration, calendar,
                                           _week_window(occ.date(), week))
                 if when is None:
                     raise PlacementError(f"the {occ:%Y-%m-%d} meeting meets a moved meeting "
                                          "and no other time fits everyone")
-                moved.append(when)
-        return replace(rec, exdates=tuple(sorted({*rec.exdates, *exdates})),
-                       rdates=tuple(sorted(set(moved))))
+                moved.append((occ, when))
+        return rules.with_moves(rec, exdates, moved)
 
     # ---- messages
 

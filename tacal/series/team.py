@@ -195,13 +195,14 @@ def top3_override(ctx: BuildContext, cadence: Cadence, rec: rules.Recurrence,
     it is in), so only the next occurrence, the one the TA prepares for, carries it.
     """
     horizon = dt.datetime.combine(ctx.today + dt.timedelta(days=400), dt.time(23, 59))
-    upcoming = [o for o in rules.occurrences(rec, horizon) if o.date() >= ctx.today]
+    upcoming = [i for i in rules.instances(rec, horizon) if i[1].date() >= ctx.today]
     if not upcoming:
         return ()
-    when = upcoming[0]
+    # a moved occurrence keeps the RECURRENCE-ID of the one it stands for
+    original, when = upcoming[0]
     quarter = quarter_of(when.date(), ctx.team.fiscal_year_start,
                          ctx.team.fiscal_year_naming)
     extra = {**focus, "top3": top3(focus.get("my_accounts", []), quarter),
              "occurrence": when.date(), "quarter": quarter}
-    return (Override(recurrence_id=when, start=when,
+    return (Override(recurrence_id=original, start=when,
                      description=ctx.describe(cadence, extra)),)

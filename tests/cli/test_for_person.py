@@ -24,6 +24,11 @@ def run(tacal: Callable[..., Result], *args: object) -> Result:
     return tacal("--config", DISTRIBUTED, "--today", TODAY, *args)
 
 
+def series_count(ics: str) -> int:
+    """VEVENTs that are a series, not one of its moved occurrences (which share its UID)."""
+    return ics.count("BEGIN:VEVENT") - ics.count("\r\nRECURRENCE-ID")
+
+
 @pytest.mark.parametrize("who", ["pippa", "PIPPA", "Pippa Hart", "pippa hart",
                                  "pippa@global.example", "PIPPA@global.example", " pippa "])
 def test_for_resolves_key_name_and_email_in_any_case(tacal: Callable[..., Result],
@@ -33,13 +38,13 @@ def test_for_resolves_key_name_and_email_in_any_case(tacal: Callable[..., Result
     assert result.code == 0, result.err
     assert result.stdout_bytes == by_email.stdout_bytes
     assert "X-WR-CALNAME:Global TAs: pippa@global.example" in result.out
-    assert result.out.count("BEGIN:VEVENT") == 10
+    assert series_count(result.out) == 9  # and the MBR's Top 3, and moved occurrences
 
 
 def test_for_an_invited_outside_address_still_works(tacal: Callable[..., Result]) -> None:
     result = run(tacal, "build", "-o", "-", "--for", "CTO@harbor.example")
     assert result.code == 0, result.err
-    assert result.out.count("BEGIN:VEVENT") == 1
+    assert series_count(result.out) == 1
     assert "Customer Check-In: Harbor Freight Co" in result.out
 
 

@@ -528,6 +528,73 @@ def test_overrides_become_instance_exceptions(env: CalendarEmulator) -> None:
     assert_converged(env, plain)
 
 
+def _berlin_calendar() -> Calendar:
+    """The calendar tacal builds for the Berlin fixture: its stand-up meets Wednesday when
+    Tuesday 2027-03-30 and 2027-10-26 are holidays (two RECURRENCE-ID overrides)."""
+    from tacal import config as config_mod
+    from tacal.ical.calendar import calendar_bytes
+
+    config = config_mod.load(FIXTURES / "berlin.toml")
+    data = calendar_bytes(config, today=date(2027, 1, 10),
+                          now=datetime(2027, 1, 10, tzinfo=UTC))
+    return Calendar.from_ical(data)
+
+
+def _as_exdate_and_rdate(cal: Calendar) -> Calendar:
+    """The same calendar as tacal wrote it before: moves as EXDATE + RDATE on the master."""
+    out = Calendar.from_ical(cal.to_ical())
+    moved = [c for c in out.subcomponents if c.get("RECURRENCE-ID") is not None]
+    out.subcomponents[:] = [c for c in out.subcomponents if c.get("RECURRENCE-ID") is None]
+    for ov in moved:
+        master = next(c for c in out.walk("VEVENT") if str(c["UID"]) == str(ov["UID"]))
+        master.add("exdate", ov["RECURRENCE-ID"].dt)
+        master.add("rdate", ov["DTSTART"].dt)
+    return out
+
+
+def test_moved_occurrences_sync_as_instance_exceptions(env: CalendarEmulator) -> None:
+    """A holiday move is an exception of the series' own occurrence in Google (the id of the
+    Tuesday, the start of the Wednesday), not an RDATE: Google shows exactly what the .ics
+    means, and a second sync writes nothing."""
+    cal = _berlin_calendar()
+    by_uid = {ds.uid: ds for ds in desired_series(cal)}
+    standup = by_uid["berlin.standup@tacal"]
+    assert [line.split(":")[0] for line in standup.body["recurrence"]] == ["RRULE"]
+    assert sorted(standup.overrides) == ["20270330T073000Z", "20271026T073000Z"]
+    report = run(cal, env)
+    assert {ln.uid: ln.overrides for ln in report.lines}["berlin.standup@tacal"] == 2
+    master = standup.event_id
+    moved = env.get_event("primary", f"{master}_20270330T073000Z")
+    assert moved is not None and moved["recurringEventId"] == master
+    assert moved["status"] == "confirmed" and moved["summary"] == "Stand-up"
+    assert _utc(moved["start"]) == "2027-03-31T07:30:00Z"
+    assert _utc(moved["originalStartTime"]) == "2027-03-30T07:30:00Z"
+    shown = occurrences_in_google(env)
+    assert ("berlin.standup@tacal", "2027-03-31T07:30:00Z") in shown
+    assert ("berlin.standup@tacal", "2027-03-30T07:30:00Z") not in shown
+    assert shown == occurrences_in_ics(cal)
+    assert_converged(env, cal)  # and the second sync is 0 writes
+
+
+def test_calendar_synced_with_exdate_and_rdate_converges_to_exceptions(
+    env: CalendarEmulator,
+) -> None:
+    """Google still holding a series synced when moves were EXDATE + RDATE: one update of that
+    series (master and its exceptions), the same meetings before and after, then 0 writes."""
+    cal = _berlin_calendar()
+    old = _as_exdate_and_rdate(cal)
+    run(old, env)
+    before = occurrences_in_google(env)
+    assert before == occurrences_in_ics(old) == occurrences_in_ics(cal)
+    env.reset_log()
+    report = run(cal, env)
+    assert {ln.uid: ln.action for ln in report.lines} == {
+        "berlin.standup@tacal": "update", "berlin.last-friday@tacal": "unchanged",
+        "berlin.fq@tacal": "unchanged"}
+    assert occurrences_in_google(env) == before
+    assert_converged(env, cal)
+
+
 def test_series_time_change_removes_stale_exceptions(env: CalendarEmulator) -> None:
     cal = load("sync_overrides.ics")
     run(cal, env)

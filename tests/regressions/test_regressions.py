@@ -222,3 +222,52 @@ def test_regression_overlong_timezone_is_a_located_error(tacal: Callable[..., Re
     assert result.code == 2, result.err
     assert ":3: team.timezone: " in result.err and "is not an IANA time zone" in result.err
     assert "Traceback" not in result.err
+
+
+@pytest.mark.parametrize("name", ["<default>", "accounts.toml", "berlin.toml",
+                                  "distributed.toml"])
+def test_node_ical_ignores_rdate_so_holiday_moves_are_never_rdate(name: str) -> None:
+    """Holiday moves were EXDATE + RDATE: node-ical ignores RDATE, so every moved meeting
+    vanished in apps built on it (libical's foreach_recurrence misreads RDATE;TZID too, and
+    Outlook imports an RDATE only under extra rules). A move is a RECURRENCE-ID override now:
+    no RDATE anywhere, and a reader that knows only RRULE, EXDATE and overrides shows every
+    meeting. EXDATE is left for meetings dropped outright (a daily series' holiday)."""
+    from zoneinfo import ZoneInfo
+
+    from icalendar import Calendar
+
+    from tacal import config as config_mod
+    from tacal.ical.calendar import calendar_bytes
+    from tacal.series import build_series
+    from tests.conftest import FIXTURES
+    from tests.support.ical_check import expand_icalendar, utc_window
+
+    config = config_mod.load(None if name == "<default>" else FIXTURES / name)
+    today = dt.date(2027, 1, 10)
+    series = build_series(config, today)
+    data = calendar_bytes(config, today=today, now=dt.datetime(2027, 1, 10, tzinfo=dt.UTC),
+                          series=series)
+    events = Calendar.from_ical(data).walk("VEVENT")
+    assert not [e for e in events if "RDATE" in e]
+    assert b"\nRDATE" not in data
+    moves = {(s.uid, old, new) for s in series for old, new in s.recurrence.moves}
+    assert moves, "the config moves meetings"
+    tz = ZoneInfo(config.team.timezone)
+    written = {(str(e["UID"]), e.decoded("RECURRENCE-ID").astimezone(tz).replace(tzinfo=None),
+                e.decoded("DTSTART").astimezone(tz).replace(tzinfo=None))
+               for e in events if "RECURRENCE-ID" in e}
+    assert moves <= written
+    assert all(e["RECURRENCE-ID"].params["TZID"] == config.team.timezone
+               for e in events if "RECURRENCE-ID" in e)
+    # what a reader without RDATE support sees is every meeting: the same as the full reading
+    lo, hi = utc_window("2027-01-01", "2029-01-01", config.team.timezone)
+    seen = expand_icalendar(data, lo, hi)
+    assert {(u, new.replace(tzinfo=tz).astimezone(dt.UTC)) for u, _, new in moves
+            if lo <= new.replace(tzinfo=tz) < hi} <= set(seen)
+    assert not {(u, old.replace(tzinfo=tz).astimezone(dt.UTC)) for u, old, _ in moves} & set(seen)
+    if name == "<default>":
+        # the daily task review skips a holiday outright (it meets the next day anyway)
+        [daily] = [s for s in series if s.uid == "ta-team.task-review@tacal"]
+        assert daily.recurrence.exdates and not daily.recurrence.moves
+        [master] = [e for e in events if str(e["UID"]) == daily.uid]
+        assert "EXDATE" in master

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 from collections.abc import Callable
+from typing import Any
 
 from icalendar import Calendar
 
@@ -103,8 +104,14 @@ def test_renewals_at_risk_window_and_order() -> None:
     assert [a.name for a in renewals_at_risk(accounts, today, 180)] == ["R-today", "Y-later"]
 
 
-def _mbr(data: bytes, uid: str) -> list:  # type: ignore[type-arg]
-    return [e for e in Calendar.from_ical(data).walk("VEVENT") if str(e["UID"]) == uid]
+def _mbr(data: bytes, uid: str) -> tuple[Any, Any]:
+    """The series' master and its one override that names the Top 3 (the others are holiday
+    moves, with the series' own agenda)."""
+    events = [e for e in Calendar.from_ical(data).walk("VEVENT") if str(e["UID"]) == uid]
+    [master] = [e for e in events if "RECURRENCE-ID" not in e]
+    [top] = [e for e in events if "RECURRENCE-ID" in e
+             and str(e.get("DESCRIPTION")) != str(master.get("DESCRIPTION"))]
+    return master, top
 
 
 def test_next_mbr_carries_the_top3_as_an_override(tacal: Callable[..., Result]) -> None:
@@ -150,6 +157,24 @@ def test_on_the_mbr_day_the_override_is_that_day(tacal: Callable[..., Result]) -
     assert override["RECURRENCE-ID"].to_ical() == b"20270609T130000"
     # in FY2028-Q2 still, so the same three; Aurora renewed before 06-09 but still renews in Q2
     assert "1. Aurora Labs" in str(override["DESCRIPTION"])
+
+
+def test_a_moved_mbr_carries_the_top3_in_its_one_override(tacal: Callable[..., Result]) -> None:
+    """On 2027-10-01 the next MBR, Wed 2027-10-13, falls on a holiday and meets on Thursday:
+    one override names that occurrence, meets on the 14th and carries the Top 3."""
+    result = tacal("--config", FIXTURES / "accounts.toml", "--today", "2027-10-01", "build",
+                   "-o", "-")
+    assert result.code == 0, result.err
+    events = [e for e in Calendar.from_ical(result.stdout_bytes).walk("VEVENT")
+              if str(e["UID"]) == "fx.mbr.ana@tacal"]
+    october = [e for e in events
+               if "RECURRENCE-ID" in e and e["RECURRENCE-ID"].to_ical() == b"20271013T130000"]
+    assert len(october) == 1
+    assert october[0]["DTSTART"].to_ical() == b"20271014T130000"
+    assert "1. Blue Harbor: ARR $250k" in str(october[0]["DESCRIPTION"])
+    assert not [e for e in events if "RDATE" in e]
+    _, top = _mbr(result.stdout_bytes, "fx.mbr.ana@tacal")
+    assert top.to_ical() == october[0].to_ical()
 
 
 def test_renewals_review_lists_yellow_and_red_within_180_days(
