@@ -250,6 +250,40 @@ def test_every_series_starts_on_or_after_the_day_it_entered_the_lock(base: Base)
 
 # ---- scenarios
 
+NEW_ACCOUNT = '''
+[[account]]
+name = "Bramble Bio"
+ta = "ben"
+ae = "eve"
+contacts = ["it@bramble.example"]
+check_in = "weekly"
+arr = 90000
+renewal = "2028-05-12"
+health = "green"
+expansion = false
+'''
+
+
+def test_adding_an_account_adds_its_series_and_moves_nothing(
+        tacal: Tacal, tmp_path: Path, base: Base) -> None:
+    """Bramble Bio (Ben and Eve, weekly, green) gets a check-in and a renewal check; no other
+    series moves. Its renewal check falls on Mon 2027-11-15, the day of Xenon Chips' (same TA
+    and AE, same renewal date), which keeps its time: see the regression test below.
+
+    SEQUENCE goes up only where an agenda now lists Bramble Bio: Eve's account team sync and
+    QBR (each lists that AE's accounts) and the health score update (every TA's accounts). It
+    is green, so the yellow/red renewals review does not list it, and it is not in Ben's Top
+    3 (the MBR's next occurrence)."""
+    new = rebuild(tacal, tmp_path, base, base.text + NEW_ACCOUNT)
+    diff = compare(base.calendar, new)
+    assert diff.added == {uid("check-in", "bramble-bio"),
+                          uid("renewal-check", "bramble-bio", "20280512")}
+    assert diff.removed == set()
+    assert diff.moved == set()
+    assert diff.bumped == mentions(new, "Bramble Bio", diff.added) == {
+        uid("account-team-sync", "eve"), uid("qbr", "eve"), uid("health-score-update")}
+
+
 @pytest.mark.parametrize(("frequency", "added"), [
     ("weekly", set()),
     ("bimonthly", {uid("touch-base", "alpine-water")}),
@@ -327,6 +361,41 @@ def test_adding_a_holiday_moves_only_what_met_that_day(
             assert came == set()
         else:
             assert len(came) == 1 and next(iter(came))[0].date() == dt.date(2027, 6, 17), u
+
+
+# ---- regressions found by the scenarios
+
+
+def test_regression_a_new_accounts_renewal_check_does_not_push_an_existing_one(
+        tacal: Tacal, tmp_path: Path, base: Base) -> None:
+    """One-offs were placed afresh every build, in name order: Bramble Bio's renewal check
+    took Xenon Chips' time on 2027-11-15 (same TA and AE, same date) and pushed it to 11:30.
+    The lock now gives one-offs back before anything is placed."""
+    xenon = uid("renewal-check", "xenon-chips", "20280512")
+    new = rebuild(tacal, tmp_path, base, base.text + NEW_ACCOUNT)
+    start = base.calendar.series[xenon].start
+    assert start.replace(tzinfo=None) == dt.datetime(2027, 11, 15, 11)
+    assert new.series[xenon].start == start
+    bramble = new.series[uid("renewal-check", "bramble-bio", "20280512")].start
+    assert bramble.date() == start.date() and bramble != start
+
+
+@pytest.mark.parametrize(("ta", "ae", "frequency"), [
+    ("ana", "amy", "monthly"),  # its pattern landed on Cedar Credit's renewal check
+])
+def test_regression_a_new_account_takes_no_holiday_move_or_one_off_of_another(
+        tacal: Tacal, tmp_path: Path, base: Base, ta: str, ae: str, frequency: str) -> None:
+    """Holiday moves were settled afresh every build in name order, so an account named
+    "Aaa New" settled first and took the time another series' holiday occurrence had moved
+    to, pushing it on (and removing an account pulled later ones forward). The lock now
+    remembers each move and gives it back first; a new pattern that lands on a kept move or
+    one-off moves its own occurrence that day instead."""
+    account = (f'\n[[account]]\nname = "Aaa New"\nta = "{ta}"\nae = "{ae}"\n'
+               f'contacts = ["x@new.example"]\ncheck_in = "{frequency}"\nhealth = "green"\n')
+    new = rebuild(tacal, tmp_path, base, base.text + account)
+    diff = compare(base.calendar, new)
+    assert diff.added == of_account(new, "aaa-new")
+    assert diff.moved == set()
 
 
 # ---- same bytes anywhere, renewals, bad locks
