@@ -370,6 +370,16 @@ class Grid:
         yield from (d for d in after if d >= day and calendar.is_workday(d))
         yield from (d for d in reversed(after) if d < day and calendar.is_workday(d))
 
+    def take_on(self, people: tuple[str, ...], day: dt.date, start: int, end: int) -> bool:
+        """Take one given time on ``day`` for ``people`` if it is free and inside everyone's
+        hours (a one-date meeting kept from the lock)."""
+        if not self._within_hours(people, day.weekday(), _cells(start, end)):
+            return False
+        if not self._date_free(people, day, start, end):
+            return False
+        self._take_on(people, day, start, end - start)
+        return True
+
     def take(self, people: Iterable[str], start: dt.datetime, duration: int) -> None:
         """Mark a dated meeting busy whether or not it was free (a fixed team occurrence)."""
         self._take_on(people, start.date(), _minutes(start.time()), duration)

@@ -35,11 +35,15 @@ def build_checked(config: Config, today: dt.date, warnings: list[Problem] | None
     placement warnings (a team time a DST change skips) go to ``warnings``."""
     ctx = BuildContext(config, today, lock=lock)
     planner = Planner(config, ctx.start, today)
-    # exact times first; then every slot the lock still vouches for is taken back before
-    # anything is placed afresh, so an edit moves only the series it concerns
+    # exact times first; then everything the lock still vouches for is taken back before
+    # anything is placed afresh, so an edit moves only the series it concerns: first the
+    # one-offs (checked against the fixed series only: a slot of the same lock never sits
+    # on one), then the weekly slots
     fixed = fixed_drafts(ctx, planner)
-    sessions = session_drafts(ctx, planner)
     accounts = AccountSeries(ctx, planner) if config.accounts else None
+    if accounts is not None:
+        accounts.reserve_one_offs()
+    sessions = session_drafts(ctx, planner)
     if accounts is not None:
         accounts.reserve()
     place_sessions(ctx, planner, sessions)

@@ -185,9 +185,12 @@ class AccountSeries:
                                  frequency in MONTHLY_TYPES,
                                  self.builder.lock.entries.get(uid))
 
-    def one_off(self, cadence: Cadence, account: Account, day: dt.date, suffix: str,
-                extra: dict[str, Any], overdue_ok: bool = False) -> None:
-        """A single meeting on ``day`` (the first free time from it).
+    def _one_off_plan(self, cadence: Cadence, account: Account, day: dt.date, suffix: str,
+                      overdue_ok: bool) -> tuple[str, tuple[str, ...], dt.date, int | None,
+                                                 str, str] | None:
+        """uid, everyone whose time it takes (people and customer clock), the day to start
+        looking, how many workdays it may use, the summary note and the placement inputs of
+        one one-off; None when it is history.
 
         A date already past when the meeting entered the lock is history (no event), unless
         ``overdue_ok`` (a renewal check): that goes to the first free time within the 5
@@ -200,14 +203,25 @@ class AccountSeries:
         start = self.builder.start_for(uid)
         if day < placed and day < start:
             if not overdue_ok:
-                return  # long past: history
+                return None  # long past: history
             # already past when it entered the lock: the first free time from then on
             note, day, within = " (overdue)", max(placed, start), 5
-        focus = {**self.focus(account), **extra}
-        people = self.internal(self.attendees(cadence, focus))
+        people = self.internal(self.attendees(cadence, self.focus(account)))
         customer = self.planner.customer(account, cadence.kind == "external")
-        when = self.planner.one_off((*people, *customer), day, cadence.time, cadence.duration,
-                                    within)
+        who = (*people, *customer)
+        inputs = self.planner.inputs(cadence, who, f"once {day} {within}", None)
+        return uid, who, day, within, note, inputs
+
+    def one_off(self, cadence: Cadence, account: Account, day: dt.date, suffix: str,
+                extra: dict[str, Any], overdue_ok: bool = False) -> None:
+        """A single meeting on ``day`` (the first free time from it; see
+        :meth:`_one_off_plan`), or where the lock says it already is."""
+        plan = self._one_off_plan(cadence, account, day, suffix, overdue_ok)
+        if plan is None:
+            return
+        uid, who, day, within, note, inputs = plan
+        focus = {**self.focus(account), **extra}
+        when = self.planner.one_off(who, day, cadence.time, cadence.duration, within, uid=uid)
         if when is None:
             span = f"the next {within} workdays" if within else f"a month of {day}"
             self.problem(cadence, f"{account.name}: no free {cadence.duration}-minute time "
@@ -215,33 +229,56 @@ class AccountSeries:
             return
         rec = rules.Recurrence(when, None)
         self.out.append(self.series(cadence, account, rec, {**focus, "date": when.date()},
-                                    suffix, note=note))
+                                    suffix, note=note, inputs=inputs))
 
-    def build(self) -> list[Series]:
-        """The one-offs (onboarding steps, renewal checks), after :meth:`place` and
-        :meth:`settle`; every series made."""
+    def _one_off_jobs(self) -> list[tuple[Cadence, Account, dt.date, str, dict[str, Any],
+                                          bool]]:
+        """(cadence, account, day, uid suffix, template variables, overdue_ok) of every
+        onboarding step and renewal check, in the order they are placed."""
+        jobs: list[tuple[Cadence, Account, dt.date, str, dict[str, Any], bool]] = []
         for account in self.accounts:
             steps = self.onboarding_days(account)
             for cadence in self.cadences("onboarding"):
                 if cadence.id in steps:
-                    self.one_off(cadence, account, steps[cadence.id],
+                    jobs.append((cadence, account, steps[cadence.id],
                                  f"{account.onboarding_start:%Y%m%d}",
                                  {"onboarding_start": account.onboarding_start,
-                                  "steps": steps})
+                                  "steps": steps}, False))
         for cadence in self.cadences("renewal"):
             for account in self.accounts:
-                if account.renewal is None:
-                    continue
-                if account.renewal < self.builder.today:
+                if account.renewal is None or account.renewal < self.builder.today:
+                    continue  # a stale renewal date: a warning from build()
+                day = account.renewal - dt.timedelta(days=cadence.days_before or 180)
+                jobs.append((cadence, account, day, f"{account.renewal:%Y%m%d}",
+                             {"renewal": account.renewal, "due": day,
+                              "days_before": cadence.days_before or 180}, True))
+        return jobs
+
+    def reserve_one_offs(self) -> None:
+        """Take back every one-off the lock placed whose inputs are unchanged, before any slot
+        is reserved or placed: a new account's renewal check must not push an existing one to
+        a later time (one-offs are placed in name order), nor may a new account's check-in
+        pattern (its occurrence that day moves instead, :meth:`Planner._settle`)."""
+        for cadence, account, day, suffix, _extra, overdue_ok in self._one_off_jobs():
+            plan = self._one_off_plan(cadence, account, day, suffix, overdue_ok)
+            if plan is None:
+                continue
+            uid, who, day, within, _note, inputs = plan
+            self.planner.reserve_on(uid, inputs, who, day, cadence.duration, within,
+                                    self.builder.lock.entries.get(uid))
+
+    def build(self) -> list[Series]:
+        """The one-offs (onboarding steps, renewal checks), after :meth:`place` and
+        :meth:`settle`; every series made."""
+        for _cadence in self.cadences("renewal"):  # one warning per renewal cadence
+            for account in self.accounts:
+                if account.renewal is not None and account.renewal < self.builder.today:
                     self.planner.warnings.append(Problem(
                         account.where, f"stale renewal date: {account.name!r} renewed on "
                         f"{account.renewal} (in the past), so no renewal check is planned; "
                         "enter the next renewal date", "warning"))
-                    continue
-                day = account.renewal - dt.timedelta(days=cadence.days_before or 180)
-                self.one_off(cadence, account, day, f"{account.renewal:%Y%m%d}",
-                             {"renewal": account.renewal, "due": day,
-                              "days_before": cadence.days_before or 180}, overdue_ok=True)
+        for cadence, account, day, suffix, extra, overdue_ok in self._one_off_jobs():
+            self.one_off(cadence, account, day, suffix, extra, overdue_ok)
         return self.out
 
 
@@ -250,6 +287,7 @@ def account_series(ctx: BuildContext, planner: Planner) -> list[Series]:
     if not ctx.config.accounts:
         return []
     run = AccountSeries(ctx, planner)
+    run.reserve_one_offs()
     run.reserve()
     run.place()
     run.settle(planner.settle_all())

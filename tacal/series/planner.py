@@ -71,6 +71,8 @@ class Planner:
         self._calendars: dict[tuple[str, ...], Team] = {}
         #: slots taken back from the lock before anything new is placed (uid -> slot)
         self.reserved: dict[str, Slot] = {}
+        #: one-date meetings taken back from the lock (uid -> start), see :meth:`reserve_on`
+        self.reserved_on: dict[str, dt.datetime] = {}
         self._pending: list[tuple[rules.Recurrence, tuple[str, ...], int, Team,
                                   int | None]] = []
         #: located warnings (a team time that a DST change skips or repeats)
@@ -134,6 +136,23 @@ class Planner:
         begin = slot.time.hour * 60 + slot.time.minute
         if self.grid.take_pattern(who, weekday, weeks_of(slot.week), begin, begin + duration):
             self.reserved[uid] = slot
+
+    def reserve_on(self, uid: str, inputs: str, who: tuple[str, ...], day: dt.date,
+                   duration: int, within: int | None, entry: LockEntry | None) -> None:
+        """Take ``uid``'s locked one-date meeting (a renewal check, an onboarding step) back
+        before holiday moves and other one-offs are placed, if its inputs are unchanged and
+        its time is still free, a workday and inside the days it may use."""
+        if entry is None or entry.slot or not entry.inputs or entry.inputs != inputs:
+            return
+        when = entry.start.replace(tzinfo=None)
+        first, window = self._one_off_days(who, day, within)
+        if when.date() < first or (window is not None and when.date() > window[1]):
+            return
+        if not self.calendar(who).is_workday(when.date()):
+            return
+        begin = when.hour * 60 + when.minute
+        if self.grid.take_on(who, when.date(), begin, begin + duration):
+            self.reserved_on[uid] = when
 
     # ---- placing
 
@@ -210,18 +229,27 @@ class Planner:
         return out
 
     def one_off(self, people: tuple[str, ...], day: dt.date, time: dt.time,
-                duration: int, within: int | None = None) -> dt.datetime | None:
+                duration: int, within: int | None = None,
+                uid: str = "") -> dt.datetime | None:
         """A single meeting on ``day`` or the first workday after it that fits everyone;
-        ``within`` limits the search to that many workdays."""
+        ``within`` limits the search to that many workdays. A meeting :meth:`reserve_on` took
+        back from the lock keeps its time."""
+        if uid in self.reserved_on:
+            return self.reserved_on.pop(uid)
+        first, window = self._one_off_days(people, day, within)
+        return self.grid.place_on(people, first, time, duration, self.calendar(people), window)
+
+    def _one_off_days(self, people: tuple[str, ...], day: dt.date, within: int | None
+                      ) -> tuple[dt.date, tuple[dt.date, dt.date] | None]:
+        """The first workday a one-off may use and, with ``within``, its last."""
         calendar = self.calendar(people)
         first = calendar.next_workday(day)
-        window = None
-        if within is not None:
-            last = first
-            for _ in range(within - 1):
-                last = calendar.next_workday(last + dt.timedelta(days=1))
-            window = (first, last)
-        return self.grid.place_on(people, first, time, duration, calendar, window)
+        if within is None:
+            return first, None
+        last = first
+        for _ in range(within - 1):
+            last = calendar.next_workday(last + dt.timedelta(days=1))
+        return first, (first, last)
 
     # ---- holiday moves and clashes with one-date meetings
 
