@@ -29,12 +29,18 @@ SUMMARY_WIDTH = 32
 #: what Google e-mails about with each ``sendUpdates`` value
 NOTIFYING = ("all", "externalOnly")
 
-_LABEL = {CREATE: "create", UPDATE: "update", RESTORE: "restore", DELETE: "delete",
-          SKIPPED: "skip", GONE: "gone", UNCHANGED: "same"}
+_LABEL = {
+    CREATE: "create",
+    UPDATE: "update",
+    RESTORE: "restore",
+    DELETE: "delete",
+    SKIPPED: "skip",
+    GONE: "gone",
+    UNCHANGED: "same",
+}
 #: the order lines are shown in
 _ORDER = {CREATE: 0, RESTORE: 1, UPDATE: 2, DELETE: 3, SKIPPED: 4, GONE: 5, UNCHANGED: 6}
-_WOULD = {"created": "create", "updated": "update", "restored": "restore",
-          "deleted": "delete"}
+_WOULD = {"created": "create", "updated": "update", "restored": "restore", "deleted": "delete"}
 
 
 def external_emailed(report: SyncReport, internal: set[str]) -> list[str]:
@@ -42,16 +48,24 @@ def external_emailed(report: SyncReport, internal: set[str]) -> list[str]:
     none when ``sendUpdates`` is ``none``."""
     if report.send_updates not in NOTIFYING:
         return []
-    return sorted({e for line in report.lines if line.writes for e in line.emails
-                   if e.lower() not in internal})
+    return sorted(
+        {
+            e
+            for line in report.lines
+            if line.writes
+            for e in line.emails
+            if e.lower() not in internal
+        }
+    )
 
 
 def _clip(text: str, width: int) -> str:
     return text if len(text) <= width else text[: max(width - 1, 0)] + "…"
 
 
-def _when(value: dt.datetime | dt.date, zone: ZoneInfo, year: int, *, time_only: bool = False
-          ) -> str:
+def _when(
+    value: dt.datetime | dt.date, zone: ZoneInfo, year: int, *, time_only: bool = False
+) -> str:
     if not isinstance(value, dt.datetime):
         return _day(value, year)
     local = value.astimezone(zone)
@@ -65,8 +79,7 @@ def _day(day: dt.date, year: int) -> str:
     return f"{day:%a} {day.day} {day:%b}" + (f" {day.year}" if day.year != year else "")
 
 
-def _slot(slot: Slot, zone: ZoneInfo, year: int, *, with_end: bool,
-          time_only: bool = False) -> str:
+def _slot(slot: Slot, zone: ZoneInfo, year: int, *, with_end: bool, time_only: bool = False) -> str:
     text = _when(slot[0], zone, year, time_only=time_only)
     if with_end and isinstance(slot[1], dt.datetime):
         text += "-" + _when(slot[1], zone, year, time_only=True)
@@ -77,10 +90,16 @@ def _move(change: Change, zone: ZoneInfo, year: int) -> str:
     old, new = change.old, change.new
     if old is not None and new is not None:
         with_end = (old[1] - old[0]) != (new[1] - new[0]) or old[0] == new[0]  # type: ignore[operator]
-        same_day = (isinstance(old[0], dt.datetime) and isinstance(new[0], dt.datetime)
-                    and old[0].astimezone(zone).date() == new[0].astimezone(zone).date())
-        return (_slot(old, zone, year, with_end=with_end) + " -> "
-                + _slot(new, zone, year, with_end=with_end, time_only=same_day))
+        same_day = (
+            isinstance(old[0], dt.datetime)
+            and isinstance(new[0], dt.datetime)
+            and old[0].astimezone(zone).date() == new[0].astimezone(zone).date()
+        )
+        return (
+            _slot(old, zone, year, with_end=with_end)
+            + " -> "
+            + _slot(new, zone, year, with_end=with_end, time_only=same_day)
+        )
     if old is not None:
         return _slot(old, zone, year, with_end=False) + " -> none"
     if new is not None:
@@ -112,8 +131,9 @@ def _fit(groups: list[list[str]], short: list[list[str]], width: int) -> str:
     return _clip(text, width)
 
 
-def _detail(line: SeriesLine, ids: dict[str, str], internal: set[str], zone: ZoneInfo,
-            year: int, width: int) -> str:
+def _detail(
+    line: SeriesLine, ids: dict[str, str], internal: set[str], zone: ZoneInfo, year: int, width: int
+) -> str:
     change = line.change
     if line.status == "failed":
         return _clip(f"FAILED: {line.detail}", width)
@@ -127,8 +147,11 @@ def _detail(line: SeriesLine, ids: dict[str, str], internal: set[str], zone: Zon
     if change is None:
         return _clip(line.detail, width)
     if line.action in (CREATE, RESTORE):
-        first = ("from " + _slot(change.first, zone, year, with_end=False)
-                 if change.first else "no occurrence ahead")
+        first = (
+            "from " + _slot(change.first, zone, year, with_end=False)
+            if change.first
+            else "no occurrence ahead"
+        )
         groups = [[first], [_guests(line.emails, internal)]]
         return _fit(groups, groups, width)
     if line.action == DELETE:
@@ -143,10 +166,8 @@ def _detail(line: SeriesLine, ids: dict[str, str], internal: set[str], zone: Zon
         counts.append(f"-{len(change.removed)}")
     moved = len(change.added) + len(change.removed)
     short_people = [" ".join(counts) + (" guest" if moved == 1 else " guests")] if counts else []
-    groups = [[move] if move else [], [", ".join(change.fields)] if change.fields else [],
-              people]
-    short = [groups[0], [f"{len(change.fields)} fields"] if change.fields else [],
-             short_people]
+    groups = [[move] if move else [], [", ".join(change.fields)] if change.fields else [], people]
+    short = [groups[0], [f"{len(change.fields)} fields"] if change.fields else [], short_people]
     if not any(groups):
         groups = short = [["occurrence exceptions"]] if line.overrides else [["bookkeeping"]]
     return _fit(groups, short, width)
@@ -156,8 +177,10 @@ def _series_ids(lines: list[SeriesLine]) -> dict[str, str]:
     """The shortest name that picks exactly one series: its cadence id when that cadence
     has no other series here, else its UID."""
     per_cadence = Counter(line.cadence for line in lines if line.cadence)
-    return {line.uid: line.cadence if line.cadence and per_cadence[line.cadence] == 1
-            else line.uid for line in lines}
+    return {
+        line.uid: line.cadence if line.cadence and per_cadence[line.cadence] == 1 else line.uid
+        for line in lines
+    }
 
 
 def _header(report: SyncReport, heading: str | None = None) -> list[str]:
@@ -166,8 +189,11 @@ def _header(report: SyncReport, heading: str | None = None) -> list[str]:
         where += f", {report.scope.describe()}"
     where += ": " + (heading or ("dry run" if report.dry_run else "synced"))
     counts = report.counts()
-    doing = [f"{_WOULD[k]} {counts[k]}" if report.dry_run else f"{k} {counts[k]}"
-             for k in ("created", "updated", "restored", "deleted") if counts[k]]
+    doing = [
+        f"{_WOULD[k]} {counts[k]}" if report.dry_run else f"{k} {counts[k]}"
+        for k in ("created", "updated", "restored", "deleted")
+        if counts[k]
+    ]
     parts = []
     if doing:
         parts.append(("would " if report.dry_run else "") + ", ".join(doing))
@@ -187,20 +213,31 @@ def _header(report: SyncReport, heading: str | None = None) -> list[str]:
     return [where, *textwrap.wrap("; ".join(parts), WIDTH)]
 
 
-def render_text(report: SyncReport, *, internal: set[str], zone: str,
-                today: dt.date, verbose: bool = False, heading: str | None = None,
-                brief: bool = False) -> list[str]:
+def render_text(
+    report: SyncReport,
+    *,
+    internal: set[str],
+    zone: str,
+    today: dt.date,
+    verbose: bool = False,
+    heading: str | None = None,
+    brief: bool = False,
+) -> list[str]:
     """The plan (or what was done) as lines of at most 80 columns; ``heading`` replaces
     "dry run" / "sync" after the calendar; ``brief`` keeps only the header and the cost."""
     tz = ZoneInfo(zone)
     ids = _series_ids(report.lines)
-    shown = sorted((ln for ln in report.lines if verbose or ln.action != UNCHANGED),
-                   key=lambda ln: (_ORDER.get(ln.action, 9), (ln.summary or ln.uid).casefold()))
+    shown = sorted(
+        (ln for ln in report.lines if verbose or ln.action != UNCHANGED),
+        key=lambda ln: (_ORDER.get(ln.action, 9), (ln.summary or ln.uid).casefold()),
+    )
     out = _header(report, heading)
     if brief:
         return [*out, _cost(report)]
-    if any(ln.change is not None and (ln.change.first or ln.change.old or ln.change.new)
-           for ln in shown):
+    if any(
+        ln.change is not None and (ln.change.first or ln.change.old or ln.change.new)
+        for ln in shown
+    ):
         out[0] += f" (times in {zone})"
     if shown:
         out.append("")
@@ -214,20 +251,33 @@ def render_text(report: SyncReport, *, internal: set[str], zone: str,
         detail = _detail(line, ids, internal, tz, today.year, detail_width)
         out.append(f"{label:<{ACTION_WIDTH}}{summary}  {detail}".rstrip())
     notes = []
-    if any(ln.change is not None and ln.action != DELETE
-           and any(e.lower() not in internal for e in ln.emails) for ln in shown):
+    if any(
+        ln.change is not None
+        and ln.action != DELETE
+        and any(e.lower() not in internal for e in ln.emails)
+        for ln in shown
+    ):
         notes.append("* guests outside [people] (customers)")
     emailed = external_emailed(report, internal)
     if report.send_updates in NOTIFYING:
         n = len(emailed)
         verb = "would be" if report.dry_run else ("was" if n == 1 else "were")
-        notes.append(f"{n} external guest{'s' if n != 1 else ''} "
-                     f"(customer{'s' if n != 1 else ''}) {verb} e-mailed "
-                     f"(--send-updates {report.send_updates})" + (":" if n else ""))
+        notes.append(
+            f"{n} external guest{'s' if n != 1 else ''} "
+            f"(customer{'s' if n != 1 else ''}) {verb} e-mailed "
+            f"(--send-updates {report.send_updates})" + (":" if n else "")
+        )
         if emailed:
-            notes.extend(textwrap.wrap(", ".join(emailed), WIDTH, initial_indent="  ",
-                                       subsequent_indent="  ", break_long_words=False,
-                                       break_on_hyphens=False))
+            notes.extend(
+                textwrap.wrap(
+                    ", ".join(emailed),
+                    WIDTH,
+                    initial_indent="  ",
+                    subsequent_indent="  ",
+                    break_long_words=False,
+                    break_on_hyphens=False,
+                )
+            )
     if shown or notes:
         out.append("")
     out.extend(notes)
@@ -260,22 +310,24 @@ def render_json(report: SyncReport, *, internal: set[str], zone: str) -> dict[st
     series = []
     for line in report.lines:
         change = line.change or Change()
-        series.append({
-            "action": line.action,
-            "status": line.status,
-            "uid": line.uid,
-            "cadence": line.cadence or None,
-            "summary": line.summary,
-            "detail": line.detail,
-            "first": _slot_json(change.first, tz),
-            "old": _slot_json(change.old, tz),
-            "new": _slot_json(change.new, tz),
-            "fields": list(change.fields),
-            "added": list(change.added),
-            "removed": list(change.removed),
-            "emails": list(line.emails),
-            "external": [e for e in line.emails if e.lower() not in internal],
-        })
+        series.append(
+            {
+                "action": line.action,
+                "status": line.status,
+                "uid": line.uid,
+                "cadence": line.cadence or None,
+                "summary": line.summary,
+                "detail": line.detail,
+                "first": _slot_json(change.first, tz),
+                "old": _slot_json(change.old, tz),
+                "new": _slot_json(change.new, tz),
+                "fields": list(change.fields),
+                "added": list(change.added),
+                "removed": list(change.removed),
+                "emails": list(line.emails),
+                "external": [e for e in line.emails if e.lower() not in internal],
+            }
+        )
     scope = None
     if report.scope is not None:
         scope = {"account": report.scope.account, "for": report.scope.email}

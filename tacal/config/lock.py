@@ -69,23 +69,49 @@ def parse(text: str, path: Path | None, team: str) -> Lock:
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError([Problem(where, f"the lock is not valid TOML ({exc}); restore it from "
-                                   "version control, or delete it to start afresh")]) from None
+        raise ConfigError(
+            [
+                Problem(
+                    where,
+                    f"the lock is not valid TOML ({exc}); restore it from "
+                    "version control, or delete it to start afresh",
+                )
+            ]
+        ) from None
     if raw.get("version") != VERSION:
-        raise ConfigError([Problem(where, f"lock version {raw.get('version')!r}: this tacal "
-                                   f"writes version {VERSION}; delete it to start afresh")])
+        raise ConfigError(
+            [
+                Problem(
+                    where,
+                    f"lock version {raw.get('version')!r}: this tacal "
+                    f"writes version {VERSION}; delete it to start afresh",
+                )
+            ]
+        )
     if raw.get("team") != team:
-        raise ConfigError([Problem(where, f"this lock belongs to team {raw.get('team')!r}, not "
-                                   f"{team!r} (team.id); use the lock that came with this "
-                                   "config, or delete it to start afresh")])
+        raise ConfigError(
+            [
+                Problem(
+                    where,
+                    f"this lock belongs to team {raw.get('team')!r}, not "
+                    f"{team!r} (team.id); use the lock that came with this "
+                    "config, or delete it to start afresh",
+                )
+            ]
+        )
     entries: dict[str, LockEntry] = {}
     problems: list[Problem] = []
     for uid, data in (raw.get("series") or {}).items():
         try:
             entries[uid] = _entry(data)
         except (KeyError, TypeError, ValueError) as exc:
-            problems.append(Problem(where, f"series {uid!r}: {exc}; restore the lock from "
-                                    "version control or delete that table"))
+            problems.append(
+                Problem(
+                    where,
+                    f"series {uid!r}: {exc}; restore the lock from "
+                    "version control or delete that table",
+                )
+            )
     if problems:
         raise ConfigError(problems)
     return Lock(team=team, entries=entries, path=path)
@@ -103,7 +129,7 @@ def _entry(data: Any) -> LockEntry:
         raise ValueError(f"dtstamp = {stamp!r} is not a UTC date-time")
     slot = data.get("slot", "")
     if slot and not _SLOT_RE.match(slot):
-        raise ValueError(f"slot = {slot!r} is not like \"WE 13:00 2\"")
+        raise ValueError(f'slot = {slot!r} is not like "WE 13:00 2"')
     rule = data.get("rule")
     if rule is not None and not isinstance(rule, str):
         raise ValueError(f"rule = {rule!r} is not a string")
@@ -128,7 +154,8 @@ def _entry(data: Any) -> LockEntry:
 def _times(data: dict[str, Any], key: str) -> tuple[dt.datetime, ...]:
     values = data.get(key, [])
     if not isinstance(values, list) or not all(
-            isinstance(v, dt.datetime) and v.tzinfo is None for v in values):
+        isinstance(v, dt.datetime) and v.tzinfo is None for v in values
+    ):
         raise ValueError(f"{key} = {values!r} is not a list of local date-times")
     return tuple(values)
 
@@ -150,8 +177,13 @@ _TOML_ESCAPE = re.compile(r'["\\\x00-\x08\x0a-\x1f\x7f]')
 
 def _quote(text: str) -> str:
     """A TOML basic string (a control character in a name must not break the lock)."""
-    return '"' + _TOML_ESCAPE.sub(lambda m: "\\" + m.group() if m.group() in '"\\'
-                                  else f"\\u{ord(m.group()):04x}", text) + '"'
+    return (
+        '"'
+        + _TOML_ESCAPE.sub(
+            lambda m: "\\" + m.group() if m.group() in '"\\' else f"\\u{ord(m.group()):04x}", text
+        )
+        + '"'
+    )
 
 
 def dump(lock: Lock) -> str:
@@ -168,8 +200,11 @@ def dump(lock: Lock) -> str:
             lines.append(f"rule = {_quote(e.rule)}")
         for key, times in (("skip", e.skip), ("extra", e.extra)):
             if times:
-                lines.append(f"{key} = [" + ", ".join(
-                    t.replace(tzinfo=None).isoformat() for t in times) + "]")
+                lines.append(
+                    f"{key} = ["
+                    + ", ".join(t.replace(tzinfo=None).isoformat() for t in times)
+                    + "]"
+                )
         if e.slot:
             lines.append(f"slot = {_quote(e.slot)}")
             lines.append("people = [" + ", ".join(_quote(p) for p in e.people) + "]")

@@ -269,8 +269,11 @@ def plan(
     wanted: set[str] = set()
     for ds in series:
         wanted.add(ds.event_id)
-        actions.append(_plan_series(ds, masters.get(ds.event_id),
-                                    exceptions.get(ds.event_id, []), over, back, since))
+        actions.append(
+            _plan_series(
+                ds, masters.get(ds.event_id), exceptions.get(ds.event_id, []), over, back, since
+            )
+        )
     live = {eid: m for eid, m in masters.items() if m.get("status") != "cancelled" and _is_ours(m)}
     considered = sum(1 for eid in live if eid in wanted)
     outside = 0
@@ -301,8 +304,11 @@ def plan(
                 )
             )
             continue
-        actions.append(Action(DELETE, **common, etag=have.get("etag"), change=Change(),
-                              emails=guest_emails(have)))
+        actions.append(
+            Action(
+                DELETE, **common, etag=have.get("etag"), change=Change(), emails=guest_emails(have)
+            )
+        )
     _check_picks(actions, over, "--overwrite")
     _check_picks(actions, back, "--restore")
     result = Plan(actions, existing=considered, outside=outside, scope=scope)
@@ -312,8 +318,7 @@ def plan(
         if deletes >= existing or deletes > max(1.0, delete_threshold * existing):
             where = f"for {scope.describe()}" if scope else "in this calendar"
             raise SyncError(
-                f"this sync would delete {deletes} of the {existing} events tacal manages "
-                f"{where}",
+                f"this sync would delete {deletes} of the {existing} events tacal manages {where}",
                 hint="if cadences were really removed, run again with --allow-deletes; "
                 "otherwise check the config (an empty or broken config must not wipe "
                 "the calendar)",

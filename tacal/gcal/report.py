@@ -69,8 +69,17 @@ class SyncReport:
         (deleted in Google)/failed/conflicts; in a dry run, what would happen."""
         ok = ("planned",) if self.dry_run else ("done",)
         c = dict.fromkeys(
-            ("created", "updated", "restored", "deleted", "unchanged", "skipped", "gone",
-             "failed", "conflicts"),
+            (
+                "created",
+                "updated",
+                "restored",
+                "deleted",
+                "unchanged",
+                "skipped",
+                "gone",
+                "failed",
+                "conflicts",
+            ),
             0,
         )
         names = {

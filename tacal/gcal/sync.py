@@ -152,8 +152,9 @@ def _settle(call: _Call) -> None:
         call.line.status = "done"
     else:
         call.line.status = call.outcome or "failed"
-        call.line.detail = call.error if call.outcome == "gone" else _join(
-            call.line.detail, call.error)
+        call.line.detail = (
+            call.error if call.outcome == "gone" else _join(call.line.detail, call.error)
+        )
 
 
 # ------------------------------------------------------------------ list and sync
@@ -223,14 +224,23 @@ def details_of_cancelled(
     from googleapiclient.errors import HttpError
 
     wanted = [
-        i for i, item in enumerate(remote)
-        if item.get("status") == "cancelled" and not item.get("recurringEventId")
+        i
+        for i, item in enumerate(remote)
+        if item.get("status") == "cancelled"
+        and not item.get("recurringEventId")
         and item.get("id") in event_ids
     ]
     if not wanted:
         return remote
-    applier = _Applier(bundle, calendar_id, "none", 1, timing or Timing(), None,
-                       SyncReport(calendar_id, dry_run=True))
+    applier = _Applier(
+        bundle,
+        calendar_id,
+        "none",
+        1,
+        timing or Timing(),
+        None,
+        SyncReport(calendar_id, dry_run=True),
+    )
     out = list(remote)
     for i in wanted:
         eid = str(out[i]["id"])
@@ -289,8 +299,9 @@ def sync(
     start = service_bundle.http.count
     series = desired_series(calendar)
     remote, pages = list_remote(service_bundle, calendar_id, timing=timing)
-    remote = details_of_cancelled(service_bundle, calendar_id, remote,
-                                  {ds.event_id for ds in series}, timing=timing)
+    remote = details_of_cancelled(
+        service_bundle, calendar_id, remote, {ds.event_id for ds in series}, timing=timing
+    )
     p = plan(
         series,
         remote,
@@ -302,8 +313,14 @@ def sync(
         now=now,
     )
     # the plan, as a dry run shows it; a real run then becomes what was done
-    report = SyncReport(calendar_id, dry_run=True, list_pages=pages, outside=p.outside,
-                        scope=scope, send_updates=send_updates)
+    report = SyncReport(
+        calendar_id,
+        dry_run=True,
+        list_pages=pages,
+        outside=p.outside,
+        scope=scope,
+        send_updates=send_updates,
+    )
     report.lines = _lines_for(p, dry_run=True)
     if not dry_run and confirm is not None:
         report.http_requests = service_bundle.http.count - start

@@ -67,13 +67,20 @@ def reflow_lock(lock: Lock) -> Lock:
     """The lock a reflow builds with: no slot is taken back (everything is placed afresh),
     but every series keeps the day it began, so DTSTARTs and bi-weekly parity do not jump to
     today and no renewal check forgets it was overdue."""
-    return replace(lock, entries={uid: replace(e, slot="", inputs="")
-                                  for uid, e in lock.entries.items()})
+    return replace(
+        lock, entries={uid: replace(e, slot="", inputs="") for uid, e in lock.entries.items()}
+    )
 
 
-def diff(lock: Lock | None, series: Iterable[Series], today: dt.date, *,
-         stamps: Mapping[str, Stamp] | None = None, timezone: str = "UTC",
-         actions: Iterable[str] = ACTIONS) -> list[Change]:
+def diff(
+    lock: Lock | None,
+    series: Iterable[Series],
+    today: dt.date,
+    *,
+    stamps: Mapping[str, Stamp] | None = None,
+    timezone: str = "UTC",
+    actions: Iterable[str] = ACTIONS,
+) -> list[Change]:
     """What a build of ``series`` changes against ``lock``, in :data:`ACTIONS` order, then by
     summary. ``stamps`` are the ones the build writes (SEQUENCE); without them a changed series
     goes up by one, as a build does. ``timezone`` is the team's (for removed series).
@@ -90,11 +97,11 @@ def diff(lock: Lock | None, series: Iterable[Series], today: dt.date, *,
         if entry is None:
             if "added" in wanted:
                 first = _occurrences(s.start, s.recurrence.rrule, *moves(s), lo, hi, s.timezone)
-                out.append(Change("added", s.uid, s.summary, s.timezone,
-                                  new=first[0] if first else None))
+                out.append(
+                    Change("added", s.uid, s.summary, s.timezone, new=first[0] if first else None)
+                )
             continue
-        digest = stamps[s.uid].hash if stamps is not None and s.uid in stamps else \
-            content_hash(s)
+        digest = stamps[s.uid].hash if stamps is not None and s.uid in stamps else content_hash(s)
         if digest == entry.hash:
             if "unchanged" in wanted:
                 out.append(Change("unchanged", s.uid, s.summary, s.timezone))
@@ -105,15 +112,15 @@ def diff(lock: Lock | None, series: Iterable[Series], today: dt.date, *,
         if change.action not in wanted:
             continue
         old_seq = entry.sequence
-        new_seq = stamps[s.uid].sequence if stamps is not None and s.uid in stamps else \
-            old_seq + 1
+        new_seq = stamps[s.uid].sequence if stamps is not None and s.uid in stamps else old_seq + 1
         out.append(replace(change, sequence=(old_seq, new_seq) if new_seq != old_seq else None))
     if "removed" in wanted:
         for uid in sorted(set(entries) - seen):
             entry = entries[uid]
             nxt = _old_occurrences(entry, lo, hi, timezone)
-            out.append(Change("removed", uid, entry.summary or uid, timezone,
-                              old=nxt[0] if nxt else None))
+            out.append(
+                Change("removed", uid, entry.summary or uid, timezone, old=nxt[0] if nxt else None)
+            )
     out.sort(key=lambda c: (ACTIONS.index(c.action), c.summary.casefold(), c.uid))
     return out
 
@@ -132,7 +139,11 @@ def _compare(entry: LockEntry, s: Series, lo: dt.datetime, hi: dt.datetime) -> C
             first = _occurrences(s.start, s.recurrence.rrule, skip, extra, lo, hi, s.timezone)
             new = first[0] if first else None
     elif (entry.start, entry.rule, entry.skip, entry.extra) != (
-            s.start, s.recurrence.rrule or "", skip, extra):
+        s.start,
+        s.recurrence.rrule or "",
+        skip,
+        extra,
+    ):
         was = set(_old_occurrences(entry, lo, hi, s.timezone))
         now = set(_occurrences(s.start, s.recurrence.rrule, skip, extra, lo, hi, s.timezone))
         gone, came = was - now, now - was
@@ -149,24 +160,38 @@ def _compare(entry: LockEntry, s: Series, lo: dt.datetime, hi: dt.datetime) -> C
         removed = tuple(a for a in entry.attendees if a.casefold() not in after)
     minutes = int(s.duration.total_seconds() // 60)
     return Change(
-        "moved" if moved else "changed", s.uid, s.summary, s.timezone, old=old, new=new,
-        attendees_added=added, attendees_removed=removed,
+        "moved" if moved else "changed",
+        s.uid,
+        s.summary,
+        s.timezone,
+        old=old,
+        new=new,
+        attendees_added=added,
+        attendees_removed=removed,
         renamed_from=entry.summary if entry.summary and entry.summary != s.summary else None,
-        duration=(entry.duration, minutes) if entry.duration and entry.duration != minutes
-        else None)
+        duration=(entry.duration, minutes)
+        if entry.duration and entry.duration != minutes
+        else None,
+    )
 
 
-def _old_occurrences(entry: LockEntry, lo: dt.datetime, hi: dt.datetime,
-                     timezone: str) -> list[dt.datetime]:
+def _old_occurrences(
+    entry: LockEntry, lo: dt.datetime, hi: dt.datetime, timezone: str
+) -> list[dt.datetime]:
     if entry.rule is None:
         return [entry.start] if entry.start >= lo else []
-    return _occurrences(entry.start, entry.rule or None, entry.skip, entry.extra, lo, hi,
-                        timezone)
+    return _occurrences(entry.start, entry.rule or None, entry.skip, entry.extra, lo, hi, timezone)
 
 
-def _occurrences(start: dt.datetime, rule: str | None, skip: Iterable[dt.datetime],
-                 extra: Iterable[dt.datetime], lo: dt.datetime, hi: dt.datetime,
-                 timezone: str) -> list[dt.datetime]:
+def _occurrences(
+    start: dt.datetime,
+    rule: str | None,
+    skip: Iterable[dt.datetime],
+    extra: Iterable[dt.datetime],
+    lo: dt.datetime,
+    hi: dt.datetime,
+    timezone: str,
+) -> list[dt.datetime]:
     """Wall-clock occurrences in [lo, hi]: the rule's from ``start``, without ``skip``, with
     ``extra``."""
     start = _naive(start)
@@ -207,9 +232,15 @@ def line(change: Change) -> str:
     if change.duration is not None:
         parts.append(f"{change.duration[0]} -> {change.duration[1]} min")
     if change.attendees_added or change.attendees_removed:
-        parts.append("attendees " + " ".join(
-            [*(f"+{a}" for a in change.attendees_added),
-             *(f"-{a}" for a in change.attendees_removed)]))
+        parts.append(
+            "attendees "
+            + " ".join(
+                [
+                    *(f"+{a}" for a in change.attendees_added),
+                    *(f"-{a}" for a in change.attendees_removed),
+                ]
+            )
+        )
     if change.action == "changed" and len(parts) == 1:
         parts.append("agenda or details")
     if change.sequence is not None:
@@ -251,5 +282,16 @@ def as_json(change: Change) -> dict[str, Any]:
     }
 
 
-__all__ = ["ACTIONS", "HORIZON", "Change", "as_json", "counts", "diff", "line", "moves",
-           "reflow_lock", "summary_line", "when"]
+__all__ = [
+    "ACTIONS",
+    "HORIZON",
+    "Change",
+    "as_json",
+    "counts",
+    "diff",
+    "line",
+    "moves",
+    "reflow_lock",
+    "summary_line",
+    "when",
+]

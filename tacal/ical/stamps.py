@@ -34,8 +34,21 @@ FORMAT_VERSION = "1"
 #: twice. The text of such a series differs from the old one (the moved occurrences left
 #: ``exdates`` and ``rdates`` for ``moves``), so its SEQUENCE goes up once; a series without
 #: moves is written as before and keeps its hash, which a new FORMAT_VERSION would not allow.
-HASHED_FIELDS = ("uid", "cadence_id", "summary", "description", "recurrence", "duration",
-                 "timezone", "attendees", "organizer", "kind", "location", "account", "overrides")
+HASHED_FIELDS = (
+    "uid",
+    "cadence_id",
+    "summary",
+    "description",
+    "recurrence",
+    "duration",
+    "timezone",
+    "attendees",
+    "organizer",
+    "kind",
+    "location",
+    "account",
+    "overrides",
+)
 
 
 @dataclass(frozen=True)
@@ -87,8 +100,10 @@ def _attendee(a: Attendee | None) -> str:
 
 
 def _override(o: Override) -> str:
-    return (f"Override(recurrence_id={o.recurrence_id!r}, start={o.start!r}, "
-            f"summary={o.summary!r}, description={o.description!r})")
+    return (
+        f"Override(recurrence_id={o.recurrence_id!r}, start={o.start!r}, "
+        f"summary={o.summary!r}, description={o.description!r})"
+    )
 
 
 def _tuple(items: list[str]) -> str:
@@ -101,8 +116,10 @@ def _value(series: Series, name: str) -> str:
     value = getattr(series, name)
     if name == "recurrence":
         r = value
-        text = (f"Recurrence(start={r.start!r}, rrule={r.rrule!r}, exdates={r.exdates!r}, "
-                f"rdates={r.rdates!r}")
+        text = (
+            f"Recurrence(start={r.start!r}, rrule={r.rrule!r}, exdates={r.exdates!r}, "
+            f"rdates={r.rdates!r}"
+        )
         # only when there are any: a series without moves keeps the hash it always had
         return text + (f", moves={r.moves!r})" if r.moves else ")")
     if name == "attendees":
@@ -120,8 +137,9 @@ def hashed_text(series: Series) -> str:
     return f"{FORMAT_VERSION}|Series({body})"
 
 
-def next_stamps(series: list[Series], previous: Mapping[str, Stamp],
-                now: dt.datetime) -> dict[str, Stamp]:
+def next_stamps(
+    series: list[Series], previous: Mapping[str, Stamp], now: dt.datetime
+) -> dict[str, Stamp]:
     """SEQUENCE/DTSTAMP/hash per UID: unchanged content keeps its stamp, changed content gets
     SEQUENCE + 1 and DTSTAMP = now, a new series SEQUENCE 0 and now."""
     stamp_now = now.astimezone(dt.UTC).replace(microsecond=0)

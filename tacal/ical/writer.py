@@ -174,10 +174,18 @@ def build_calendar(
     zones = sorted({s.timezone for s in series} | {timezone})
     for zone in zones:
         years = [s.start.year for s in series if s.timezone == zone] or [now.year]
-        last = max(max((d.year for s in series if s.timezone == zone
-                        for d in (*s.recurrence.rdates, *(m[1] for m in s.recurrence.moves),
-                                  s.start)), default=now.year),
-                   min(years) + 2)
+        last = max(
+            max(
+                (
+                    d.year
+                    for s in series
+                    if s.timezone == zone
+                    for d in (*s.recurrence.rdates, *(m[1] for m in s.recurrence.moves), s.start)
+                ),
+                default=now.year,
+            ),
+            min(years) + 2,
+        )
         cal.add_component(vtimezone(zone, min(years), last))
     given = stamps if stamps is not None else next_stamps(series, previous, now)
     for s in series:

@@ -60,7 +60,7 @@ def rrule_text(cadence: Cadence, team: Team, until_utc: dt.datetime | None = Non
     """The RRULE value (without ``RRULE:``) for a cadence."""
     rule = cadence.rule
     if rule.upper().startswith("RRULE:"):
-        text = rule[len("RRULE:"):]
+        text = rule[len("RRULE:") :]
     elif rule == "daily":
         text = "FREQ=DAILY;BYDAY=" + ",".join(team.workdays)
     elif rule == "weekly":
@@ -88,8 +88,10 @@ def first_occurrence(cadence: Cadence, team: Team, start: dt.date) -> dt.datetim
         return rrulestr(text, dtstart=at).after(at, inc=True)
     # Search month by month in the aligned months only; the series' INTERVAL then counts from it.
     months = _aligned_months(cadence, team)
-    search = rrulestr(f"FREQ=MONTHLY;BYMONTH={','.join(map(str, months))};"
-                      f"BYDAY={cadence.week}{cadence.day}", dtstart=at)
+    search = rrulestr(
+        f"FREQ=MONTHLY;BYMONTH={','.join(map(str, months))};BYDAY={cadence.week}{cadence.day}",
+        dtstart=at,
+    )
     return search.after(at, inc=True)
 
 
@@ -103,6 +105,7 @@ def wall_clock(rrule_value: str, timezone: str | None) -> str:
     DTSTART. Without a zone the UTC digits are read as wall-clock time, which is off by at most
     the zone's offset, and only on the last day.
     """
+
     def local(m: re.Match[str]) -> str:
         moment = dt.datetime.strptime(m.group(1), "%Y%m%dT%H%M%S")
         if timezone:
@@ -113,8 +116,9 @@ def wall_clock(rrule_value: str, timezone: str | None) -> str:
 
 
 @lru_cache(maxsize=8192)
-def expand(rrule_value: str, start: dt.datetime, until: dt.datetime,
-           timezone: str | None = None) -> tuple[dt.datetime, ...]:
+def expand(
+    rrule_value: str, start: dt.datetime, until: dt.datetime, timezone: str | None = None
+) -> tuple[dt.datetime, ...]:
     """The rule's wall-clock occurrences in [start, until].
 
     Cached: accounts laid out in the same slot share rule and start, and each series is expanded
@@ -124,8 +128,9 @@ def expand(rrule_value: str, start: dt.datetime, until: dt.datetime,
     return tuple(rule.between(start, until, inc=True))
 
 
-def occurrences(rec: Recurrence, until: dt.datetime,
-                timezone: str | None = None) -> list[dt.datetime]:
+def occurrences(
+    rec: Recurrence, until: dt.datetime, timezone: str | None = None
+) -> list[dt.datetime]:
     """Wall-clock starts from the start through ``until`` (RRULE + RDATE − EXDATE, each moved
     occurrence at the time it meets instead).
 
@@ -135,8 +140,7 @@ def occurrences(rec: Recurrence, until: dt.datetime,
     return sorted(start for _, start in instances(rec, until, timezone))
 
 
-def instances(rec: Recurrence, until: dt.datetime,
-              timezone: str | None = None) -> list[Move]:
+def instances(rec: Recurrence, until: dt.datetime, timezone: str | None = None) -> list[Move]:
     """(RECURRENCE-ID, start) of every meeting through ``until``, sorted by start: the
     occurrence of the rule it stands for and when it meets (the same but for moves).
 
@@ -156,8 +160,9 @@ def instances(rec: Recurrence, until: dt.datetime,
     return sorted(out, key=lambda m: (m[1], m[0]))
 
 
-def with_moves(rec: Recurrence, dropped: Iterable[dt.datetime],
-               moves: Iterable[Move]) -> Recurrence:
+def with_moves(
+    rec: Recurrence, dropped: Iterable[dt.datetime], moves: Iterable[Move]
+) -> Recurrence:
     """``rec`` with more occurrences dropped and moved.
 
     Two occurrences moved to the same time meet once (the second is dropped), as they did
@@ -229,13 +234,28 @@ def one_off(when: dt.datetime, team: Team) -> Recurrence:
 
 def nth_weekday(year: int, month: int, weekday: int, n: int) -> dt.date | None:
     """The nth (1-5, or -1 for last) ``weekday`` (0=Monday) of a month, or None."""
-    days = [d for d in _calendar.Calendar().itermonthdates(year, month)
-            if d.month == month and d.weekday() == weekday]
+    days = [
+        d
+        for d in _calendar.Calendar().itermonthdates(year, month)
+        if d.month == month and d.weekday() == weekday
+    ]
     try:
         return days[n - 1] if n > 0 else days[n]
     except IndexError:
         return None
 
 
-__all__ = ["Move", "Recurrence", "first_occurrence", "holiday_moves", "instances", "nth_weekday",
-           "occurrences", "recurrence", "rrule_text", "one_off", "rrule", "with_moves"]
+__all__ = [
+    "Move",
+    "Recurrence",
+    "first_occurrence",
+    "holiday_moves",
+    "instances",
+    "nth_weekday",
+    "occurrences",
+    "recurrence",
+    "rrule_text",
+    "one_off",
+    "rrule",
+    "with_moves",
+]

@@ -19,8 +19,9 @@ from tacal.series.team import finish, fixed_drafts, place_sessions, session_draf
 from tacal.series.types import Attendee, Override, Series, uid_for
 
 
-def build_series(config: Config, today: dt.date, warnings: list[Problem] | None = None,
-                 lock: Lock | None = None) -> list[Series]:
+def build_series(
+    config: Config, today: dt.date, warnings: list[Problem] | None = None, lock: Lock | None = None
+) -> list[Series]:
     """Every series the config means, sorted by UID; raises ConfigError on cadence problems.
 
     Plain cadences first, then the account series, which are placed around the meetings the
@@ -29,8 +30,9 @@ def build_series(config: Config, today: dt.date, warnings: list[Problem] | None 
     return build_checked(config, today, warnings, lock)[0]
 
 
-def build_checked(config: Config, today: dt.date, warnings: list[Problem] | None = None,
-                  lock: Lock | None = None) -> tuple[list[Series], PeopleReport]:
+def build_checked(
+    config: Config, today: dt.date, warnings: list[Problem] | None = None, lock: Lock | None = None
+) -> tuple[list[Series], PeopleReport]:
     """:func:`build_series` and the (clean) people check it ended with, for ``validate``;
     placement warnings (a team time a DST change skips) go to ``warnings``."""
     ctx = BuildContext(config, today, lock=lock)
@@ -63,8 +65,13 @@ def build_checked(config: Config, today: dt.date, warnings: list[Problem] | None
     dupes = []
     for s in out:
         if s.uid in seen:
-            dupes.append(Problem(config.source, f"two series share the UID {s.uid}; make the "
-                                 "cadence ids or account names distinct"))
+            dupes.append(
+                Problem(
+                    config.source,
+                    f"two series share the UID {s.uid}; make the "
+                    "cadence ids or account names distinct",
+                )
+            )
         seen[s.uid] = s
     if dupes:
         raise ConfigError(dupes)
@@ -75,5 +82,13 @@ def build_checked(config: Config, today: dt.date, warnings: list[Problem] | None
     return out, report
 
 
-__all__ = ["Attendee", "BuildContext", "Override", "Series", "build_checked", "build_series",
-           "series_start", "uid_for"]
+__all__ = [
+    "Attendee",
+    "BuildContext",
+    "Override",
+    "Series",
+    "build_checked",
+    "build_series",
+    "series_start",
+    "uid_for",
+]

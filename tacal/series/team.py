@@ -30,8 +30,11 @@ def team_series(ctx: BuildContext, planner: Planner) -> list[Series]:
 
 
 def _exact(cadence: Cadence) -> bool:
-    return cadence.per == "team" or cadence.rule == "daily" or cadence.rule.upper().startswith(
-        "RRULE:")
+    return (
+        cadence.per == "team"
+        or cadence.rule == "daily"
+        or cadence.rule.upper().startswith("RRULE:")
+    )
 
 
 def fixed_drafts(ctx: BuildContext, planner: Planner) -> list[_Draft]:
@@ -67,12 +70,19 @@ def session_drafts(ctx: BuildContext, planner: Planner) -> list[_Draft]:
         for suffix, focus in ctx.focuses(cadence):
             draft = _draft(ctx, planner, cadence, suffix, focus)
             account = focus.get("account")
-            draft.extra = planner.customer(account if isinstance(account, Account) else None,
-                                           cadence.kind == "external")
+            draft.extra = planner.customer(
+                account if isinstance(account, Account) else None, cadence.kind == "external"
+            )
             who = (*draft.people, *draft.extra)
             draft.inputs = planner.inputs(cadence, who, cadence.rule, cadence.week)
-            planner.reserve(draft.uid, draft.inputs, who, cadence.duration,
-                            cadence.rule in MONTHLY_TYPES, ctx.lock.entries.get(draft.uid))
+            planner.reserve(
+                draft.uid,
+                draft.inputs,
+                who,
+                cadence.duration,
+                cadence.rule in MONTHLY_TYPES,
+                ctx.lock.entries.get(draft.uid),
+            )
             drafts.append(draft)
     return drafts
 
@@ -80,17 +90,25 @@ def session_drafts(ctx: BuildContext, planner: Planner) -> list[_Draft]:
 def place_sessions(ctx: BuildContext, planner: Planner, drafts: list[_Draft]) -> None:
     for draft in drafts:
         try:
-            draft.rec, slot = planner.flexible(draft.cadence, draft.people,
-                                               ctx.start_for(draft.uid), session=True,
-                                               extra=draft.extra, uid=draft.uid)
+            draft.rec, slot = planner.flexible(
+                draft.cadence,
+                draft.people,
+                ctx.start_for(draft.uid),
+                session=True,
+                extra=draft.extra,
+                uid=draft.uid,
+            )
             draft.slot = slot_text(slot)
         except PlacementError as exc:
             ctx.problems.append(Problem(draft.cadence.where, f"{_who(draft)}{exc}"))
             draft.failed = True
 
 
-def finish(ctx: BuildContext, drafts: list[_Draft],
-           settled: dict[int, rules.Recurrence | PlacementError] | None = None) -> list[Series]:
+def finish(
+    ctx: BuildContext,
+    drafts: list[_Draft],
+    settled: dict[int, rules.Recurrence | PlacementError] | None = None,
+) -> list[Series]:
     """The series of the drafts, with the holiday moves :meth:`Planner.settle_all` made."""
     out = []
     for draft in drafts:
@@ -103,8 +121,13 @@ def finish(ctx: BuildContext, drafts: list[_Draft],
         if draft.failed:
             continue
         if draft.rec is None:
-            ctx.problems.append(Problem(draft.cadence.where, "this cadence has no occurrence "
-                                        "after team.start; check rule, day, week and until"))
+            ctx.problems.append(
+                Problem(
+                    draft.cadence.where,
+                    "this cadence has no occurrence "
+                    "after team.start; check rule, day, week and until",
+                )
+            )
             continue
         out.append(_series(ctx, draft, draft.rec))
     return out
@@ -113,8 +136,14 @@ def finish(ctx: BuildContext, drafts: list[_Draft],
 class _Draft:
     """A series on its way: who attends, and (once placed) its recurrence."""
 
-    def __init__(self, cadence: Cadence, suffix: str, focus: dict[str, Any],
-                 attendees: list[Attendee], people: tuple[str, ...]) -> None:
+    def __init__(
+        self,
+        cadence: Cadence,
+        suffix: str,
+        focus: dict[str, Any],
+        attendees: list[Attendee],
+        people: tuple[str, ...],
+    ) -> None:
         self.cadence = cadence
         self.suffix = suffix
         self.focus = focus
@@ -138,8 +167,9 @@ def _who(draft: _Draft) -> str:
     return ""
 
 
-def _draft(ctx: BuildContext, planner: Planner, cadence: Cadence, suffix: str,
-           focus: dict[str, Any]) -> _Draft:
+def _draft(
+    ctx: BuildContext, planner: Planner, cadence: Cadence, suffix: str, focus: dict[str, Any]
+) -> _Draft:
     attendees = ctx.resolve(cadence.attendees, focus)
     for c in focus.get("contacts", []) if cadence.kind == "external" else []:
         attendees.append(Attendee(c))
@@ -148,8 +178,7 @@ def _draft(ctx: BuildContext, planner: Planner, cadence: Cadence, suffix: str,
         # a per-TA / per-AE series always reaches that person's own feed
         attendees.insert(0, Attendee(person.email, person.name))
     attendees = dedupe(attendees)
-    draft = _Draft(cadence, suffix, focus, attendees,
-                   planner.internal(a.email for a in attendees))
+    draft = _Draft(cadence, suffix, focus, attendees, planner.internal(a.email for a in attendees))
     draft.uid = uid_for(ctx.team, cadence.id, suffix)
     return draft
 
@@ -187,8 +216,9 @@ def _series(ctx: BuildContext, draft: _Draft, rec: rules.Recurrence) -> Series:
     )
 
 
-def top3_override(ctx: BuildContext, cadence: Cadence, rec: rules.Recurrence,
-              focus: dict[str, Any]) -> tuple[Override, ...]:
+def top3_override(
+    ctx: BuildContext, cadence: Cadence, rec: rules.Recurrence, focus: dict[str, Any]
+) -> tuple[Override, ...]:
     """The next occurrence on or after today, with the TA's Top 3 named in its agenda.
 
     A series has one description, but the Top 3 depends on the day (which fiscal quarter
@@ -200,9 +230,11 @@ def top3_override(ctx: BuildContext, cadence: Cadence, rec: rules.Recurrence,
         return ()
     # a moved occurrence keeps the RECURRENCE-ID of the one it stands for
     original, when = upcoming[0]
-    quarter = quarter_of(when.date(), ctx.team.fiscal_year_start,
-                         ctx.team.fiscal_year_naming)
-    extra = {**focus, "top3": top3(focus.get("my_accounts", []), quarter),
-             "occurrence": when.date(), "quarter": quarter}
-    return (Override(recurrence_id=original, start=when,
-                     description=ctx.describe(cadence, extra)),)
+    quarter = quarter_of(when.date(), ctx.team.fiscal_year_start, ctx.team.fiscal_year_naming)
+    extra = {
+        **focus,
+        "top3": top3(focus.get("my_accounts", []), quarter),
+        "occurrence": when.date(),
+        "quarter": quarter,
+    }
+    return (Override(recurrence_id=original, start=when, description=ctx.describe(cadence, extra)),)

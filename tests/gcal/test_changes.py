@@ -86,9 +86,12 @@ def test_pick_forms() -> None:
 
 
 def test_scope_holds_by_tag_guest_or_organizer() -> None:
-    event = {"attendees": [{"email": "Alex@Example.com"}],
-             "extendedProperties": {"private": {"tacalAccount": "Acme Corp",
-                                                "tacalOrganizer": "riley@example.com"}}}
+    event = {
+        "attendees": [{"email": "Alex@Example.com"}],
+        "extendedProperties": {
+            "private": {"tacalAccount": "Acme Corp", "tacalOrganizer": "riley@example.com"}
+        },
+    }
     assert Scope(account="acme corp").holds(event)
     assert not Scope(account="Globex").holds(event)
     assert Scope(email="alex@example.com").holds(event)

@@ -31,8 +31,9 @@ UID = "berlin.{}@tacal"
 
 
 @pytest.fixture
-def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-            gcal_emulator: CalendarEmulator) -> CalendarEmulator:  # noqa: F811
+def project(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, gcal_emulator: CalendarEmulator
+) -> CalendarEmulator:  # noqa: F811
     shutil.copy(FIXTURES / "berlin.toml", tmp_path / "tacal.toml")
     monkeypatch.setenv("TACAL_GCAL_EMULATOR_HOST", gcal_emulator.host_port)
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
@@ -43,8 +44,13 @@ def google(em: CalendarEmulator) -> Any:
     """Someone working in Google Calendar: the real client, as a person's app would call."""
     http = AuthorizedHttp(AnonymousCredentials(), http=httplib2.Http(timeout=10))
     OPEN_CLIENTS.append(http)
-    return build("calendar", "v3", http=http, static_discovery=True,
-                 client_options={"api_endpoint": em.api_endpoint}).events()
+    return build(
+        "calendar",
+        "v3",
+        http=http,
+        static_discovery=True,
+        client_options={"api_endpoint": em.api_endpoint},
+    ).events()
 
 
 def eid(cadence: str) -> str:
@@ -55,9 +61,10 @@ def change_config(path: Path) -> None:
     """Stand-up 09:30 -> 09:45, a customer invited to Month close, the kickoff removed."""
     text = path.read_text()
     text = text.replace('time = "09:30"', 'time = "09:45"')
-    text = text.replace('time = "16:00"\nduration = 30\nattendees = ["anna"]',
-                        'time = "16:00"\nduration = 30\n'
-                        'attendees = ["anna", "cfo@customer.example"]')
+    text = text.replace(
+        'time = "16:00"\nduration = 30\nattendees = ["anna"]',
+        'time = "16:00"\nduration = 30\nattendees = ["anna", "cfo@customer.example"]',
+    )
     path.write_text(text[: text.index('[[cadence]]\nid = "fq"')])
 
 
@@ -76,8 +83,9 @@ PLAN = [
 ]
 
 
-def test_plan_text_exact_lines(tacal: Callable[..., Result], project: CalendarEmulator,
-                               tmp_path: Path) -> None:
+def test_plan_text_exact_lines(
+    tacal: Callable[..., Result], project: CalendarEmulator, tmp_path: Path
+) -> None:
     assert tacal(*TODAY, "sync").code == 0
     change_config(tmp_path / "tacal.toml")
     project.reset_log()
@@ -88,14 +96,22 @@ def test_plan_text_exact_lines(tacal: Callable[..., Result], project: CalendarEm
 
 
 def test_plan_lists_unchanged_with_verbose_and_fits_80_columns(
-        tacal: Callable[..., Result], project: CalendarEmulator, tmp_path: Path) -> None:
+    tacal: Callable[..., Result], project: CalendarEmulator, tmp_path: Path
+) -> None:
     assert tacal(*TODAY, "sync").code == 0
     text = (tmp_path / "tacal.toml").read_text()
-    (tmp_path / "tacal.toml").write_text(text.replace(
-        'summary = "Stand-up"', 'summary = "Stand-up with a title far too long to fit '
-        'in its column"').replace('attendees = ["anna"]', 'attendees = ["anna", '
-        '"a.very.long.customer.address@procurement.customer-example.com", '
-        '"another.customer@customer-example.com"]', 1))
+    (tmp_path / "tacal.toml").write_text(
+        text.replace(
+            'summary = "Stand-up"',
+            'summary = "Stand-up with a title far too long to fit in its column"',
+        ).replace(
+            'attendees = ["anna"]',
+            'attendees = ["anna", '
+            '"a.very.long.customer.address@procurement.customer-example.com", '
+            '"another.customer@customer-example.com"]',
+            1,
+        )
+    )
     result = tacal(*TODAY, "sync", "--dry-run", "-v", "--send-updates", "externalOnly")
     assert result.code == 0, result.err
     lines = result.out.splitlines()
@@ -107,25 +123,30 @@ def test_plan_lists_unchanged_with_verbose_and_fits_80_columns(
     assert update.endswith("title; +2 guests")
     # the addresses are listed whole, one or more a line, never cut
     assert "  a.very.long.customer.address@procurement.customer-example.com," in lines
-    assert "2 external guests (customers) would be e-mailed (--send-updates externalOnly):" \
-        in lines
+    assert "2 external guests (customers) would be e-mailed (--send-updates externalOnly):" in lines
 
 
-def test_plan_as_json(tacal: Callable[..., Result], project: CalendarEmulator,
-                      tmp_path: Path) -> None:
+def test_plan_as_json(
+    tacal: Callable[..., Result], project: CalendarEmulator, tmp_path: Path
+) -> None:
     assert tacal(*TODAY, "sync").code == 0
     change_config(tmp_path / "tacal.toml")
-    result = tacal(*TODAY, "sync", "--dry-run", "--format", "json", "--allow-deletes",
-                   "--send-updates", "all")
+    result = tacal(
+        *TODAY, "sync", "--dry-run", "--format", "json", "--allow-deletes", "--send-updates", "all"
+    )
     assert result.code == 0, result.err
     data = json.loads(result.out)
     assert data["counts"]["updated"] == 2 and data["counts"]["deleted"] == 1
     assert data["external_emailed"] == ["cfo@customer.example"]
     series = {s["cadence"]: s for s in data["series"]}
-    assert series["standup"]["old"] == {"start": "2027-01-12T09:30:00+01:00",
-                                        "end": "2027-01-12T09:45:00+01:00"}
-    assert series["standup"]["new"] == {"start": "2027-01-12T09:45:00+01:00",
-                                        "end": "2027-01-12T10:00:00+01:00"}
+    assert series["standup"]["old"] == {
+        "start": "2027-01-12T09:30:00+01:00",
+        "end": "2027-01-12T09:45:00+01:00",
+    }
+    assert series["standup"]["new"] == {
+        "start": "2027-01-12T09:45:00+01:00",
+        "end": "2027-01-12T10:00:00+01:00",
+    }
     assert series["last-friday"]["added"] == ["cfo@customer.example"]
     assert series["last-friday"]["external"] == ["cfo@customer.example"]
     assert series["fq"]["action"] == "delete"
@@ -133,14 +154,17 @@ def test_plan_as_json(tacal: Callable[..., Result], project: CalendarEmulator,
 
 # -------------------------------------------------------------- e-mailing customers
 def test_emailing_customers_without_a_terminal_needs_yes(
-        tacal: Callable[..., Result], project: CalendarEmulator, tmp_path: Path) -> None:
+    tacal: Callable[..., Result], project: CalendarEmulator, tmp_path: Path
+) -> None:
     assert tacal(*TODAY, "sync").code == 0
     change_config(tmp_path / "tacal.toml")
     project.reset_log()
     refused = tacal(*TODAY, "sync", "--send-updates", "all", "--allow-deletes")
     assert refused.code == 2
-    assert ("1 external guest (customer) would be e-mailed (--send-updates all); nothing was "
-            "sent: not at a terminal to confirm") in refused.err
+    assert (
+        "1 external guest (customer) would be e-mailed (--send-updates all); nothing was "
+        "sent: not at a terminal to confirm"
+    ) in refused.err
     assert "--yes" in refused.err
     assert "Google Calendar primary: plan" in refused.out  # what it would have done
     assert project.write_call_count() == 0 and project.notifications == []
@@ -156,8 +180,9 @@ def test_emailing_customers_without_a_terminal_needs_yes(
     assert {e for n in project.notifications for e in n[2]} == {"anna@example.com"}
 
 
-def test_emailing_customers_with_yes(tacal: Callable[..., Result], project: CalendarEmulator,
-                                     tmp_path: Path) -> None:
+def test_emailing_customers_with_yes(
+    tacal: Callable[..., Result], project: CalendarEmulator, tmp_path: Path
+) -> None:
     assert tacal(*TODAY, "sync").code == 0
     change_config(tmp_path / "tacal.toml")
     result = tacal(*TODAY, "sync", "--send-updates", "all", "--allow-deletes", "--yes")
@@ -169,8 +194,12 @@ def test_emailing_customers_with_yes(tacal: Callable[..., Result], project: Cale
 
 @pytest.mark.parametrize("answer", [True, False])
 def test_emailing_customers_at_a_terminal_asks(
-        tacal: Callable[..., Result], project: CalendarEmulator, tmp_path: Path,
-        monkeypatch: pytest.MonkeyPatch, answer: bool) -> None:
+    tacal: Callable[..., Result],
+    project: CalendarEmulator,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    answer: bool,
+) -> None:
     from tacal.cli import sync as cli_sync
 
     assert tacal(*TODAY, "sync").code == 0
@@ -180,8 +209,9 @@ def test_emailing_customers_at_a_terminal_asks(
     monkeypatch.setattr(cli_sync, "_ask", lambda q: asked.append(q) or answer)
     project.reset_log()
     result = tacal(*TODAY, "sync", "--send-updates", "externalOnly", "--allow-deletes")
-    assert asked == ["1 external guest (customer) would be e-mailed "
-                     "(--send-updates externalOnly). Send?"]
+    assert asked == [
+        "1 external guest (customer) would be e-mailed (--send-updates externalOnly). Send?"
+    ]
     if answer:
         assert result.code == 0, result.err
         assert project.write_call_count() > 0
@@ -192,17 +222,19 @@ def test_emailing_customers_at_a_terminal_asks(
 
 
 # ------------------------------------------------------------ overwrite and restore
-def test_overwrite_and_restore_name_series(tacal: Callable[..., Result],
-                                           project: CalendarEmulator, tmp_path: Path) -> None:
+def test_overwrite_and_restore_name_series(
+    tacal: Callable[..., Result], project: CalendarEmulator, tmp_path: Path
+) -> None:
     assert tacal(*TODAY, "sync").code == 0
     events = google(project)
-    for cadence, note in (("standup", "Customer asked to move to 3pm"),
-                          ("last-friday", "Moved by Anna")):
-        events.patch(calendarId="primary", eventId=eid(cadence),
-                     body={"summary": note}).execute()
+    for cadence, note in (
+        ("standup", "Customer asked to move to 3pm"),
+        ("last-friday", "Moved by Anna"),
+    ):
+        events.patch(calendarId="primary", eventId=eid(cadence), body={"summary": note}).execute()
     events.delete(calendarId="primary", eventId=eid("fq")).execute()
     config = tmp_path / "tacal.toml"
-    config.write_text(config.read_text().replace('duration = 15', 'duration = 20'))
+    config.write_text(config.read_text().replace("duration = 15", "duration = 20"))
 
     plan = tacal(*TODAY, "sync", "--dry-run")
     assert plan.code == 0, plan.err
@@ -221,10 +253,13 @@ def test_overwrite_and_restore_name_series(tacal: Callable[..., Result],
 
     typo = tacal(*TODAY, "sync", "--overwrite", "standupp")
     assert typo.code == 2
-    assert "--overwrite 'standupp': no series with that cadence id or UID in this sync " \
+    assert (
+        "--overwrite 'standupp': no series with that cadence id or UID in this sync "
         "(did you mean 'standup'?)" in typo.err
-    assert project.get_event("primary", eid("standup"))["summary"] == \
-        "Customer asked to move to 3pm"  # type: ignore[index]
+    )
+    assert (
+        project.get_event("primary", eid("standup"))["summary"] == "Customer asked to move to 3pm"
+    )  # type: ignore[index]
 
     # one series by cadence id: the other edit and the deletion stay
     one = tacal(*TODAY, "sync", "--overwrite", "standup")
@@ -250,8 +285,9 @@ def test_overwrite_and_restore_name_series(tacal: Callable[..., Result],
     assert project.write_call_count() == 0
 
 
-def test_bare_overwrite_is_not_a_flag_any_more(tacal: Callable[..., Result],
-                                               project: CalendarEmulator) -> None:
+def test_bare_overwrite_is_not_a_flag_any_more(
+    tacal: Callable[..., Result], project: CalendarEmulator
+) -> None:
     result = tacal(*TODAY, "sync", "--overwrite")
     assert result.code == 2
     assert "'--overwrite' requires an argument" in result.err

@@ -130,8 +130,6 @@ def run(
         bundle.close()
 
 
-
-
 def client(em: CalendarEmulator) -> Any:
     http = AuthorizedHttp(AnonymousCredentials(), http=httplib2.Http(timeout=10))
     OPEN_CLIENTS.append(http)
@@ -535,8 +533,7 @@ def _berlin_calendar() -> Calendar:
     from tacal.ical.calendar import calendar_bytes
 
     config = config_mod.load(FIXTURES / "berlin.toml")
-    data = calendar_bytes(config, today=date(2027, 1, 10),
-                          now=datetime(2027, 1, 10, tzinfo=UTC))
+    data = calendar_bytes(config, today=date(2027, 1, 10), now=datetime(2027, 1, 10, tzinfo=UTC))
     return Calendar.from_ical(data)
 
 
@@ -589,8 +586,10 @@ def test_calendar_synced_with_exdate_and_rdate_converges_to_exceptions(
     env.reset_log()
     report = run(cal, env)
     assert {ln.uid: ln.action for ln in report.lines} == {
-        "berlin.standup@tacal": "update", "berlin.last-friday@tacal": "unchanged",
-        "berlin.fq@tacal": "unchanged"}
+        "berlin.standup@tacal": "update",
+        "berlin.last-friday@tacal": "unchanged",
+        "berlin.fq@tacal": "unchanged",
+    }
     assert occurrences_in_google(env) == before
     assert_converged(env, cal)
 

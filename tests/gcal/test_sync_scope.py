@@ -23,8 +23,12 @@ TODAY = ("--today", "2027-01-10")
 
 
 @pytest.fixture
-def project(tacal: Callable[..., Result], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-            gcal_emulator: CalendarEmulator) -> CalendarEmulator:  # noqa: F811
+def project(
+    tacal: Callable[..., Result],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    gcal_emulator: CalendarEmulator,
+) -> CalendarEmulator:  # noqa: F811
     """The built-in default as an editable tacal.toml, pointed at the emulator."""
     assert tacal("init", str(tmp_path)).code == 0
     monkeypatch.setenv("TACAL_GCAL_EMULATOR_HOST", gcal_emulator.host_port)
@@ -39,8 +43,7 @@ def state(em: CalendarEmulator) -> dict[str, dict[str, Any]]:
 
 def written(before: dict[str, dict[str, Any]], after: dict[str, dict[str, Any]]) -> set[str]:
     """Series (master ids) whose master or occurrences a run wrote."""
-    ids = {eid for eid, e in after.items()
-           if eid not in before or before[eid]["etag"] != e["etag"]}
+    ids = {eid for eid, e in after.items() if eid not in before or before[eid]["etag"] != e["etag"]}
     return {eid.split("_")[0] for eid in ids}
 
 
@@ -53,8 +56,11 @@ def guests(e: dict[str, Any]) -> set[str]:
 
 
 def live(em: CalendarEmulator) -> dict[str, dict[str, Any]]:
-    return {eid: e for eid, e in state(em).items()
-            if e["status"] != "cancelled" and "recurringEventId" not in e}
+    return {
+        eid: e
+        for eid, e in state(em).items()
+        if e["status"] != "cancelled" and "recurringEventId" not in e
+    }
 
 
 def edit(path: Path, old: str, new: str, count: int = 1) -> None:
@@ -64,7 +70,8 @@ def edit(path: Path, old: str, new: str, count: int = 1) -> None:
 
 
 def test_scoped_syncs_never_touch_events_outside_their_scope(
-        tacal: Callable[..., Result], project: CalendarEmulator, tmp_path: Path) -> None:
+    tacal: Callable[..., Result], project: CalendarEmulator, tmp_path: Path
+) -> None:
     config = tmp_path / "tacal.toml"
     first = tacal(*TODAY, "sync")
     assert first.code == 0, first.err
@@ -73,10 +80,16 @@ def test_scoped_syncs_never_touch_events_outside_their_scope(
 
     # changes everywhere: every customer check-in moves, every account team sync gets
     # longer, and Globex (Alex's account) leaves the config
-    edit(config, 'time = "14:00"\nduration = 30                      # 30-60',
-         'time = "15:00"\nduration = 30                      # 30-60')
-    edit(config, 'duration = 30\nattendees = ["@ae", "@ta", "@ce"]',
-         'duration = 45\nattendees = ["@ae", "@ta", "@ce"]')
+    edit(
+        config,
+        'time = "14:00"\nduration = 30                      # 30-60',
+        'time = "15:00"\nduration = 30                      # 30-60',
+    )
+    edit(
+        config,
+        'duration = 30\nattendees = ["@ae", "@ta", "@ce"]',
+        'duration = 45\nattendees = ["@ae", "@ta", "@ce"]',
+    )
     text = config.read_text()
     start = text.index('[[account]]\nname = "Globex"')
     end = text.index("[[account]]", start + 5)
@@ -124,7 +137,8 @@ def test_scoped_syncs_never_touch_events_outside_their_scope(
 
 
 def test_misspelt_account_touches_nothing_and_says_so(
-        tacal: Callable[..., Result], project: CalendarEmulator) -> None:
+    tacal: Callable[..., Result], project: CalendarEmulator
+) -> None:
     """The report: `--account "Acme Labs"` planned to delete 167 of 169 events."""
     assert tacal(*TODAY, "sync").code == 0
     before = state(project)
@@ -138,7 +152,8 @@ def test_misspelt_account_touches_nothing_and_says_so(
 
 
 def test_account_that_left_the_config_deletes_only_its_own_events(
-        tacal: Callable[..., Result], project: CalendarEmulator, tmp_path: Path) -> None:
+    tacal: Callable[..., Result], project: CalendarEmulator, tmp_path: Path
+) -> None:
     """`--account` of an account removed from the config deletes its events (tagged
     ``tacalAccount``), nothing else, and asks for --allow-deletes first (all of its events)."""
     assert tacal(*TODAY, "sync").code == 0
@@ -151,15 +166,17 @@ def test_account_that_left_the_config_deletes_only_its_own_events(
     before = state(project)
     refused = tacal(*TODAY, "sync", "--account", "Globex")
     assert refused.code == 2
-    assert (f"would delete {len(globex)} of the {len(globex)} events tacal manages for "
-            "account Globex") in refused.err
+    assert (
+        f"would delete {len(globex)} of the {len(globex)} events tacal manages for account Globex"
+    ) in refused.err
     result = tacal(*TODAY, "sync", "--account", "Globex", "--allow-deletes")
     assert result.code == 0, result.err
     assert written(before, state(project)) == globex
 
 
 def test_events_without_scope_tags_are_never_deleted_by_a_scoped_sync(
-        tacal: Callable[..., Result], project: CalendarEmulator, tmp_path: Path) -> None:
+    tacal: Callable[..., Result], project: CalendarEmulator, tmp_path: Path
+) -> None:
     """Events written before the tags existed stay readable: a scoped sync cannot prove
     they are its own, so it leaves them (a full sync deletes them)."""
     assert tacal(*TODAY, "sync").code == 0

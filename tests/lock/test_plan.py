@@ -126,7 +126,8 @@ def test_unchanged_config_plans_nothing(tacal: Callable[..., Result], project: P
 
 
 def test_adding_an_account_adds_one_series_and_moves_nothing(
-        tacal: Callable[..., Result], project: Path) -> None:
+    tacal: Callable[..., Result], project: Path
+) -> None:
     project.write_text(CONFIG + BETA)
     assert plan(tacal).out.splitlines() == [
         "added     Customer Check-In: Beta  from Tue 2027-03-09 14:00",
@@ -134,24 +135,22 @@ def test_adding_an_account_adds_one_series_and_moves_nothing(
     ]
 
 
-def test_changing_a_cadence_day_moves_its_series(tacal: Callable[..., Result],
-                                                 project: Path) -> None:
+def test_changing_a_cadence_day_moves_its_series(
+    tacal: Callable[..., Result], project: Path
+) -> None:
     project.write_text(CONFIG.replace('day = "TU"', 'day = "WE"'))
     # the old series met on Tue 03-02 and meets again on 03-16; the new one keeps the day the
     # series began (03-01), so it meets from Wed 03-03, today
     assert plan(tacal).out.splitlines() == [
-        "moved     TA 1:1: Ana Ruiz  Tue 2027-03-16 11:00 -> Wed 2027-03-03 11:00  "
-        "SEQUENCE 0 -> 1",
+        "moved     TA 1:1: Ana Ruiz  Tue 2027-03-16 11:00 -> Wed 2027-03-03 11:00  SEQUENCE 0 -> 1",
         "moved     TA 1:1: Ben Okafor  Tue 2027-03-16 11:30 -> Wed 2027-03-03 11:30  "
         "SEQUENCE 0 -> 1",
         f"2 moved, 2 unchanged (next build against {lock_file()})",
     ]
 
 
-def test_attendees_and_title_changes_are_named(tacal: Callable[..., Result],
-                                               project: Path) -> None:
-    text = CONFIG.replace('contacts = ["cto@acme.example"]',
-                          'contacts = ["cio@acme.example"]')
+def test_attendees_and_title_changes_are_named(tacal: Callable[..., Result], project: Path) -> None:
+    text = CONFIG.replace('contacts = ["cto@acme.example"]', 'contacts = ["cio@acme.example"]')
     text = text.replace('summary = "Team Standup"', 'summary = "Team Stand-up"')
     project.write_text(text)
     assert plan(tacal).out.splitlines() == [
@@ -162,26 +161,32 @@ def test_attendees_and_title_changes_are_named(tacal: Callable[..., Result],
     ]
 
 
-def test_a_new_holiday_shows_the_occurrence_it_moves(tacal: Callable[..., Result],
-                                                     project: Path) -> None:
-    project.write_text(CONFIG.replace('timezone = "America/New_York"\n',
-                                      'timezone = "America/New_York"\n'
-                                      'holidays = ["2027-03-15"]\n', 1))
+def test_a_new_holiday_shows_the_occurrence_it_moves(
+    tacal: Callable[..., Result], project: Path
+) -> None:
+    project.write_text(
+        CONFIG.replace(
+            'timezone = "America/New_York"\n',
+            'timezone = "America/New_York"\nholidays = ["2027-03-15"]\n',
+            1,
+        )
+    )
     lines = plan(tacal).out.splitlines()
-    assert "moved     Team Standup  Mon 2027-03-15 10:00 -> Tue 2027-03-16 10:00  " \
-           "SEQUENCE 0 -> 1" in lines, lines
+    assert (
+        "moved     Team Standup  Mon 2027-03-15 10:00 -> Tue 2027-03-16 10:00  "
+        "SEQUENCE 0 -> 1" in lines
+    ), lines
 
 
 def test_removed_account(tacal: Callable[..., Result], project: Path) -> None:
-    project.write_text(CONFIG[:CONFIG.index("[[account]]")])
+    project.write_text(CONFIG[: CONFIG.index("[[account]]")])
     assert plan(tacal).out.splitlines() == [
         "removed   Customer Check-In: Acme  next was Mon 2027-03-08 14:00",
         f"1 removed, 3 unchanged (next build against {lock_file()})",
     ]
 
 
-def test_plan_writes_nothing(tacal: Callable[..., Result], project: Path,
-                             tmp_path: Path) -> None:
+def test_plan_writes_nothing(tacal: Callable[..., Result], project: Path, tmp_path: Path) -> None:
     project.write_text(CONFIG.replace('day = "TU"', 'day = "WE"') + BETA)
     before = lock_file().read_bytes()
     files = sorted(p.name for p in tmp_path.iterdir())
@@ -206,37 +211,50 @@ def test_json_shape(tacal: Callable[..., Result], project: Path) -> None:
     assert data["lock"] == str(lock_file())
     assert data["locked"] == 4
     assert data["reflow"] is False and data["applied"] is False
-    assert data["counts"] == {"added": 1, "moved": 2, "changed": 0, "removed": 0,
-                              "unchanged": 2}
+    assert data["counts"] == {"added": 1, "moved": 2, "changed": 0, "removed": 0, "unchanged": 2}
     assert [c["action"] for c in data["changes"]] == ["added", "moved", "moved"]
     moved = data["changes"][1]
     assert moved == {
-        "action": "moved", "uid": "pt.one-on-one.ana@tacal", "summary": "TA 1:1: Ana Ruiz",
-        "old": "2027-03-16T11:00:00-04:00", "new": "2027-03-03T11:00:00-05:00",
-        "attendees_added": [], "attendees_removed": [], "renamed_from": None,
-        "duration": None, "sequence": [0, 1]}
+        "action": "moved",
+        "uid": "pt.one-on-one.ana@tacal",
+        "summary": "TA 1:1: Ana Ruiz",
+        "old": "2027-03-16T11:00:00-04:00",
+        "new": "2027-03-03T11:00:00-05:00",
+        "attendees_added": [],
+        "attendees_removed": [],
+        "renamed_from": None,
+        "duration": None,
+        "sequence": [0, 1],
+    }
     assert data["changes"][0]["new"] == "2027-03-09T14:00:00-05:00"
     verbose = json.loads(plan(tacal, "--format", "json", "-v").out)
-    assert [c["action"] for c in verbose["changes"]] == ["added", "moved", "moved",
-                                                         "unchanged", "unchanged"]
+    assert [c["action"] for c in verbose["changes"]] == [
+        "added",
+        "moved",
+        "moved",
+        "unchanged",
+        "unchanged",
+    ]
 
 
-def test_reflow_of_a_fresh_lock_moves_nothing(tacal: Callable[..., Result],
-                                              project: Path) -> None:
+def test_reflow_of_a_fresh_lock_moves_nothing(tacal: Callable[..., Result], project: Path) -> None:
     assert tacal("--today", BUILT, "plan", "--reflow").out == (
-        f"nothing to change: 4 unchanged (reflow against {lock_file()})\n")
+        f"nothing to change: 4 unchanged (reflow against {lock_file()})\n"
+    )
     # and on a later day the series keep the day they began: no DTSTART jumps to today
     assert plan(tacal, "--reflow").out == (
-        f"nothing to change: 4 unchanged (reflow against {lock_file()})\n")
+        f"nothing to change: 4 unchanged (reflow against {lock_file()})\n"
+    )
 
 
-def test_reflow_apply_adopts_a_fresh_placement(tacal: Callable[..., Result], project: Path,
-                                               tmp_path: Path) -> None:
+def test_reflow_apply_adopts_a_fresh_placement(
+    tacal: Callable[..., Result], project: Path, tmp_path: Path
+) -> None:
     # Beta joins (Tuesdays: Acme has Monday 14:00); when Acme leaves, the lock keeps Beta's
     # Tuesday, and a reflow gives it the Monday back
     project.write_text(CONFIG + BETA)
     assert tacal("--today", BUILT, "build", "-o", "tacal.ics").code == 0
-    project.write_text(CONFIG[:CONFIG.index("[[account]]")] + BETA.lstrip())
+    project.write_text(CONFIG[: CONFIG.index("[[account]]")] + BETA.lstrip())
     assert plan(tacal).out.splitlines() == [
         "removed   Customer Check-In: Acme  next was Mon 2027-03-08 14:00",
         f"1 removed, 4 unchanged (next build against {lock_file()})",
@@ -256,8 +274,12 @@ def test_reflow_apply_adopts_a_fresh_placement(tacal: Callable[..., Result], pro
     after = lock_file().read_text()
     assert after != before
     old, new = _entries(before), _entries(after)
-    assert set(new) == {"pt.check-in.beta@tacal", "pt.one-on-one.ana@tacal",
-                        "pt.one-on-one.ben@tacal", "pt.standup@tacal"}
+    assert set(new) == {
+        "pt.check-in.beta@tacal",
+        "pt.one-on-one.ana@tacal",
+        "pt.one-on-one.ben@tacal",
+        "pt.standup@tacal",
+    }
     for uid in new:  # only the series whose content changed goes up, with a new DTSTAMP
         bumped = uid == "pt.check-in.beta@tacal"
         assert new[uid]["sequence"] == old[uid]["sequence"] + bumped, uid
@@ -282,14 +304,14 @@ def test_apply_goes_with_reflow(tacal: Callable[..., Result], project: Path) -> 
     assert "--reflow --apply" in result.err
 
 
-def test_preview_shows_moves_on_stderr_before_the_table(tacal: Callable[..., Result],
-                                                        project: Path) -> None:
+def test_preview_shows_moves_on_stderr_before_the_table(
+    tacal: Callable[..., Result], project: Path
+) -> None:
     project.write_text(CONFIG.replace('day = "TU"', 'day = "WE"') + BETA)
     result = tacal("--today", TODAY, "preview", "--from", "2027-03-01", "--to", "2027-03-20")
     assert result.code == 0, result.err
     assert result.err.splitlines() == [
-        "moved     TA 1:1: Ana Ruiz  Tue 2027-03-16 11:00 -> Wed 2027-03-03 11:00  "
-        "SEQUENCE 0 -> 1",
+        "moved     TA 1:1: Ana Ruiz  Tue 2027-03-16 11:00 -> Wed 2027-03-03 11:00  SEQUENCE 0 -> 1",
         "moved     TA 1:1: Ben Okafor  Tue 2027-03-16 11:30 -> Wed 2027-03-03 11:30  "
         "SEQUENCE 0 -> 1",
         f"2 series move against {lock_file()}; `tacal plan` shows every change",
@@ -297,14 +319,19 @@ def test_preview_shows_moves_on_stderr_before_the_table(tacal: Callable[..., Res
     only_ben = tacal("--today", TODAY, "preview", "--for", "ben", "--format", "json")
     assert [line for line in only_ben.err.splitlines() if line.startswith("moved")] == [
         "moved     TA 1:1: Ben Okafor  Tue 2027-03-16 11:30 -> Wed 2027-03-03 11:30  "
-        "SEQUENCE 0 -> 1"]
+        "SEQUENCE 0 -> 1"
+    ]
     quiet = tacal("-q", "--today", TODAY, "preview")
     assert quiet.err == ""
 
 
-def test_sync_dry_run_shows_moves(tacal: Callable[..., Result], project: Path,
-                                  monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
-                                  gcal_emulator: CalendarEmulator) -> None:  # noqa: F811
+def test_sync_dry_run_shows_moves(
+    tacal: Callable[..., Result],
+    project: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    gcal_emulator: CalendarEmulator,
+) -> None:  # noqa: F811
     monkeypatch.setenv("TACAL_GCAL_EMULATOR_HOST", gcal_emulator.host_port)
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
     project.write_text(CONFIG.replace('day = "TU"', 'day = "WE"'))
@@ -313,8 +340,7 @@ def test_sync_dry_run_shows_moves(tacal: Callable[..., Result], project: Path,
     assert result.code == 0, result.err
     lines = result.err.splitlines()  # stdout is the plan against Google
     assert lines[:3] == [
-        "moved     TA 1:1: Ana Ruiz  Tue 2027-03-16 11:00 -> Wed 2027-03-03 11:00  "
-        "SEQUENCE 0 -> 1",
+        "moved     TA 1:1: Ana Ruiz  Tue 2027-03-16 11:00 -> Wed 2027-03-03 11:00  SEQUENCE 0 -> 1",
         "moved     TA 1:1: Ben Okafor  Tue 2027-03-16 11:30 -> Wed 2027-03-03 11:30  "
         "SEQUENCE 0 -> 1",
         f"2 series move against {lock_file()}; `tacal plan` shows every change",
@@ -329,17 +355,18 @@ def _entries(text: str) -> dict[str, dict[str, object]]:
     return tomllib.loads(text)["series"]
 
 
-def test_a_lock_written_before_it_kept_rules(tacal: Callable[..., Result],
-                                             project: Path) -> None:
+def test_a_lock_written_before_it_kept_rules(tacal: Callable[..., Result], project: Path) -> None:
     """Without `rule`, `summary` and `attendees` a moved series shows its old DTSTART, and a
     removed one its UID; the next build writes them."""
-    kept = [line for line in lock_file().read_text().splitlines(keepends=True)
-            if not line.startswith(("summary =", "rule =", "attendees =", "skip =", "extra ="))]
+    kept = [
+        line
+        for line in lock_file().read_text().splitlines(keepends=True)
+        if not line.startswith(("summary =", "rule =", "attendees =", "skip =", "extra ="))
+    ]
     lock_file().write_text("".join(kept))
-    project.write_text(CONFIG.replace('day = "TU"', 'day = "WE"')[:CONFIG.index("[[account]]")])
+    project.write_text(CONFIG.replace('day = "TU"', 'day = "WE"')[: CONFIG.index("[[account]]")])
     assert plan(tacal).out.splitlines() == [
-        "moved     TA 1:1: Ana Ruiz  Tue 2027-03-02 11:00 -> Wed 2027-03-03 11:00  "
-        "SEQUENCE 0 -> 1",
+        "moved     TA 1:1: Ana Ruiz  Tue 2027-03-02 11:00 -> Wed 2027-03-03 11:00  SEQUENCE 0 -> 1",
         "moved     TA 1:1: Ben Okafor  Tue 2027-03-02 11:30 -> Wed 2027-03-03 11:30  "
         "SEQUENCE 0 -> 1",
         "removed   pt.check-in.acme@tacal",

@@ -49,11 +49,15 @@ def expand_vobject(data: bytes, start: dt.datetime, end: dt.datetime) -> Occurre
         if hasattr(ev, "recurrence_id"):
             continue
         ruleset = ev.getrruleset(addRDate=True)
-        occ = ([ev.dtstart.value] if ruleset is None
-               else ruleset.between(start - margin, end + margin, inc=True))
+        occ = (
+            [ev.dtstart.value]
+            if ruleset is None
+            else ruleset.between(start - margin, end + margin, inc=True)
+        )
         mine = moved.pop(uid, {})
-        assert {r for r in mine if start - margin <= r <= end + margin} <= set(occ), \
+        assert {r for r in mine if start - margin <= r <= end + margin} <= set(occ), (
             f"{uid}: an override names no occurrence of its series"
+        )
         starts = [mine.get(o, o) for o in occ]
         out.extend((uid, o.astimezone(dt.UTC)) for o in starts if start <= o < end)
     assert not moved, f"overrides without their series: {sorted(moved)}"
@@ -62,5 +66,7 @@ def expand_vobject(data: bytes, start: dt.datetime, end: dt.datetime) -> Occurre
 
 def utc_window(start: str, end: str, tz: str) -> tuple[dt.datetime, dt.datetime]:
     z = ZoneInfo(tz)
-    return (dt.datetime.combine(dt.date.fromisoformat(start), dt.time(0), tzinfo=z),
-            dt.datetime.combine(dt.date.fromisoformat(end), dt.time(0), tzinfo=z))
+    return (
+        dt.datetime.combine(dt.date.fromisoformat(start), dt.time(0), tzinfo=z),
+        dt.datetime.combine(dt.date.fromisoformat(end), dt.time(0), tzinfo=z),
+    )

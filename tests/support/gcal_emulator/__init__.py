@@ -69,7 +69,6 @@ re-sent once by httplib2 itself (its stale keep-alive logic treats it as a bad s
 line), so ``drop``/``drop-mid-batch`` need ``count=2`` to reach the caller's own retry.
 """
 
-
 from tests.support.gcal_emulator.fixtures import OPEN_CLIENTS, close_clients, gcal_emulator
 from tests.support.gcal_emulator.server import CalendarEmulator
 
