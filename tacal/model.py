@@ -198,7 +198,7 @@ class LockEntry:
     sequence: int
     dtstamp: dt.datetime  # UTC
     hash: str  # content hash (tacal.ical.stamps)
-    inputs: str = ""  # hash of what placement read: unchanged inputs keep the slot
+    inputs: str = ""  # hash of what it asks of placement: unchanged, it keeps a slot that fits
     slot: str = ""  # "WE 13:00 2" (weekday, time, week of month) for placed series
     people: tuple[str, ...] = ()  # internal attendees the slot was found for
     duration: int = 0  # minutes
@@ -208,6 +208,8 @@ class LockEntry:
     skip: tuple[dt.datetime, ...] = ()  # occurrences of the rule that do not happen (moved)
     extra: tuple[dt.datetime, ...] = ()  # occurrences outside the rule (where they moved)
     attendees: tuple[str, ...] = ()  # e-mail addresses
+    #: holiday moves: (occurrence on the holiday, where it went), wall clock
+    moves: tuple[tuple[dt.datetime, dt.datetime], ...] = ()
 
 
 @dataclass(frozen=True)

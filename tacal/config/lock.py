@@ -4,9 +4,10 @@ It sits next to the config (``team.lock`` for ``team.toml``; for the built-in de
 user state folder) and is meant to be committed with it. For every series UID it records the
 day the series entered the lock (its DTSTART is on or after it: nobody is invited to meetings
 from before the series existed), its DTSTART, where placement put it (weekday, time, week of
-the month) and for whom, and the SEQUENCE, DTSTAMP and content hash the calendar carries. With
-it, a build depends only on config + lock + templates: byte-identical on any later day, to any
-path or stdout, on another machine; and an edit moves only the series it concerns.
+the month) and for whom, where each holiday occurrence moved to, and the SEQUENCE, DTSTAMP
+and content hash the calendar carries. With it, a build depends only on config + lock +
+templates: byte-identical on any later day, to any path or stdout, on another machine; and an
+edit moves only the series it concerns.
 
 The format is TOML, sorted, one table per series, written by :func:`dump` and read by
 :func:`parse`; a lock that does not parse, or that belongs to another team, is a located error,
@@ -105,10 +106,11 @@ def parse(text: str, path: Path | None, team: str) -> Lock:
         try:
             entries[uid] = _entry(data)
         except (KeyError, TypeError, ValueError) as exc:
+            why = f"{exc.args[0]} is missing" if isinstance(exc, KeyError) else str(exc)
             problems.append(
                 Problem(
                     where,
-                    f"series {uid!r}: {exc}; restore the lock from "
+                    f"series {uid!r}: {why}; restore the lock from "
                     "version control or delete that table",
                 )
             )
@@ -148,6 +150,7 @@ def _entry(data: Any) -> LockEntry:
         skip=_times(data, "skip"),
         extra=_times(data, "extra"),
         attendees=tuple(str(a) for a in data.get("attendees", [])),
+        moves=_moves(data.get("moves", [])),
     )
 
 
@@ -158,6 +161,20 @@ def _times(data: dict[str, Any], key: str) -> tuple[dt.datetime, ...]:
     ):
         raise ValueError(f"{key} = {values!r} is not a list of local date-times")
     return tuple(values)
+
+
+def _moves(value: Any) -> tuple[tuple[dt.datetime, dt.datetime], ...]:
+    """``moves = [[holiday occurrence, where it went], ...]``, local date-times."""
+    if not isinstance(value, list) or not all(
+        isinstance(pair, list)
+        and len(pair) == 2
+        and all(isinstance(t, dt.datetime) and t.tzinfo is None for t in pair)
+        for pair in value
+    ):
+        raise ValueError(
+            f"moves = {value!r} is not a list of [local date-time, local date-time] pairs"
+        )
+    return tuple((a, b) for a, b in value)
 
 
 def save(lock: Lock, path: Path) -> bool:
@@ -214,6 +231,12 @@ def dump(lock: Lock) -> str:
             lines.append("attendees = [" + ", ".join(_quote(a) for a in e.attendees) + "]")
         if e.inputs:
             lines.append(f"inputs = {_quote(e.inputs)}")
+        if e.moves:
+            lines.append(
+                "moves = ["
+                + ", ".join(f"[{a.isoformat()}, {b.isoformat()}]" for a, b in e.moves)
+                + "]"
+            )
         lines.append(f"sequence = {e.sequence}")
         lines.append(f"dtstamp = {e.dtstamp.astimezone(dt.UTC).strftime('%Y-%m-%dT%H:%M:%SZ')}")
         lines.append(f"hash = {_quote(e.hash)}")

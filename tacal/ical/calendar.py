@@ -110,6 +110,7 @@ def next_lock(
             skip=skip,
             extra=extra,
             attendees=tuple(a.email for a in s.attendees),
+            moves=s.moves,
         )
     old = config.lock
     return Lock(team=config.team.id, entries=entries, path=old.path if old else None)

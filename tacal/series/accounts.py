@@ -145,9 +145,7 @@ class AccountSeries:
         focus = self.focus(account)
         people = self.internal(self.attendees(cadence, focus))
         extra = self.planner.customer(account, cadence.kind == "external")
-        inputs = self.planner.inputs(
-            cadence, (*people, *extra), frequency, cadence.week or default_week
-        )
+        inputs = self.planner.inputs(cadence, frequency, cadence.week or default_week)
         return uid_for(self.team, cadence.id, slug(account.name)), people, extra, inputs
 
     def recurring(
@@ -210,6 +208,20 @@ class AccountSeries:
         ]
         return jobs
 
+    def claim(self) -> None:
+        """Take back the holiday moves the lock remembers for every recurring series whose
+        inputs are unchanged (:meth:`Planner.claim`), before any slot is reserved."""
+        for cadence, account, frequency, week in self._recurring_jobs():
+            uid, people, extra, inputs = self._recurring_plan(cadence, account, frequency, week)
+            self.planner.claim(
+                uid,
+                inputs,
+                (*people, *extra),
+                cadence.duration,
+                False,
+                self.builder.lock.entries.get(uid),
+            )
+
     def reserve(self) -> None:
         """Take back every locked slot whose inputs are unchanged, before anything new is
         placed: adding, removing or editing one account moves no other account's meetings."""
@@ -248,7 +260,7 @@ class AccountSeries:
         people = self.internal(self.attendees(cadence, self.focus(account)))
         customer = self.planner.customer(account, cadence.kind == "external")
         who = (*people, *customer)
-        inputs = self.planner.inputs(cadence, who, f"once {day} {within}", None)
+        inputs = self.planner.inputs(cadence, f"once {day} {within}", None)
         return uid, who, day, within, note, inputs
 
     def one_off(
@@ -367,6 +379,7 @@ def account_series(ctx: BuildContext, planner: Planner) -> list[Series]:
     if not ctx.config.accounts:
         return []
     run = AccountSeries(ctx, planner)
+    run.claim()
     run.reserve_one_offs()
     run.reserve()
     run.place()

@@ -12,8 +12,15 @@ Every series goes through :class:`Planner`, which owns the busy grid of the whol
 3. one-offs (renewal checks, onboarding steps) on their dates (:meth:`Planner.one_off`).
 
 An occurrence on a holiday or non-workday of any internal attendee moves (a RECURRENCE-ID
-override) to the first time on the next day that fits everyone, inside the week of the month
-when the cadence names one. Nothing here reads the clock or a file.
+override) to the first free time on the next day that fits everyone, inside the week of the
+month when the cadence names one; these moves are settled once every weekly pattern is in
+place, the fixed series' first (:meth:`Planner.settle_fixed`, :meth:`Planner.settle_all`).
+
+With a lock (:mod:`tacal.config.lock`), what it remembers is given back before anything is
+placed afresh: first what sits on one date (holiday moves: :meth:`Planner.claim`; one-offs:
+:meth:`Planner.reserve_on`), checked against the fixed series only, then the weekly slots
+(:meth:`Planner.reserve`); an edit then moves only the series it concerns. Nothing here reads
+the clock or a file.
 """
 
 from __future__ import annotations
@@ -24,7 +31,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 
 from tacal.errors import Problem
-from tacal.model import WEEKDAYS, Account, Cadence, Config, LockEntry, Team
+from tacal.model import WEEKDAYS, Account, Cadence, Config, Lock, LockEntry, Team
 from tacal.schedule import rules
 from tacal.schedule.clocks import Clock, customer_clock, person_clock, team_window
 from tacal.schedule.slots import Grid, Slot, week_of_month, weeks_of
@@ -58,8 +65,11 @@ def horizon_of(team: Team, start: dt.date, today: dt.date) -> tuple[dt.date, dt.
 class Planner:
     """Who is busy when, and where each new meeting goes."""
 
-    def __init__(self, config: Config, start: dt.date, today: dt.date) -> None:
+    def __init__(
+        self, config: Config, start: dt.date, today: dt.date, lock: Lock | None = None
+    ) -> None:
         self.config = config
+        self.lock = lock
         self.team = config.team
         self.horizon = horizon_of(self.team, start, today)
         years = tuple(range(self.horizon[0].year, self.horizon[1].year + 1))
@@ -74,7 +84,13 @@ class Planner:
         self.reserved: dict[str, Slot] = {}
         #: one-date meetings taken back from the lock (uid -> start), see :meth:`reserve_on`
         self.reserved_on: dict[str, dt.datetime] = {}
-        self._pending: list[tuple[rules.Recurrence, tuple[str, ...], int, Team, int | None]] = []
+        self._pending: list[
+            tuple[rules.Recurrence, tuple[str, ...], int, Team, int | None, str]
+        ] = []
+        #: holiday moves made by this build (uid -> holiday occurrence -> where it went),
+        #: for the lock; and those taken back from the lock, not yet used by :meth:`_settle`
+        self.moves: dict[str, dict[dt.datetime, dt.datetime]] = {}
+        self._claimed: dict[str, dict[dt.datetime, dt.datetime]] = {}
         #: located warnings (a team time that a DST change skips or repeats)
         self.warnings: list[Problem] = []
 
@@ -115,16 +131,12 @@ class Planner:
 
     # ---- the lock: unchanged series keep their slot
 
-    def inputs(
-        self, cadence: Cadence, who: tuple[str, ...], frequency: str, week: int | None
-    ) -> str:
-        """A hash of everything placement reads for one series: its rule, preferred day, time
-        and week, length, and who attends with their clocks. Same inputs, same slot."""
-        clocks = [
-            (c.zone, c.start, c.end, sorted(c.workdays), c.max_minutes)
-            for c in (self.grid.clocks.get(k) for k in who)
-            if c is not None
-        ]
+    def inputs(self, cadence: Cadence, frequency: str, week: int | None) -> str:
+        """A hash of what one series asks of placement: its rule, preferred day, time and
+        week, length, ``per`` and ``kind``. Same inputs, same slot, as long as the slot still
+        fits: who attends now and their clocks (hours, zone, workdays, budget) are checked
+        when the slot is taken back (:meth:`reserve`), not hashed, so a change to someone's
+        hours or to who attends moves only the series the old slot no longer fits."""
         key = (
             frequency,
             cadence.day,
@@ -133,8 +145,6 @@ class Planner:
             cadence.duration,
             cadence.per,
             cadence.kind,
-            who,
-            clocks,
         )
         return hashlib.sha256(repr(key).encode()).hexdigest()[:16]
 
@@ -152,12 +162,14 @@ class Planner:
         if entry is None or not entry.slot or entry.inputs != inputs:
             return
         slot = parse_slot(entry.slot)
-        if monthly != (slot.week is not None):
-            return
         weekday = WEEKDAYS.index(slot.day)
         begin = slot.time.hour * 60 + slot.time.minute
-        if self.grid.take_pattern(who, weekday, weeks_of(slot.week), begin, begin + duration):
+        if monthly == (slot.week is not None) and self.grid.take_pattern(
+            who, weekday, weeks_of(slot.week), begin, begin + duration
+        ):
             self.reserved[uid] = slot
+        else:
+            self._unclaim(uid, who, duration)  # placed afresh: other occurrences
 
     def reserve_on(
         self,
@@ -184,6 +196,80 @@ class Planner:
         if self.grid.take_on(who, when.date(), begin, begin + duration):
             self.reserved_on[uid] = when
 
+    def claim(
+        self,
+        uid: str,
+        inputs: str,
+        who: tuple[str, ...],
+        duration: int,
+        session: bool,
+        entry: LockEntry | None,
+    ) -> None:
+        """Take back where the lock says the holiday occurrences of series ``uid`` went, if its
+        inputs are unchanged: before any slot is reserved or placed, so that only fixed series
+        (and what the lock already gave back) can make such a time unavailable.
+
+        Holiday moves go to the first free time on the next day, so they compete: settled in
+        name order, a new account's move would take an existing one's time and push it on,
+        and removing an account would pull later ones forward. A new series whose pattern
+        lands on a kept move moves its own occurrence instead (:meth:`_settle`). Claims that
+        :meth:`_settle` does not use (the series did not keep its slot, or the occurrence is
+        gone) are given back."""
+        if entry is None or not entry.moves or not entry.slot or entry.inputs != inputs:
+            return
+        slot = parse_slot(entry.slot)
+        week = slot.week if session and slot.week is not None else None
+        self._claim(uid, entry.moves, who, duration, self.calendar(who), week)
+
+    def claim_fixed(
+        self, cadence: Cadence, people: tuple[str, ...], rec: rules.Recurrence, uid: str
+    ) -> None:
+        """:meth:`claim` for a fixed series, before any fixed series is settled."""
+        entry = self.lock.entries.get(uid) if self.lock is not None else None
+        if entry is None or not entry.moves:
+            return
+        planned = set(rules.occurrences(rec, self.until, self.team.timezone))
+        calendar = self.calendar(people)
+        days = {o.date() for o in planned}
+        moves = [
+            (occ, when)
+            for occ, when in entry.moves
+            if occ in planned and not (rec.rrule and calendar.next_workday(occ.date()) in days)
+        ]  # dropped, not moved
+        self._claim(uid, tuple(moves), people, cadence.duration, calendar, None)
+
+    def _claim(
+        self,
+        uid: str,
+        moves: tuple[tuple[dt.datetime, dt.datetime], ...],
+        people: tuple[str, ...],
+        duration: int,
+        calendar: Team,
+        week: int | None,
+    ) -> None:
+        """Each move whose occurrence still falls on a holiday and whose time is still free
+        and allowed (a workday: in its week of the month for a session that keeps one, else
+        on or after the next workday)."""
+        claimed: dict[dt.datetime, dt.datetime] = {}
+        for occ, when in moves:
+            if calendar.is_workday(occ.date()):
+                continue  # no longer on a holiday
+            window = _week_window(occ.date(), week)
+            lo, hi = window or (calendar.next_workday(occ.date()), when.date())
+            if not lo <= when.date() <= hi or not calendar.is_workday(when.date()):
+                continue
+            begin = when.hour * 60 + when.minute
+            if self.grid.take_on(people, when.date(), begin, begin + duration):
+                claimed[occ] = when
+        if claimed:
+            self._claimed[uid] = claimed
+
+    def _unclaim(self, uid: str, people: tuple[str, ...], duration: int) -> None:
+        """Give back the claimed moves of ``uid`` that were not used."""
+        for when in self._claimed.pop(uid, {}).values():
+            begin = when.hour * 60 + when.minute
+            self.grid.release_on(people, when.date(), begin, begin + duration)
+
     # ---- placing
 
     def fixed(
@@ -191,7 +277,7 @@ class Planner:
     ) -> rules.Recurrence | None:
         """A ``per = "team"`` series at exactly its time, its workday occurrences blocked;
         raises PlacementError when the time is outside someone's hours. Its holiday moves are
-        placed by :meth:`settle_fixed` once every fixed series holds its time."""
+        placed by :meth:`settle_fixed` once every weekly pattern is in place."""
         calendar = self.calendar(people)
         rec = rules.recurrence(cadence, replace(calendar, holidays=()), start)
         if rec is None:
@@ -210,10 +296,12 @@ class Planner:
         return rec
 
     def settle_fixed(
-        self, cadence: Cadence, people: tuple[str, ...], rec: rules.Recurrence
+        self, cadence: Cadence, people: tuple[str, ...], rec: rules.Recurrence, uid: str = ""
     ) -> rules.Recurrence:
-        """Holiday moves of a fixed series, after all fixed series are blocked: to the next
-        workday that fits (a team cadence's day is a fact, not a window to stay in)."""
+        """Holiday moves of a fixed series, after every weekly pattern is placed (fixed ones,
+        sessions, account meetings) and before those of the others: to the first free time on
+        the next workday that fits (a team cadence's day is a fact, not a window to stay
+        in)."""
         return self._settle(
             rec,
             people,
@@ -222,6 +310,7 @@ class Planner:
             None,
             block=False,
             only_holidays=True,
+            uid=uid,
         )
 
     def flexible(
@@ -262,9 +351,10 @@ class Planner:
         calendar = self.calendar(people)
         rec = rules.recurrence(placed, replace(calendar, holidays=()), start)
         if rec is None:
+            self._unclaim(uid, who, cadence.duration)
             return None, slot
         window_week = slot.week if monthly and session else None
-        self._pending.append((rec, who, cadence.duration, calendar, window_week))
+        self._pending.append((rec, who, cadence.duration, calendar, window_week, uid))
         return rec, slot
 
     def settle_all(self) -> dict[int, rules.Recurrence | PlacementError]:
@@ -273,11 +363,14 @@ class Planner:
         placed. Keyed by ``id()`` of the recurrence :meth:`flexible` returned.
 
         Settling only after all patterns are placed is what makes a build with a lock give the
-        same result as the build that wrote it (the lock takes slots back first)."""
+        same result as the build that wrote it (the lock gives back the holiday moves and
+        one-offs it remembers, then the slots, before anything is placed afresh)."""
         out: dict[int, rules.Recurrence | PlacementError] = {}
-        for rec, who, duration, calendar, week in self._pending:
+        for rec, who, duration, calendar, week, uid in self._pending:
             try:
-                out[id(rec)] = self._settle(rec, who, duration, calendar, week, block=False)
+                out[id(rec)] = self._settle(
+                    rec, who, duration, calendar, week, block=False, uid=uid
+                )
             except PlacementError as exc:
                 out[id(rec)] = exc
         self._pending.clear()
@@ -325,9 +418,12 @@ class Planner:
         *,
         block: bool,
         only_holidays: bool = False,
+        uid: str = "",
     ) -> rules.Recurrence:
         """Move occurrences that fall on a holiday (of anyone attending) or on a one-date
-        meeting to the first free time on the next day that fits; block what remains."""
+        meeting to the first free time on the next day that fits (or where the lock says it
+        went: :meth:`claim`); block what remains."""
+        claimed = self._claimed.pop(uid, {}) if uid else {}
         planned = rules.occurrences(rec, self.until, self.team.timezone)
         days = {o.date() for o in planned}
         exdates: list[dt.datetime] = []
@@ -340,13 +436,17 @@ class Planner:
                     exdates.append(occ)
                     continue  # a daily series already meets that day: drop, do not double
                 window = _week_window(occ.date(), week)
-                when = self.grid.place_on(people, target, occ.time(), duration, calendar, window)
+                when = claimed.pop(occ, None) or self.grid.place_on(
+                    people, target, occ.time(), duration, calendar, window
+                )
                 if when is None:
                     raise PlacementError(
                         f"the {occ:%Y-%m-%d} meeting falls on a holiday and no later time "
                         "fits everyone" + (" in the same week of the month" if window else "")
                     )
                 moved.append((occ, when))
+                if uid:
+                    self.moves.setdefault(uid, {})[occ] = when
             else:
                 kept.append(occ)
         if block:
@@ -370,6 +470,9 @@ class Planner:
                         "and no other time fits everyone"
                     )
                 moved.append((occ, when))
+        if claimed:  # remembered moves of occurrences that no longer need one
+            self._claimed[uid] = claimed
+            self._unclaim(uid, people, duration)
         return rules.with_moves(rec, exdates, moved)
 
     # ---- messages

@@ -304,6 +304,60 @@ def test_adding_an_account_adds_its_series_and_moves_nothing(
     )
 
 
+def test_an_account_added_on_a_later_day_starts_that_day_and_keeps_its_start(
+    tacal: Tacal, tmp_path: Path, base: Base
+) -> None:
+    """Added a week later, Bramble Bio's weekly check-in starts on or after that day (nothing
+    back-filled to the first build's day), and a build two weeks later still has that DTSTART
+    (the lock keeps the day it began, so bi-weekly parity would not move either); nothing else
+    moves."""
+    new = rebuild(tacal, tmp_path, base, base.text + NEW_ACCOUNT, today=LATER)
+    diff = compare(base.calendar, new)
+    assert diff.moved == set()
+    check_in = new.series[uid("check-in", "bramble-bio")]
+    assert check_in.start.date() >= dt.date(2027, 3, 18)
+    assert check_in.start.date() - dt.date(2027, 3, 18) < dt.timedelta(days=7)
+    later = build(tacal, tmp_path / "lock40.toml", "2027-04-01")
+    assert later == new.data
+
+
+def test_removing_an_account_removes_its_series_and_moves_nothing(
+    tacal: Tacal, tmp_path: Path, base: Base
+) -> None:
+    """Kestrel Aero (Ana and Bob, CE Kim, bi-monthly) goes: its check-in, touch-base and
+    renewal check go with it; what was placed after it in name order stays where it is (its
+    freed times are not handed on).
+
+    SEQUENCE goes up where an agenda listed it (Bob's sync and QBR, the health score update)
+    and where an attendee list changed: it was Bob's only account with Ana, so Ana no longer
+    attends Bob's sync and QBR. They keep their times: the slot still fits everyone left."""
+    new = rebuild(tacal, tmp_path, base, drop_account(base.text, "Kestrel Aero"))
+    diff = compare(base.calendar, new)
+    assert diff.added == set()
+    assert (
+        diff.removed
+        == of_account(base.calendar, "kestrel-aero")
+        == {
+            uid("check-in", "kestrel-aero"),
+            uid("touch-base", "kestrel-aero"),
+            uid("renewal-check", "kestrel-aero", "20280907"),
+        }
+    )
+    assert diff.moved == set()
+    fewer = {
+        u
+        for u in set(base.calendar.series) & set(new.series)
+        if base.calendar.series[u].attendees != new.series[u].attendees
+    }
+    assert fewer == {uid("account-team-sync", "bob"), uid("qbr", "bob")}
+    assert all(email("ana") not in new.series[u].attendees for u in fewer)
+    assert (
+        diff.bumped
+        == (mentions(base.calendar, "Kestrel Aero", diff.removed) | fewer)
+        == {uid("account-team-sync", "bob"), uid("qbr", "bob"), uid("health-score-update")}
+    )
+
+
 @pytest.mark.parametrize(
     ("frequency", "added"),
     [
@@ -419,6 +473,40 @@ def test_adding_a_holiday_moves_only_what_met_that_day(
             assert len(came) == 1 and next(iter(came))[0].date() == dt.date(2027, 6, 17), u
 
 
+def test_shorter_hours_move_only_what_no_longer_fits(
+    tacal: Tacal, tmp_path: Path, base: Base
+) -> None:
+    """Ben now stops at 16:00. What he attends that ran past 16:00 must move: Dan's QBR
+    (16:00-17:00, the last of the back-to-back sessions) and two 16:30 touch-bases. Everything
+    else of Ben's keeps its time: a slot is kept while it still fits everyone who attends, so
+    the other QBRs are not laid out again around Dan's."""
+    text = base.text.replace(
+        'email = "ben@l40.example"\nrole = "ta"\n',
+        'email = "ben@l40.example"\nrole = "ta"\nhours = "09:00-16:00"\n',
+    )
+    new = rebuild(tacal, tmp_path, base, text)
+    diff = compare(base.calendar, new)
+    late = {
+        u
+        for u, occ in base.occurrences.items()
+        if email("ben") in base.calendar.series[u].attendees
+        and any(e.time() > dt.time(16) or e.date() > s.date() for s, e in occ)
+    }
+    assert diff.added == diff.removed == set()
+    assert (
+        diff.moved
+        == diff.bumped
+        == late
+        == {
+            uid("qbr", "dan"),
+            uid("touch-base", "ironclad-insurance"),
+            uid("touch-base", "xenon-chips"),
+        }
+    )
+    for u, occ in new.occurrences(late).items():
+        assert all(e.time() <= dt.time(16) for _, e in occ), u
+
+
 # ---- regressions found by the scenarios
 
 
@@ -440,6 +528,8 @@ def test_regression_a_new_accounts_renewal_check_does_not_push_an_existing_one(
 @pytest.mark.parametrize(
     ("ta", "ae", "frequency"),
     [
+        ("ben", "cat", "weekly"),  # took Alpine Water's and Birch Software's holiday moves
+        ("ana", "amy", "weekly"),  # its pattern landed on Maple Mutual's move (Wed 07-07 14:30)
         ("ana", "amy", "monthly"),  # its pattern landed on Cedar Credit's renewal check
     ],
 )
@@ -459,6 +549,34 @@ def test_regression_a_new_account_takes_no_holiday_move_or_one_off_of_another(
     diff = compare(base.calendar, new)
     assert diff.added == of_account(new, "aaa-new")
     assert diff.moved == set()
+
+
+def test_regression_removing_an_account_pulls_no_holiday_move_forward(
+    tacal: Tacal, tmp_path: Path, base: Base
+) -> None:
+    """Removing Lark Legal freed the times its holiday moves and renewal check held, and
+    Birch Software's check-in, Yarrow Farms' touch-base and Falcon Freight's renewal check
+    moved into them."""
+    new = rebuild(tacal, tmp_path, base, drop_account(base.text, "Lark Legal"))
+    assert compare(base.calendar, new).moved == set()
+
+
+def test_regression_a_team_meeting_moved_off_a_holiday_pushes_no_check_in(
+    tacal: Tacal, tmp_path: Path, base: Base
+) -> None:
+    """Fri 2027-04-02 becomes a holiday: the traits review (every TA) moves to Monday 04-05.
+    Team series' holiday moves were placed before anyone's check-ins, so it took 14:00 and
+    pushed the Aldergrove, Birch Software and Bluefin Bank check-ins (customers invited) to
+    15:00. Now it goes to the first time all four TAs have free, after them."""
+    new = rebuild(
+        tacal, tmp_path, base, base.text.replace('"2027-05-31", ', '"2027-04-02", "2027-05-31", ')
+    )
+    day = dt.date(2027, 4, 2)
+    met = {u for u, occ in base.occurrences.items() if any(s.date() == day for s, _ in occ)}
+    assert compare(base.calendar, new).moved == met == {uid("task-review"), uid("traits-review")}
+    review = new.occurrences([uid("traits-review")])[uid("traits-review")]
+    monday = [s for s, _ in review if s.date() == dt.date(2027, 4, 5)]
+    assert [s.time() for s in monday] == [dt.time(15)]
 
 
 # ---- same bytes anywhere, renewals, bad locks
@@ -575,6 +693,11 @@ def test_a_lock_from_another_team_is_a_located_error(
             lambda text: text.replace("start = 2027-03-11T09:00:00", 'start = "soon"', 1),
             "series 'l40.task-review@tacal': start = 'soon' is not a local date-time; restore the "
             "lock from version control or delete that table",
+        ),
+        (
+            lambda text: text.replace("sequence = 0\n", "", 1),
+            "series 'l40.account-team-sync.amy@tacal': sequence is missing; restore the lock from "
+            "version control or delete that table",
         ),
     ],
 )
