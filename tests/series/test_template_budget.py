@@ -12,7 +12,7 @@ import pytest
 
 from tacal import config as config_mod
 from tacal.errors import TemplateError
-from tacal.series import agenda
+from tacal.series import sandbox
 from tacal.series.agenda import Agendas
 from tests.conftest import Result
 from tests.series.test_templates import setup
@@ -22,7 +22,7 @@ from tests.support.feed_server import copy_fixture, serving
 @pytest.fixture
 def quick_budget(monkeypatch: pytest.MonkeyPatch) -> float:
     """A shorter time budget, so that a template that would run for hours stops at once."""
-    monkeypatch.setattr(agenda, "RENDER_SECONDS", 0.3)
+    monkeypatch.setattr(sandbox, "RENDER_SECONDS", 0.3)
     return 0.3
 
 
