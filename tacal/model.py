@@ -202,6 +202,8 @@ class LockEntry:
     slot: str = ""  # "WE 13:00 2" (weekday, time, week of month) for placed series
     people: tuple[str, ...] = ()  # internal attendees the slot was found for
     duration: int = 0  # minutes
+    #: holiday moves: (occurrence on the holiday, where it went), wall clock
+    moves: tuple[tuple[dt.datetime, dt.datetime], ...] = ()
 
 
 @dataclass(frozen=True)

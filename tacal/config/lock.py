@@ -4,9 +4,10 @@ It sits next to the config (``team.lock`` for ``team.toml``; for the built-in de
 user state folder) and is meant to be committed with it. For every series UID it records the
 day the series entered the lock (its DTSTART is on or after it: nobody is invited to meetings
 from before the series existed), its DTSTART, where placement put it (weekday, time, week of
-the month) and for whom, and the SEQUENCE, DTSTAMP and content hash the calendar carries. With
-it, a build depends only on config + lock + templates: byte-identical on any later day, to any
-path or stdout, on another machine; and an edit moves only the series it concerns.
+the month) and for whom, where each holiday occurrence moved to, and the SEQUENCE, DTSTAMP
+and content hash the calendar carries. With it, a build depends only on config + lock +
+templates: byte-identical on any later day, to any path or stdout, on another machine; and an
+edit moves only the series it concerns.
 
 The format is TOML, sorted, one table per series, written by :func:`dump` and read by
 :func:`parse`; a lock that does not parse, or that belongs to another team, is a located error,
@@ -114,7 +115,19 @@ def _entry(data: Any) -> LockEntry:
         slot=slot,
         people=tuple(str(p) for p in data.get("people", [])),
         duration=int(data.get("duration", 0)),
+        moves=_moves(data.get("moves", [])),
     )
+
+
+def _moves(value: Any) -> tuple[tuple[dt.datetime, dt.datetime], ...]:
+    """``moves = [[holiday occurrence, where it went], ...]``, local date-times."""
+    if not isinstance(value, list) or not all(
+            isinstance(pair, list) and len(pair) == 2 and all(
+                isinstance(t, dt.datetime) and t.tzinfo is None for t in pair)
+            for pair in value):
+        raise ValueError(f"moves = {value!r} is not a list of [local date-time, local "
+                         "date-time] pairs")
+    return tuple((a, b) for a, b in value)
 
 
 def save(lock: Lock, path: Path) -> bool:
@@ -147,6 +160,9 @@ def dump(lock: Lock) -> str:
             lines.append(f"duration = {e.duration}")
         if e.inputs:
             lines.append(f"inputs = {_quote(e.inputs)}")
+        if e.moves:
+            lines.append("moves = [" + ", ".join(
+                f"[{a.isoformat()}, {b.isoformat()}]" for a, b in e.moves) + "]")
         lines.append(f"sequence = {e.sequence}")
         lines.append(f"dtstamp = {e.dtstamp.astimezone(dt.UTC).strftime('%Y-%m-%dT%H:%M:%SZ')}")
         lines.append(f"hash = {_quote(e.hash)}")

@@ -80,7 +80,8 @@ def next_lock(config: Config, series: list[Series], stamps: Mapping[str, Stamp],
         entries[s.uid] = LockEntry(
             placed=s.placed or today, start=s.start, sequence=stamp.sequence,
             dtstamp=stamp.dtstamp, hash=stamp.hash, inputs=s.inputs, slot=s.slot,
-            people=s.people, duration=int(s.duration.total_seconds() // 60) if s.slot else 0)
+            people=s.people, duration=int(s.duration.total_seconds() // 60) if s.slot else 0,
+            moves=s.moves)
     old = config.lock
     return Lock(team=config.team.id, entries=entries, path=old.path if old else None)
 

@@ -380,6 +380,17 @@ class Grid:
         self._take_on(people, day, start, end - start)
         return True
 
+    def release_on(self, people: tuple[str, ...], day: dt.date, start: int, end: int) -> None:
+        """Undo :meth:`take_on` (a kept time that was not needed after all)."""
+        for p in people:
+            for c in _cells(start, end):
+                key = (p, day, c)
+                if key in self.dated:
+                    self.dated.discard(key)
+                    load = (p, day)
+                    if load in self.dated_load:
+                        self.dated_load[load] -= 1
+
     def take(self, people: Iterable[str], start: dt.datetime, duration: int) -> None:
         """Mark a dated meeting busy whether or not it was free (a fixed team occurrence)."""
         self._take_on(people, start.date(), _minutes(start.time()), duration)

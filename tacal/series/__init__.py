@@ -8,6 +8,7 @@ resolve against the person or account the series is for.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 from tacal.errors import ConfigError, Problem
 from tacal.model import Config, Lock
@@ -15,7 +16,13 @@ from tacal.series.accounts import AccountSeries
 from tacal.series.context import BuildContext, series_start
 from tacal.series.people_check import PeopleReport, check_people, problems
 from tacal.series.planner import Planner
-from tacal.series.team import finish, fixed_drafts, place_sessions, session_drafts
+from tacal.series.team import (
+    finish,
+    fixed_drafts,
+    place_sessions,
+    reserve_sessions,
+    session_drafts,
+)
 from tacal.series.types import Attendee, Override, Series, uid_for
 
 
@@ -34,16 +41,18 @@ def build_checked(config: Config, today: dt.date, warnings: list[Problem] | None
     """:func:`build_series` and the (clean) people check it ended with, for ``validate``;
     placement warnings (a team time a DST change skips) go to ``warnings``."""
     ctx = BuildContext(config, today, lock=lock)
-    planner = Planner(config, ctx.start, today)
+    planner = Planner(config, ctx.start, today, lock=ctx.lock)
     # exact times first; then everything the lock still vouches for is taken back before
-    # anything is placed afresh, so an edit moves only the series it concerns: first the
-    # one-offs (checked against the fixed series only: a slot of the same lock never sits
-    # on one), then the weekly slots
+    # anything is placed afresh, so an edit moves only the series it concerns: first what
+    # sits on one date (holiday moves, one-offs), checked against the fixed series only, then
+    # the weekly patterns
     fixed = fixed_drafts(ctx, planner)
+    sessions = session_drafts(ctx, planner)
     accounts = AccountSeries(ctx, planner) if config.accounts else None
     if accounts is not None:
+        accounts.claim()
         accounts.reserve_one_offs()
-    sessions = session_drafts(ctx, planner)
+    reserve_sessions(ctx, planner, sessions)
     if accounts is not None:
         accounts.reserve()
     place_sessions(ctx, planner, sessions)
@@ -68,6 +77,8 @@ def build_checked(config: Config, today: dt.date, warnings: list[Problem] | None
         seen[s.uid] = s
     if dupes:
         raise ConfigError(dupes)
+    out = [replace(s, moves=tuple(sorted(planner.moves[s.uid].items())))
+           if s.uid in planner.moves else s for s in out]
     out.sort(key=lambda s: s.uid)
     report = check_people(config, out, today)
     if not report.clean:

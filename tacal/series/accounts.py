@@ -176,6 +176,14 @@ class AccountSeries:
                  for a in self.accounts if a.check_in in RARE]
         return jobs
 
+    def claim(self) -> None:
+        """Take back the holiday moves the lock remembers for every recurring series whose
+        inputs are unchanged (:meth:`Planner.claim`), before any slot is reserved."""
+        for cadence, account, frequency, week in self._recurring_jobs():
+            uid, people, extra, inputs = self._recurring_plan(cadence, account, frequency, week)
+            self.planner.claim(uid, inputs, (*people, *extra), cadence.duration, False,
+                               self.builder.lock.entries.get(uid))
+
     def reserve(self) -> None:
         """Take back every locked slot whose inputs are unchanged, before anything new is
         placed: adding, removing or editing one account moves no other account's meetings."""
@@ -287,6 +295,7 @@ def account_series(ctx: BuildContext, planner: Planner) -> list[Series]:
     if not ctx.config.accounts:
         return []
     run = AccountSeries(ctx, planner)
+    run.claim()
     run.reserve_one_offs()
     run.reserve()
     run.place()

@@ -13,7 +13,13 @@ Every series goes through :class:`Planner`, which owns the busy grid of the whol
 
 An occurrence on a holiday or non-workday of any internal attendee moves (EXDATE plus a moved
 occurrence) to the first time on the next day that fits everyone, inside the week of the month
-when the cadence names one. Nothing here reads the clock or a file.
+when the cadence names one.
+
+With a lock (:mod:`tacal.config.lock`), what it remembers is given back before anything is
+placed afresh: first what sits on one date (holiday moves: :meth:`Planner.claim`; one-offs:
+:meth:`Planner.reserve_on`), checked against the fixed series only, then the weekly slots
+(:meth:`Planner.reserve`); an edit then moves only the series it concerns. Nothing here reads
+the clock or a file.
 """
 
 from __future__ import annotations
@@ -24,7 +30,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 
 from tacal.errors import Problem
-from tacal.model import WEEKDAYS, Account, Cadence, Config, LockEntry, Team
+from tacal.model import WEEKDAYS, Account, Cadence, Config, Lock, LockEntry, Team
 from tacal.schedule import rules
 from tacal.schedule.clocks import Clock, customer_clock, person_clock, team_window
 from tacal.schedule.slots import Grid, Slot, week_of_month, weeks_of
@@ -58,8 +64,10 @@ def horizon_of(team: Team, start: dt.date, today: dt.date) -> tuple[dt.date, dt.
 class Planner:
     """Who is busy when, and where each new meeting goes."""
 
-    def __init__(self, config: Config, start: dt.date, today: dt.date) -> None:
+    def __init__(self, config: Config, start: dt.date, today: dt.date,
+                 lock: Lock | None = None) -> None:
         self.config = config
+        self.lock = lock
         self.team = config.team
         self.horizon = horizon_of(self.team, start, today)
         years = tuple(range(self.horizon[0].year, self.horizon[1].year + 1))
@@ -74,7 +82,11 @@ class Planner:
         #: one-date meetings taken back from the lock (uid -> start), see :meth:`reserve_on`
         self.reserved_on: dict[str, dt.datetime] = {}
         self._pending: list[tuple[rules.Recurrence, tuple[str, ...], int, Team,
-                                  int | None]] = []
+                                  int | None, str]] = []
+        #: holiday moves made by this build (uid -> holiday occurrence -> where it went),
+        #: for the lock; and those taken back from the lock, not yet used by :meth:`_settle`
+        self.moves: dict[str, dict[dt.datetime, dt.datetime]] = {}
+        self._claimed: dict[str, dict[dt.datetime, dt.datetime]] = {}
         #: located warnings (a team time that a DST change skips or repeats)
         self.warnings: list[Problem] = []
 
@@ -130,12 +142,13 @@ class Planner:
         if entry is None or not entry.slot or entry.inputs != inputs:
             return
         slot = parse_slot(entry.slot)
-        if monthly != (slot.week is not None):
-            return
         weekday = WEEKDAYS.index(slot.day)
         begin = slot.time.hour * 60 + slot.time.minute
-        if self.grid.take_pattern(who, weekday, weeks_of(slot.week), begin, begin + duration):
+        if monthly == (slot.week is not None) and self.grid.take_pattern(
+                who, weekday, weeks_of(slot.week), begin, begin + duration):
             self.reserved[uid] = slot
+        else:
+            self._unclaim(uid, who, duration)  # placed afresh: other occurrences
 
     def reserve_on(self, uid: str, inputs: str, who: tuple[str, ...], day: dt.date,
                    duration: int, within: int | None, entry: LockEntry | None) -> None:
@@ -153,6 +166,63 @@ class Planner:
         begin = when.hour * 60 + when.minute
         if self.grid.take_on(who, when.date(), begin, begin + duration):
             self.reserved_on[uid] = when
+
+    def claim(self, uid: str, inputs: str, who: tuple[str, ...], duration: int,
+              session: bool, entry: LockEntry | None) -> None:
+        """Take back where the lock says the holiday occurrences of series ``uid`` went, if its
+        inputs are unchanged: before any slot is reserved or placed, so that only fixed series
+        (and what the lock already gave back) can make such a time unavailable.
+
+        Holiday moves go to the first free time on the next day, so they compete: settled in
+        name order, a new account's move would take an existing one's time and push it on,
+        and removing an account would pull later ones forward. A new series whose pattern
+        lands on a kept move moves its own occurrence instead (:meth:`_settle`). Claims that
+        :meth:`_settle` does not use (the series did not keep its slot, or the occurrence is
+        gone) are given back."""
+        if entry is None or not entry.moves or not entry.slot or entry.inputs != inputs:
+            return
+        slot = parse_slot(entry.slot)
+        week = slot.week if session and slot.week is not None else None
+        self._claim(uid, entry.moves, who, duration, self.calendar(who), week)
+
+    def claim_fixed(self, cadence: Cadence, people: tuple[str, ...], rec: rules.Recurrence,
+                    uid: str) -> None:
+        """:meth:`claim` for a fixed series, before any fixed series is settled."""
+        entry = self.lock.entries.get(uid) if self.lock is not None else None
+        if entry is None or not entry.moves:
+            return
+        planned = set(rules.occurrences(rec, self.until, self.team.timezone))
+        calendar = self.calendar(people)
+        days = {o.date() for o in planned}
+        moves = [(occ, when) for occ, when in entry.moves if occ in planned and not (
+            rec.rrule and calendar.next_workday(occ.date()) in days)]  # dropped, not moved
+        self._claim(uid, tuple(moves), people, cadence.duration, calendar, None)
+
+    def _claim(self, uid: str, moves: tuple[tuple[dt.datetime, dt.datetime], ...],
+               people: tuple[str, ...], duration: int, calendar: Team,
+               week: int | None) -> None:
+        """Each move whose occurrence still falls on a holiday and whose time is still free
+        and allowed (a workday: in its week of the month for a session that keeps one, else
+        on or after the next workday)."""
+        claimed: dict[dt.datetime, dt.datetime] = {}
+        for occ, when in moves:
+            if calendar.is_workday(occ.date()):
+                continue  # no longer on a holiday
+            window = _week_window(occ.date(), week)
+            lo, hi = window or (calendar.next_workday(occ.date()), when.date())
+            if not lo <= when.date() <= hi or not calendar.is_workday(when.date()):
+                continue
+            begin = when.hour * 60 + when.minute
+            if self.grid.take_on(people, when.date(), begin, begin + duration):
+                claimed[occ] = when
+        if claimed:
+            self._claimed[uid] = claimed
+
+    def _unclaim(self, uid: str, people: tuple[str, ...], duration: int) -> None:
+        """Give back the claimed moves of ``uid`` that were not used."""
+        for when in self._claimed.pop(uid, {}).values():
+            begin = when.hour * 60 + when.minute
+            self.grid.release_on(people, when.date(), begin, begin + duration)
 
     # ---- placing
 
@@ -177,11 +247,11 @@ class Planner:
         return rec
 
     def settle_fixed(self, cadence: Cadence, people: tuple[str, ...],
-                     rec: rules.Recurrence) -> rules.Recurrence:
+                     rec: rules.Recurrence, uid: str = "") -> rules.Recurrence:
         """Holiday moves of a fixed series, after all fixed series are blocked: to the next
         workday that fits (a team cadence's day is a fact, not a window to stay in)."""
         return self._settle(rec, people, cadence.duration, self.calendar(people), None,
-                            block=False, only_holidays=True)
+                            block=False, only_holidays=True, uid=uid)
 
     def flexible(self, cadence: Cadence, people: tuple[str, ...], start: dt.date,
                  rule: str | None = None, day: str | None = None, week: int | None = None,
@@ -207,9 +277,10 @@ class Planner:
         calendar = self.calendar(people)
         rec = rules.recurrence(placed, replace(calendar, holidays=()), start)
         if rec is None:
+            self._unclaim(uid, who, cadence.duration)
             return None, slot
         window_week = slot.week if monthly and session else None
-        self._pending.append((rec, who, cadence.duration, calendar, window_week))
+        self._pending.append((rec, who, cadence.duration, calendar, window_week, uid))
         return rec, slot
 
     def settle_all(self) -> dict[int, rules.Recurrence | PlacementError]:
@@ -218,11 +289,13 @@ class Planner:
         placed. Keyed by ``id()`` of the recurrence :meth:`flexible` returned.
 
         Settling only after all patterns are placed is what makes a build with a lock give the
-        same result as the build that wrote it (the lock takes slots back first)."""
+        same result as the build that wrote it (the lock gives back the holiday moves and
+        one-offs it remembers, then the slots, before anything is placed afresh)."""
         out: dict[int, rules.Recurrence | PlacementError] = {}
-        for rec, who, duration, calendar, week in self._pending:
+        for rec, who, duration, calendar, week, uid in self._pending:
             try:
-                out[id(rec)] = self._settle(rec, who, duration, calendar, week, block=False)
+                out[id(rec)] = self._settle(rec, who, duration, calendar, week, block=False,
+                                            uid=uid)
             except PlacementError as exc:
                 out[id(rec)] = exc
         self._pending.clear()
@@ -255,9 +328,11 @@ class Planner:
 
     def _settle(self, rec: rules.Recurrence, people: tuple[str, ...], duration: int,
                 calendar: Team, week: int | None, *, block: bool,
-                only_holidays: bool = False) -> rules.Recurrence:
+                only_holidays: bool = False, uid: str = "") -> rules.Recurrence:
         """Move occurrences that fall on a holiday (of anyone attending) or on a one-date
-        meeting to the first free time on the next day that fits; block what remains."""
+        meeting to the first free time on the next day that fits (or where the lock says it
+        went: :meth:`claim`); block what remains."""
+        claimed = self._claimed.pop(uid, {}) if uid else {}
         planned = rules.occurrences(rec, self.until, self.team.timezone)
         days = {o.date() for o in planned}
         exdates: list[dt.datetime] = []
@@ -270,13 +345,15 @@ class Planner:
                 if rec.rrule and target in days and week is None:
                     continue  # a daily series already meets that day: drop, do not double
                 window = _week_window(occ.date(), week)
-                when = self.grid.place_on(people, target, occ.time(), duration, calendar,
-                                          window)
+                when = claimed.pop(occ, None) or self.grid.place_on(
+                    people, target, occ.time(), duration, calendar, window)
                 if when is None:
                     raise PlacementError(
                         f"the {occ:%Y-%m-%d} meeting falls on a holiday and no later time "
                         "fits everyone" + (" in the same week of the month" if window else ""))
                 moved.append(when)
+                if uid:
+                    self.moves.setdefault(uid, {})[occ] = when
             else:
                 kept.append(occ)
         if block:
@@ -293,6 +370,9 @@ class Planner:
                     raise PlacementError(f"the {occ:%Y-%m-%d} meeting meets a moved meeting "
                                          "and no other time fits everyone")
                 moved.append(when)
+        if claimed:  # remembered moves of occurrences that no longer need one
+            self._claimed[uid] = claimed
+            self._unclaim(uid, people, duration)
         return replace(rec, exdates=tuple(sorted({*rec.exdates, *exdates})),
                        rdates=tuple(sorted(set(moved))))
 

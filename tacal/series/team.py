@@ -25,6 +25,7 @@ def team_series(ctx: BuildContext, planner: Planner) -> list[Series]:
     ``per = "team"`` cadences at their exact time first, then the sessions."""
     fixed = fixed_drafts(ctx, planner)
     sessions = session_drafts(ctx, planner)
+    reserve_sessions(ctx, planner, sessions)
     place_sessions(ctx, planner, sessions)
     return finish(ctx, [*fixed, *sessions], planner.settle_all())
 
@@ -35,7 +36,8 @@ def _exact(cadence: Cadence) -> bool:
 
 
 def fixed_drafts(ctx: BuildContext, planner: Planner) -> list[_Draft]:
-    """The cadences that meet at exactly their time, blocked, then their holiday moves."""
+    """The cadences that meet at exactly their time, blocked, then their holiday moves (those
+    the lock remembers first)."""
     drafts: list[_Draft] = []
     for cadence in ctx.config.cadences:
         if cadence.rule in ACCOUNT_RULES or not _exact(cadence):
@@ -49,17 +51,21 @@ def fixed_drafts(ctx: BuildContext, planner: Planner) -> list[_Draft]:
                 continue
             drafts.append(draft)
     for draft in drafts:
+        if draft.rec is not None:  # the holiday moves the lock remembers, before any new one
+            planner.claim_fixed(draft.cadence, draft.people, draft.rec, draft.uid)
+    for draft in drafts:
         if draft.rec is not None:
             try:
-                draft.rec = planner.settle_fixed(draft.cadence, draft.people, draft.rec)
+                draft.rec = planner.settle_fixed(draft.cadence, draft.people, draft.rec,
+                                                 draft.uid)
             except PlacementError as exc:
                 ctx.problems.append(Problem(draft.cadence.where, str(exc)))
     return drafts
 
 
 def session_drafts(ctx: BuildContext, planner: Planner) -> list[_Draft]:
-    """One draft per session (per TA, AE or account), its locked slot reserved when its
-    inputs are unchanged, so that nothing placed afresh can take it."""
+    """One draft per session (per TA, AE or account), with the holiday moves the lock
+    remembers for it taken back when its inputs are unchanged (:meth:`Planner.claim`)."""
     drafts = []
     for cadence in ctx.config.cadences:
         if cadence.rule in ACCOUNT_RULES or _exact(cadence):
@@ -71,10 +77,20 @@ def session_drafts(ctx: BuildContext, planner: Planner) -> list[_Draft]:
                                            cadence.kind == "external")
             who = (*draft.people, *draft.extra)
             draft.inputs = planner.inputs(cadence, who, cadence.rule, cadence.week)
-            planner.reserve(draft.uid, draft.inputs, who, cadence.duration,
-                            cadence.rule in MONTHLY_TYPES, ctx.lock.entries.get(draft.uid))
+            planner.claim(draft.uid, draft.inputs, who, cadence.duration, True,
+                          ctx.lock.entries.get(draft.uid))
             drafts.append(draft)
     return drafts
+
+
+def reserve_sessions(ctx: BuildContext, planner: Planner, drafts: list[_Draft]) -> None:
+    """Each session's locked slot, when its inputs are unchanged, so that nothing placed
+    afresh can take it."""
+    for draft in drafts:
+        cadence = draft.cadence
+        planner.reserve(draft.uid, draft.inputs, (*draft.people, *draft.extra),
+                        cadence.duration, cadence.rule in MONTHLY_TYPES,
+                        ctx.lock.entries.get(draft.uid))
 
 
 def place_sessions(ctx: BuildContext, planner: Planner, drafts: list[_Draft]) -> None:

@@ -51,6 +51,9 @@ class Series:
     slot: str = ""
     people: tuple[str, ...] = ()
     inputs: str = ""
+    #: where each occurrence on a holiday went ((holiday occurrence, moved), wall clock), so
+    #: the next build keeps it there
+    moves: tuple[tuple[dt.datetime, dt.datetime], ...] = ()
 
     @property
     def start(self) -> dt.datetime:

@@ -284,6 +284,46 @@ def test_adding_an_account_adds_its_series_and_moves_nothing(
         uid("account-team-sync", "eve"), uid("qbr", "eve"), uid("health-score-update")}
 
 
+def test_an_account_added_on_a_later_day_starts_that_day_and_keeps_its_start(
+        tacal: Tacal, tmp_path: Path, base: Base) -> None:
+    """Added a week later, Bramble Bio's weekly check-in starts on or after that day (nothing
+    back-filled to the first build's day), and a build two weeks later still has that DTSTART
+    (the lock keeps the day it began, so bi-weekly parity would not move either); nothing else
+    moves."""
+    new = rebuild(tacal, tmp_path, base, base.text + NEW_ACCOUNT, today=LATER)
+    diff = compare(base.calendar, new)
+    assert diff.moved == set()
+    check_in = new.series[uid("check-in", "bramble-bio")]
+    assert check_in.start.date() >= dt.date(2027, 3, 18)
+    assert check_in.start.date() - dt.date(2027, 3, 18) < dt.timedelta(days=7)
+    later = build(tacal, tmp_path / "lock40.toml", "2027-04-01")
+    assert later == new.data
+
+
+def test_removing_an_account_removes_its_series_and_moves_nothing(
+        tacal: Tacal, tmp_path: Path, base: Base) -> None:
+    """Kestrel Aero (Ana and Bob, CE Kim, bi-monthly) goes: its check-in, touch-base and
+    renewal check go with it; what was placed after it in name order stays where it is (its
+    freed times are not handed on).
+
+    SEQUENCE goes up where an agenda listed it (Bob's sync and QBR, the health score update)
+    and where an attendee list changed: it was Bob's only account with Ana, so Ana no longer
+    attends Bob's sync and QBR. They keep their times: the slot still fits everyone left."""
+    new = rebuild(tacal, tmp_path, base, drop_account(base.text, "Kestrel Aero"))
+    diff = compare(base.calendar, new)
+    assert diff.added == set()
+    assert diff.removed == of_account(base.calendar, "kestrel-aero") == {
+        uid("check-in", "kestrel-aero"), uid("touch-base", "kestrel-aero"),
+        uid("renewal-check", "kestrel-aero", "20280907")}
+    assert diff.moved == set()
+    fewer = {u for u in set(base.calendar.series) & set(new.series)
+             if base.calendar.series[u].attendees != new.series[u].attendees}
+    assert fewer == {uid("account-team-sync", "bob"), uid("qbr", "bob")}
+    assert all(email("ana") not in new.series[u].attendees for u in fewer)
+    assert diff.bumped == (mentions(base.calendar, "Kestrel Aero", diff.removed) | fewer) == {
+        uid("account-team-sync", "bob"), uid("qbr", "bob"), uid("health-score-update")}
+
+
 @pytest.mark.parametrize(("frequency", "added"), [
     ("weekly", set()),
     ("bimonthly", {uid("touch-base", "alpine-water")}),
@@ -381,6 +421,8 @@ def test_regression_a_new_accounts_renewal_check_does_not_push_an_existing_one(
 
 
 @pytest.mark.parametrize(("ta", "ae", "frequency"), [
+    ("ben", "cat", "weekly"),  # took Alpine Water's and Birch Software's holiday moves
+    ("ana", "amy", "weekly"),  # its pattern landed on Maple Mutual's move (Wed 07-07 14:30)
     ("ana", "amy", "monthly"),  # its pattern landed on Cedar Credit's renewal check
 ])
 def test_regression_a_new_account_takes_no_holiday_move_or_one_off_of_another(
@@ -396,6 +438,15 @@ def test_regression_a_new_account_takes_no_holiday_move_or_one_off_of_another(
     diff = compare(base.calendar, new)
     assert diff.added == of_account(new, "aaa-new")
     assert diff.moved == set()
+
+
+def test_regression_removing_an_account_pulls_no_holiday_move_forward(
+        tacal: Tacal, tmp_path: Path, base: Base) -> None:
+    """Removing Lark Legal freed the times its holiday moves and renewal check held, and
+    Birch Software's check-in, Yarrow Farms' touch-base and Falcon Freight's renewal check
+    moved into them."""
+    new = rebuild(tacal, tmp_path, base, drop_account(base.text, "Lark Legal"))
+    assert compare(base.calendar, new).moved == set()
 
 
 # ---- same bytes anywhere, renewals, bad locks
