@@ -198,7 +198,7 @@ class LockEntry:
     sequence: int
     dtstamp: dt.datetime  # UTC
     hash: str  # content hash (tacal.ical.stamps)
-    inputs: str = ""  # hash of what placement read: unchanged inputs keep the slot
+    inputs: str = ""  # hash of what it asks of placement: unchanged, it keeps a slot that fits
     slot: str = ""  # "WE 13:00 2" (weekday, time, week of month) for placed series
     people: tuple[str, ...] = ()  # internal attendees the slot was found for
     duration: int = 0  # minutes

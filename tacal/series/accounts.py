@@ -132,8 +132,7 @@ class AccountSeries:
         focus = self.focus(account)
         people = self.internal(self.attendees(cadence, focus))
         extra = self.planner.customer(account, cadence.kind == "external")
-        inputs = self.planner.inputs(cadence, (*people, *extra), frequency,
-                                     cadence.week or default_week)
+        inputs = self.planner.inputs(cadence, frequency, cadence.week or default_week)
         return uid_for(self.team, cadence.id, slug(account.name)), people, extra, inputs
 
     def recurring(self, cadence: Cadence, account: Account, frequency: str,
@@ -217,7 +216,7 @@ class AccountSeries:
         people = self.internal(self.attendees(cadence, self.focus(account)))
         customer = self.planner.customer(account, cadence.kind == "external")
         who = (*people, *customer)
-        inputs = self.planner.inputs(cadence, who, f"once {day} {within}", None)
+        inputs = self.planner.inputs(cadence, f"once {day} {within}", None)
         return uid, who, day, within, note, inputs
 
     def one_off(self, cadence: Cadence, account: Account, day: dt.date, suffix: str,

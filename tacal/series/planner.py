@@ -125,14 +125,14 @@ class Planner:
 
     # ---- the lock: unchanged series keep their slot
 
-    def inputs(self, cadence: Cadence, who: tuple[str, ...], frequency: str,
-               week: int | None) -> str:
-        """A hash of everything placement reads for one series: its rule, preferred day, time
-        and week, length, and who attends with their clocks. Same inputs, same slot."""
-        clocks = [(c.zone, c.start, c.end, sorted(c.workdays), c.max_minutes)
-                  for c in (self.grid.clocks.get(k) for k in who) if c is not None]
+    def inputs(self, cadence: Cadence, frequency: str, week: int | None) -> str:
+        """A hash of what one series asks of placement: its rule, preferred day, time and
+        week, length, ``per`` and ``kind``. Same inputs, same slot, as long as the slot still
+        fits: who attends now and their clocks (hours, zone, workdays, budget) are checked
+        when the slot is taken back (:meth:`reserve`), not hashed, so a change to someone's
+        hours or to who attends moves only the series the old slot no longer fits."""
         key = (frequency, cadence.day, week, cadence.time.isoformat(), cadence.duration,
-               cadence.per, cadence.kind, who, clocks)
+               cadence.per, cadence.kind)
         return hashlib.sha256(repr(key).encode()).hexdigest()[:16]
 
     def reserve(self, uid: str, inputs: str, who: tuple[str, ...], duration: int,

@@ -76,7 +76,7 @@ def session_drafts(ctx: BuildContext, planner: Planner) -> list[_Draft]:
             draft.extra = planner.customer(account if isinstance(account, Account) else None,
                                            cadence.kind == "external")
             who = (*draft.people, *draft.extra)
-            draft.inputs = planner.inputs(cadence, who, cadence.rule, cadence.week)
+            draft.inputs = planner.inputs(cadence, cadence.rule, cadence.week)
             planner.claim(draft.uid, draft.inputs, who, cadence.duration, True,
                           ctx.lock.entries.get(draft.uid))
             drafts.append(draft)

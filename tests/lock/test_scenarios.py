@@ -403,6 +403,27 @@ def test_adding_a_holiday_moves_only_what_met_that_day(
             assert len(came) == 1 and next(iter(came))[0].date() == dt.date(2027, 6, 17), u
 
 
+def test_shorter_hours_move_only_what_no_longer_fits(
+        tacal: Tacal, tmp_path: Path, base: Base) -> None:
+    """Ben now stops at 16:00. What he attends that ran past 16:00 must move: Dan's QBR
+    (16:00-17:00, the last of the back-to-back sessions) and two 16:30 touch-bases. Everything
+    else of Ben's keeps its time: a slot is kept while it still fits everyone who attends, so
+    the other QBRs are not laid out again around Dan's."""
+    text = base.text.replace('email = "ben@l40.example"\nrole = "ta"\n',
+                             'email = "ben@l40.example"\nrole = "ta"\nhours = "09:00-16:00"\n')
+    new = rebuild(tacal, tmp_path, base, text)
+    diff = compare(base.calendar, new)
+    late = {u for u, occ in base.occurrences.items()
+            if email("ben") in base.calendar.series[u].attendees
+            and any(e.time() > dt.time(16) or e.date() > s.date() for s, e in occ)}
+    assert diff.added == diff.removed == set()
+    assert diff.moved == diff.bumped == late == {
+        uid("qbr", "dan"), uid("touch-base", "ironclad-insurance"),
+        uid("touch-base", "xenon-chips")}
+    for u, occ in new.occurrences(late).items():
+        assert all(e.time() <= dt.time(16) for _, e in occ), u
+
+
 # ---- regressions found by the scenarios
 
 
