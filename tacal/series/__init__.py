@@ -22,6 +22,7 @@ from tacal.series.team import (
     place_sessions,
     reserve_sessions,
     session_drafts,
+    settle_fixed,
 )
 from tacal.series.types import Attendee, Override, Series, uid_for
 
@@ -58,7 +59,9 @@ def build_checked(config: Config, today: dt.date, warnings: list[Problem] | None
     place_sessions(ctx, planner, sessions)
     if accounts is not None:
         accounts.place()
-    # holiday moves and clashes only once every weekly pattern is placed (same order each time)
+    settle_fixed(ctx, planner, fixed)
+    # holiday moves and clashes only once every weekly pattern is placed (same order each
+    # time): the fixed series' first
     settled = planner.settle_all()
     out = finish(ctx, [*fixed, *sessions], settled)
     if accounts is not None:

@@ -12,8 +12,9 @@ Every series goes through :class:`Planner`, which owns the busy grid of the whol
 3. one-offs (renewal checks, onboarding steps) on their dates (:meth:`Planner.one_off`).
 
 An occurrence on a holiday or non-workday of any internal attendee moves (EXDATE plus a moved
-occurrence) to the first time on the next day that fits everyone, inside the week of the month
-when the cadence names one.
+occurrence) to the first free time on the next day that fits everyone, inside the week of the
+month when the cadence names one; these moves are settled once every weekly pattern is in
+place, the fixed series' first (:meth:`Planner.settle_fixed`, :meth:`Planner.settle_all`).
 
 With a lock (:mod:`tacal.config.lock`), what it remembers is given back before anything is
 placed afresh: first what sits on one date (holiday moves: :meth:`Planner.claim`; one-offs:
@@ -230,7 +231,7 @@ class Planner:
               start: dt.date) -> rules.Recurrence | None:
         """A ``per = "team"`` series at exactly its time, its workday occurrences blocked;
         raises PlacementError when the time is outside someone's hours. Its holiday moves are
-        placed by :meth:`settle_fixed` once every fixed series holds its time."""
+        placed by :meth:`settle_fixed` once every weekly pattern is in place."""
         calendar = self.calendar(people)
         rec = rules.recurrence(cadence, replace(calendar, holidays=()), start)
         if rec is None:
@@ -248,8 +249,10 @@ class Planner:
 
     def settle_fixed(self, cadence: Cadence, people: tuple[str, ...],
                      rec: rules.Recurrence, uid: str = "") -> rules.Recurrence:
-        """Holiday moves of a fixed series, after all fixed series are blocked: to the next
-        workday that fits (a team cadence's day is a fact, not a window to stay in)."""
+        """Holiday moves of a fixed series, after every weekly pattern is placed (fixed ones,
+        sessions, account meetings) and before those of the others: to the first free time on
+        the next workday that fits (a team cadence's day is a fact, not a window to stay
+        in)."""
         return self._settle(rec, people, cadence.duration, self.calendar(people), None,
                             block=False, only_holidays=True, uid=uid)
 

@@ -27,6 +27,7 @@ def team_series(ctx: BuildContext, planner: Planner) -> list[Series]:
     sessions = session_drafts(ctx, planner)
     reserve_sessions(ctx, planner, sessions)
     place_sessions(ctx, planner, sessions)
+    settle_fixed(ctx, planner, fixed)
     return finish(ctx, [*fixed, *sessions], planner.settle_all())
 
 
@@ -36,8 +37,8 @@ def _exact(cadence: Cadence) -> bool:
 
 
 def fixed_drafts(ctx: BuildContext, planner: Planner) -> list[_Draft]:
-    """The cadences that meet at exactly their time, blocked, then their holiday moves (those
-    the lock remembers first)."""
+    """The cadences that meet at exactly their time, blocked, and the holiday moves the lock
+    remembers for them; the others come in :func:`settle_fixed`."""
     drafts: list[_Draft] = []
     for cadence in ctx.config.cadences:
         if cadence.rule in ACCOUNT_RULES or not _exact(cadence):
@@ -53,6 +54,13 @@ def fixed_drafts(ctx: BuildContext, planner: Planner) -> list[_Draft]:
     for draft in drafts:
         if draft.rec is not None:  # the holiday moves the lock remembers, before any new one
             planner.claim_fixed(draft.cadence, draft.people, draft.rec, draft.uid)
+    return drafts
+
+
+def settle_fixed(ctx: BuildContext, planner: Planner, drafts: list[_Draft]) -> None:
+    """The holiday moves of the fixed series, once every weekly pattern (sessions, account
+    meetings) is in place: a team meeting moved off a holiday goes to the first time that
+    everyone attending has free, instead of landing on their check-ins and pushing those."""
     for draft in drafts:
         if draft.rec is not None:
             try:
@@ -60,7 +68,6 @@ def fixed_drafts(ctx: BuildContext, planner: Planner) -> list[_Draft]:
                                                  draft.uid)
             except PlacementError as exc:
                 ctx.problems.append(Problem(draft.cadence.where, str(exc)))
-    return drafts
 
 
 def session_drafts(ctx: BuildContext, planner: Planner) -> list[_Draft]:

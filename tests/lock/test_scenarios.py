@@ -470,6 +470,23 @@ def test_regression_removing_an_account_pulls_no_holiday_move_forward(
     assert compare(base.calendar, new).moved == set()
 
 
+def test_regression_a_team_meeting_moved_off_a_holiday_pushes_no_check_in(
+        tacal: Tacal, tmp_path: Path, base: Base) -> None:
+    """Fri 2027-04-02 becomes a holiday: the traits review (every TA) moves to Monday 04-05.
+    Team series' holiday moves were placed before anyone's check-ins, so it took 14:00 and
+    pushed the Aldergrove, Birch Software and Bluefin Bank check-ins (customers invited) to
+    15:00. Now it goes to the first time all four TAs have free, after them."""
+    new = rebuild(tacal, tmp_path, base,
+                  base.text.replace('"2027-05-31", ', '"2027-04-02", "2027-05-31", '))
+    day = dt.date(2027, 4, 2)
+    met = {u for u, occ in base.occurrences.items() if any(s.date() == day for s, _ in occ)}
+    assert compare(base.calendar, new).moved == met == {uid("task-review"),
+                                                        uid("traits-review")}
+    review = new.occurrences([uid("traits-review")])[uid("traits-review")]
+    monday = [s for s, _ in review if s.date() == dt.date(2027, 4, 5)]
+    assert [s.time() for s in monday] == [dt.time(15)]
+
+
 # ---- same bytes anywhere, renewals, bad locks
 
 

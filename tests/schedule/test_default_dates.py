@@ -81,9 +81,15 @@ def test_biweekly_team_check_in(by_uid: dict[str, list[str]]) -> None:
 
 
 def test_weekly_traits_review_moves_off_christmas_eve(by_uid: dict[str, list[str]]) -> None:
+    """Christmas Eve's review goes to Monday 12-27 at the first time both TAs have free:
+    14:30, after the Acme Corp and Hooli check-ins that meet on Mondays at 14:00 (a moved team
+    meeting goes around the customers' meetings; it used to take 14:00 and push both)."""
     fridays = walk({4})
-    expected = [d for d in fridays if d not in HOLIDAYS] + [dt.date(2027, 12, 27)]
-    assert by_uid["ta-team.traits-review@tacal"] == starts(sorted(expected), "14:00")
+    expected = [d for d in fridays if d not in HOLIDAYS]
+    assert by_uid["ta-team.traits-review@tacal"] == sorted(
+        [*starts(expected, "14:00"), "2027-12-27T14:30:00-05:00"])
+    for account in ("acme-corp", "hooli"):
+        assert "2027-12-27T14:00:00-05:00" in by_uid[f"ta-team.customer-check-in.{account}@tacal"]
 
 
 def test_account_team_sync_per_ae_back_to_back(by_uid: dict[str, list[str]]) -> None:
