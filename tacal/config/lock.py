@@ -85,7 +85,8 @@ def parse(text: str, path: Path | None, team: str) -> Lock:
         try:
             entries[uid] = _entry(data)
         except (KeyError, TypeError, ValueError) as exc:
-            problems.append(Problem(where, f"series {uid!r}: {exc}; restore the lock from "
+            why = f"{exc.args[0]} is missing" if isinstance(exc, KeyError) else str(exc)
+            problems.append(Problem(where, f"series {uid!r}: {why}; restore the lock from "
                                     "version control or delete that table"))
     if problems:
         raise ConfigError(problems)

@@ -580,6 +580,9 @@ def test_a_lock_from_another_team_is_a_located_error(
     (lambda text: text.replace("start = 2027-03-11T09:00:00", 'start = "soon"', 1),
      "series 'l40.task-review@tacal': start = 'soon' is not a local date-time; restore the "
      "lock from version control or delete that table"),
+    (lambda text: text.replace("sequence = 0\n", "", 1),
+     "series 'l40.account-team-sync.amy@tacal': sequence is missing; restore the lock from "
+     "version control or delete that table"),
 ])
 def test_a_corrupt_lock_is_a_located_error_and_nothing_is_written(
         tacal: Tacal, tmp_path: Path, base: Base, damage: Callable[[str], str],
