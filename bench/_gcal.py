@@ -45,17 +45,26 @@ def _serve(conn: Any, root: str) -> None:
             with em._lock:
                 reqs = list(em.requests)
             calls = sum(r.inner_count if r.is_batch else 1 for r in reqs)
-            conn.send({
-                "http_requests": em.http_request_count(),
-                "write_calls": em.write_call_count(),
-                "api_calls": calls,
-                "list_requests": sum(1 for r in reqs if not r.is_batch and r.method == "GET"
-                                     and r.path.endswith("/events")),
-                "batches": sum(1 for r in reqs if r.is_batch),
-                "failed": sum(1 for r in reqs if (r.status or 200) >= 400)
-                + sum(1 for r in reqs for c in r.inner if (c.status or 200) >= 400
-                      and c.status not in (404, 409, 410, 412)),
-            })
+            conn.send(
+                {
+                    "http_requests": em.http_request_count(),
+                    "write_calls": em.write_call_count(),
+                    "api_calls": calls,
+                    "list_requests": sum(
+                        1
+                        for r in reqs
+                        if not r.is_batch and r.method == "GET" and r.path.endswith("/events")
+                    ),
+                    "batches": sum(1 for r in reqs if r.is_batch),
+                    "failed": sum(1 for r in reqs if (r.status or 200) >= 400)
+                    + sum(
+                        1
+                        for r in reqs
+                        for c in r.inner
+                        if (c.status or 200) >= 400 and c.status not in (404, 409, 410, 412)
+                    ),
+                }
+            )
         elif cmd == "events":
             conn.send(len(em.events("primary", include_cancelled=args[0])))
         elif cmd == "stop":

@@ -30,15 +30,19 @@ def event_body(comp: Any) -> dict[str, Any]:
         if comp.get(prop):
             body[key] = str(comp[prop])
     if comp.get("RECURRENCE-ID") is None:
-        lines = [str(line) for line in comp.content_lines()
-                 if str(line).split(":", 1)[0].split(";", 1)[0] in ("RRULE", "EXDATE", "RDATE")]
+        lines = [
+            str(line)
+            for line in comp.content_lines()
+            if str(line).split(":", 1)[0].split(";", 1)[0] in ("RRULE", "EXDATE", "RDATE")
+        ]
         if lines:
             body["recurrence"] = lines
     raw = comp.get("ATTENDEE")
     attendees = [] if raw is None else raw if isinstance(raw, list) else [raw]
     if attendees:
-        body["attendees"] = [{"email": str(a).removeprefix("mailto:").removeprefix("MAILTO:")}
-                             for a in attendees]
+        body["attendees"] = [
+            {"email": str(a).removeprefix("mailto:").removeprefix("MAILTO:")} for a in attendees
+        ]
     return body
 
 
@@ -49,12 +53,19 @@ def service_for(host_port: str) -> Any:
     from googleapiclient.discovery import build
 
     http = AuthorizedHttp(AnonymousCredentials(), http=httplib2.Http(timeout=60))
-    return build("calendar", "v3", http=http, static_discovery=True, cache_discovery=False,
-                 client_options={"api_endpoint": f"http://{host_port}/calendar/v3/"})
+    return build(
+        "calendar",
+        "v3",
+        http=http,
+        static_discovery=True,
+        cache_discovery=False,
+        client_options={"api_endpoint": f"http://{host_port}/calendar/v3/"},
+    )
 
 
-def import_calendar(calendar: Any, host_port: str,
-                    calendar_id: str = "primary") -> tuple[float, list[float]]:
+def import_calendar(
+    calendar: Any, host_port: str, calendar_id: str = "primary"
+) -> tuple[float, list[float]]:
     """Insert every VEVENT with its own request; (seconds, the time of each request)."""
     events = service_for(host_port).events()  # once: each .events() re-reads the discovery doc
     stamps: list[float] = []

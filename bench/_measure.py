@@ -35,17 +35,16 @@ def _run(args: list[str]) -> None:
 
 def tacal_build(config: Path, out: Path) -> Callable[[], None]:
     """The whole command: load and validate the config, plan, render, write atomically."""
-    return lambda: _run(["--config", str(config), "--today", TODAY, "-q", "build", "-o",
-                         str(out)])
+    return lambda: _run(["--config", str(config), "--today", TODAY, "-q", "build", "-o", str(out)])
 
 
 def tacal_preview(config: Path, out: Path) -> Callable[[], None]:
     """The whole command: build the calendar, then expand the next quarter from its bytes."""
+
     def run() -> None:
         sink = io.StringIO()
         with contextlib.redirect_stdout(sink):
-            _run(["--config", str(config), "--today", TODAY, "-q", "preview", "--format",
-                  "json"])
+            _run(["--config", str(config), "--today", TODAY, "-q", "preview", "--format", "json"])
         assert sink.getvalue().startswith("[")
 
     return run
@@ -94,8 +93,12 @@ def floor_preview(ics: Path, out: Path) -> Callable[[], None]:
     return run
 
 
-KINDS = {"tacal-build": tacal_build, "tacal-preview": tacal_preview,
-         "floor-build": floor_build, "floor-preview": floor_preview}
+KINDS = {
+    "tacal-build": tacal_build,
+    "tacal-preview": tacal_preview,
+    "floor-build": floor_build,
+    "floor-preview": floor_preview,
+}
 
 if __name__ == "__main__":
     kind, src, dst = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])

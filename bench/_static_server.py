@@ -26,8 +26,9 @@ class Handler(SimpleHTTPRequestHandler):
 
 def main() -> None:
     directory, port = sys.argv[1], int(sys.argv[2])
-    server = ThreadingHTTPServer(("127.0.0.1", port),
-                                 functools.partial(Handler, directory=directory))
+    server = ThreadingHTTPServer(
+        ("127.0.0.1", port), functools.partial(Handler, directory=directory)
+    )
     server.daemon_threads = True
     server.serve_forever()
 

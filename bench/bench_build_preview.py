@@ -30,8 +30,12 @@ from spec import save, spec  # noqa: E402
 def measure(kind: str, src: Path, dst: Path, repeat: int) -> tuple[float, float]:
     times, rss = [], []
     for _ in range(repeat):
-        proc = subprocess.run([sys.executable, str(HERE / "_measure.py"), kind, str(src),
-                               str(dst)], capture_output=True, text=True, check=False)
+        proc = subprocess.run(
+            [sys.executable, str(HERE / "_measure.py"), kind, str(src), str(dst)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         if proc.returncode:
             raise SystemExit(f"{kind} failed:\n{proc.stderr[-2000:]}")
         result = json.loads(proc.stdout.strip().splitlines()[-1])
@@ -47,8 +51,10 @@ def main() -> None:
     args = parser.parse_args()
     console = Console()
     build = Table(title="Build: tacal build vs icalendar alone (same VEVENTs)")
-    preview = Table(title="Preview of a fiscal quarter: tacal preview vs recurring-ical-events "
-                    "alone (same file)")
+    preview = Table(
+        title="Preview of a fiscal quarter: tacal preview vs recurring-ical-events "
+        "alone (same file)"
+    )
     for t in (build, preview):
         for col in ("accounts", "series", "tacal s", "floor s", "ratio", "tacal MB", "floor MB"):
             t.add_column(col, justify="right")
@@ -61,14 +67,29 @@ def main() -> None:
             tb, tb_mem = measure("tacal-build", config, ics, args.repeat)
             save(spec(ics), work / "spec.pickle")
             series = ics.read_bytes().count(b"BEGIN:VEVENT")
-            fb, fb_mem = measure("floor-build", work / "spec.pickle", work / "floor.ics",
-                                 args.repeat)
+            fb, fb_mem = measure(
+                "floor-build", work / "spec.pickle", work / "floor.ics", args.repeat
+            )
             tp, tp_mem = measure("tacal-preview", config, work / "unused", args.repeat)
             fp, fp_mem = measure("floor-preview", ics, work / "unused", args.repeat)
-        build.add_row(str(n), str(series), f"{tb:.3f}", f"{fb:.3f}", f"{tb / fb:.2f}x",
-                      f"{tb_mem:.0f}", f"{fb_mem:.0f}")
-        preview.add_row(str(n), str(series), f"{tp:.3f}", f"{fp:.3f}", f"{tp / fp:.2f}x",
-                        f"{tp_mem:.0f}", f"{fp_mem:.0f}")
+        build.add_row(
+            str(n),
+            str(series),
+            f"{tb:.3f}",
+            f"{fb:.3f}",
+            f"{tb / fb:.2f}x",
+            f"{tb_mem:.0f}",
+            f"{fb_mem:.0f}",
+        )
+        preview.add_row(
+            str(n),
+            str(series),
+            f"{tp:.3f}",
+            f"{fp:.3f}",
+            f"{tp / fp:.2f}x",
+            f"{tp_mem:.0f}",
+            f"{fp_mem:.0f}",
+        )
         console.print(f"measured {n} accounts", style="dim")
     console.print(build)
     console.print(preview)

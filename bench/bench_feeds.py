@@ -60,8 +60,9 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def get(port: int, path: str, headers: dict[str, str] | None = None,
-        timeout: float = 60.0) -> tuple[http.client.HTTPResponse, bytes]:
+def get(
+    port: int, path: str, headers: dict[str, str] | None = None, timeout: float = 60.0
+) -> tuple[http.client.HTTPResponse, bytes]:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
     try:
         conn.request("GET", path, headers=headers or {})
@@ -75,8 +76,10 @@ def wait_ready(proc: subprocess.Popen[bytes], port: int, timeout: float = 300.0)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise SystemExit(f"server exited with {proc.returncode}: "
-                             f"{proc.stderr.read().decode()[-2000:] if proc.stderr else ''}")
+            raise SystemExit(
+                f"server exited with {proc.returncode}: "
+                f"{proc.stderr.read().decode()[-2000:] if proc.stderr else ''}"
+            )
         try:
             if get(port, FEED, timeout=5)[0].status == 200:
                 return
@@ -90,9 +93,12 @@ class Server:
 
     def __init__(self, args: list[str], env: dict[str, str] | None = None) -> None:
         self.port = free_port()
-        self.proc = subprocess.Popen([a.replace("{port}", str(self.port)) for a in args],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                     env=env)
+        self.proc = subprocess.Popen(
+            [a.replace("{port}", str(self.port)) for a in args],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            env=env,
+        )
         wait_ready(self.proc, self.port)
 
     def __enter__(self) -> Server:
@@ -126,9 +132,17 @@ class _Conn(http.client.HTTPConnection):
         super().connect()
 
 
-def load(server: Server, headers: dict[str, str], status: int, length: int | None,
-         clients: int, seconds: float, *, keep_alive: bool = True,
-         warmup: float = 1.0) -> Load:
+def load(
+    server: Server,
+    headers: dict[str, str],
+    status: int,
+    length: int | None,
+    clients: int,
+    seconds: float,
+    *,
+    keep_alive: bool = True,
+    warmup: float = 1.0,
+) -> Load:
     """``clients`` threads request FEED back to back (on one keep-alive connection each, or
     a new connection per request); requests/second counted over ``seconds`` after
     ``warmup``, with the server's CPU over the same window."""
@@ -175,8 +189,12 @@ def load(server: Server, headers: dict[str, str], status: int, length: int | Non
     if errors:
         raise SystemExit(f"port {server.port}: {errors[0]}")
     done = sum(counts)
-    return Load(done / elapsed, cpu / done * 1000 if done else 0.0, mine / elapsed,
-                opened / done if done else 0.0)
+    return Load(
+        done / elapsed,
+        cpu / done * 1000 if done else 0.0,
+        mine / elapsed,
+        opened / done if done else 0.0,
+    )
 
 
 def validators(server: Server) -> tuple[int, dict[str, str]]:
@@ -192,8 +210,9 @@ def validators(server: Server) -> tuple[int, dict[str, str]]:
 
 
 def run_tacal(args: list[str], env: dict[str, str]) -> None:
-    proc = subprocess.run([sys.executable, "-m", "tacal", *args], capture_output=True,
-                          env=env, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-m", "tacal", *args], capture_output=True, env=env, check=False
+    )
     if proc.returncode:
         raise SystemExit(f"tacal {' '.join(args)} failed:\n{proc.stderr.decode()[-2000:]}")
 
@@ -224,56 +243,125 @@ def requests_for(server: Server) -> dict[str, tuple[dict[str, str], int, int, bo
 
 def median_load(loads: list[Load]) -> Load:
     mid = sorted(loads, key=lambda x: x.rps)[len(loads) // 2]
-    return Load(mid.rps, statistics.median(x.cpu_ms for x in loads),
-                max(x.client_cpu for x in loads), statistics.median(x.connects for x in loads))
+    return Load(
+        mid.rps,
+        statistics.median(x.cpu_ms for x in loads),
+        max(x.client_cpu for x in loads),
+        statistics.median(x.connects for x in loads),
+    )
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--sizes", default="100,1000")
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--seconds", type=float, default=3.0, help="per window [3]")
-    parser.add_argument("--repeat", type=int, default=3,
-                        help="rounds; each round measures every server once, in turn [3]")
-    parser.add_argument("--quick", action="store_true",
-                        help="100 accounts, one round of 2-second windows")
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=3,
+        help="rounds; each round measures every server once, in turn [3]",
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="100 accounts, one round of 2-second windows"
+    )
     args = parser.parse_args()
     sizes = [100] if args.quick else [int(x) for x in args.sizes.split(",")]
     seconds = 2.0 if args.quick else args.seconds
     repeat = 1 if args.quick else args.repeat
     console = Console()
-    table = Table(title=f"Feed serving, /team.ics, {args.clients} clients (http.client): tacal "
-                  "serve vs http.server (HTTP/1.1) on the published file; median of "
-                  f"{repeat} x {seconds:g} s")
-    for col in ("accounts", "request", "body bytes", "tacal req/s", "floor req/s", "ratio",
-                "tacal CPU ms/req", "floor CPU ms/req", "tacal conn/req", "floor conn/req",
-                "-m http.server req/s"):
+    table = Table(
+        title=f"Feed serving, /team.ics, {args.clients} clients (http.client): tacal "
+        "serve vs http.server (HTTP/1.1) on the published file; median of "
+        f"{repeat} x {seconds:g} s"
+    )
+    for col in (
+        "accounts",
+        "request",
+        "body bytes",
+        "tacal req/s",
+        "floor req/s",
+        "ratio",
+        "tacal CPU ms/req",
+        "floor CPU ms/req",
+        "tacal conn/req",
+        "floor conn/req",
+        "-m http.server req/s",
+    ):
         table.add_column(col, justify="right")
     notes: list[str] = []
     for n in sizes:
         with tempfile.TemporaryDirectory() as d, contextlib.ExitStack() as stack:
             work = Path(d)
-            env = dict(os.environ, XDG_STATE_HOME=str(work / "state"),
-                       XDG_CONFIG_HOME=str(work / "xdg"), COLUMNS="200")
+            env = dict(
+                os.environ,
+                XDG_STATE_HOME=str(work / "state"),
+                XDG_CONFIG_HOME=str(work / "xdg"),
+                COLUMNS="200",
+            )
             env.pop("TACAL_CONFIG", None)
             env.pop("TACAL_TODAY", None)
             config = work / "tacal.toml"
             config.write_text(generate(n) + '\n[feeds]\nteam = "public"\n')
             published = work / "public"
-            run_tacal(["--config", str(config), "--today", TODAY, "-q", "publish",
-                       str(published), "--base-url", "http://127.0.0.1:8080"], env)
+            run_tacal(
+                [
+                    "--config",
+                    str(config),
+                    "--today",
+                    TODAY,
+                    "-q",
+                    "publish",
+                    str(published),
+                    "--base-url",
+                    "http://127.0.0.1:8080",
+                ],
+                env,
+            )
             servers = {
-                "tacal": stack.enter_context(Server(
-                    [sys.executable, "-m", "tacal", "--config", str(config), "--today", TODAY,
-                     "-q", "serve", "--port", "{port}", "--state-dir", str(work / "serve-state")],
-                    env)),
-                "floor": stack.enter_context(Server(
-                    [sys.executable, str(HERE / "_static_server.py"), str(published), "{port}"],
-                    env)),
-                "shipped": stack.enter_context(Server(
-                    [sys.executable, "-m", "http.server", "{port}", "--bind", "127.0.0.1",
-                     "--directory", str(published)], env)),
+                "tacal": stack.enter_context(
+                    Server(
+                        [
+                            sys.executable,
+                            "-m",
+                            "tacal",
+                            "--config",
+                            str(config),
+                            "--today",
+                            TODAY,
+                            "-q",
+                            "serve",
+                            "--port",
+                            "{port}",
+                            "--state-dir",
+                            str(work / "serve-state"),
+                        ],
+                        env,
+                    )
+                ),
+                "floor": stack.enter_context(
+                    Server(
+                        [sys.executable, str(HERE / "_static_server.py"), str(published), "{port}"],
+                        env,
+                    )
+                ),
+                "shipped": stack.enter_context(
+                    Server(
+                        [
+                            sys.executable,
+                            "-m",
+                            "http.server",
+                            "{port}",
+                            "--bind",
+                            "127.0.0.1",
+                            "--directory",
+                            str(published),
+                        ],
+                        env,
+                    )
+                ),
             }
             if get(servers["tacal"].port, FEED)[1] != (published / "team.ics").read_bytes():
                 notes.append(f"{n} accounts: served and published team.ics differ")
@@ -286,23 +374,40 @@ def main() -> None:
                             continue
                         headers, status, nbytes, keep_alive = plans[name][label]
                         runs.setdefault((name, label), []).append(
-                            load(server, headers, status, nbytes, args.clients, seconds,
-                                 keep_alive=keep_alive))
+                            load(
+                                server,
+                                headers,
+                                status,
+                                nbytes,
+                                args.clients,
+                                seconds,
+                                keep_alive=keep_alive,
+                            )
+                        )
         result = {key: median_load(loads) for key, loads in runs.items()}
         for label, *_ in KINDS:
             t = result["tacal", label]
             f = result.get(("floor", label))
             s = result.get(("shipped", label))
             nbytes = plans["tacal"][label][2]
-            table.add_row(str(n), label, f"{nbytes:,}", f"{t.rps:,.0f}",
-                          f"{f.rps:,.0f}" if f else "-", f"{t.rps / f.rps:.2f}x" if f else "-",
-                          f"{t.cpu_ms:.2f}", f"{f.cpu_ms:.2f}" if f else "-",
-                          f"{t.connects:.2f}", f"{f.connects:.2f}" if f else "-",
-                          f"{s.rps:,.0f}" if s else "-")
+            table.add_row(
+                str(n),
+                label,
+                f"{nbytes:,}",
+                f"{t.rps:,.0f}",
+                f"{f.rps:,.0f}" if f else "-",
+                f"{t.rps / f.rps:.2f}x" if f else "-",
+                f"{t.cpu_ms:.2f}",
+                f"{f.cpu_ms:.2f}" if f else "-",
+                f"{t.connects:.2f}",
+                f"{f.connects:.2f}" if f else "-",
+                f"{s.rps:,.0f}" if s else "-",
+            )
         table.add_section()
         busiest = max(x.client_cpu for x in result.values())
-        console.print(f"measured {n} accounts (client process CPU up to {busiest:.0%} of a core)",
-                      style="dim")
+        console.print(
+            f"measured {n} accounts (client process CPU up to {busiest:.0%} of a core)", style="dim"
+        )
     console.print(table)
     for note in notes:
         console.print(note, style="yellow")

@@ -125,13 +125,19 @@ class Attacker:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--half-open", type=int, default=500)
     parser.add_argument("--requests", type=int, default=20)
     parser.add_argument("--trickle", type=float, default=None, metavar="SECONDS")
-    parser.add_argument("--hold", type=float, default=0.0, metavar="SECONDS",
-                        help="keep attacking (and requesting) at least this long")
+    parser.add_argument(
+        "--hold",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="keep attacking (and requesting) at least this long",
+    )
     parser.add_argument("--timeout", type=float, default=10.0)
     parser.add_argument("--server-python", default=sys.executable, metavar="PATH")
     args = parser.parse_args()
@@ -146,11 +152,25 @@ def main() -> None:
         conf = Path(tmp) / "tacal.toml"
         conf.write_bytes((ROOT / "tests" / "fixtures" / "feeds.toml").read_bytes())
         env = {**os.environ, "TACAL_TODAY": "2027-01-04", "XDG_STATE_HOME": tmp}
-        proc = subprocess.Popen([args.server_python, "-m", "tacal", "-q", "--config", str(conf),
-                                 "serve", "--port", str(port), "--state-dir",
-                                 str(Path(tmp) / "st")],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
-                                cwd=tmp)  # so that -m tacal is the server python's own tacal
+        proc = subprocess.Popen(
+            [
+                args.server_python,
+                "-m",
+                "tacal",
+                "-q",
+                "--config",
+                str(conf),
+                "serve",
+                "--port",
+                str(port),
+                "--state-dir",
+                str(Path(tmp) / "st"),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            env=env,
+            cwd=tmp,
+        )  # so that -m tacal is the server python's own tacal
         try:
             deadline = time.monotonic() + 60
             while legit(port, 2) is None:
@@ -179,14 +199,19 @@ def main() -> None:
     ok = [t for t in latencies if t is not None]
     failed = len(latencies) - len(ok)
     mode = f"trickle every {args.trickle:g} s" if args.trickle else "idle"
-    print(f"half-open connections: {args.half_open} ({mode}); still open at the end: {held}; "
-          f"reopened after the server closed them: {reopened}")
+    print(
+        f"half-open connections: {args.half_open} ({mode}); still open at the end: {held}; "
+        f"reopened after the server closed them: {reopened}"
+    )
     print(f"no attack: median {statistics.median(baseline) * 1000:.1f} ms")
-    print(f"under attack: {len(latencies)} requests over "
-          f"{time.monotonic() - started:.1f} s, {failed} failed or over {args.timeout:g} s")
+    print(
+        f"under attack: {len(latencies)} requests over "
+        f"{time.monotonic() - started:.1f} s, {failed} failed or over {args.timeout:g} s"
+    )
     if ok:
-        print(f"  latency: median {statistics.median(ok) * 1000:.1f} ms, "
-              f"max {max(ok) * 1000:.1f} ms")
+        print(
+            f"  latency: median {statistics.median(ok) * 1000:.1f} ms, max {max(ok) * 1000:.1f} ms"
+        )
 
 
 if __name__ == "__main__":

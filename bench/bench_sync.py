@@ -133,16 +133,16 @@ class Run:
 
     @property
     def minimum(self) -> int:
-        return max(1, math.ceil(self.listed / LIST_PAGE)) + math.ceil(
-            self.writes / self.batch_size)
+        return max(1, math.ceil(self.listed / LIST_PAGE)) + math.ceil(self.writes / self.batch_size)
 
     @property
     def per_minute(self) -> float:
         return self.calls / self.paced * 60 if self.paced else 0.0
 
 
-def tacal_sync(calendar: Any, em: EmulatorProcess, label: str, *, real_pacing: bool,
-               batch_size: int = 50) -> Run:
+def tacal_sync(
+    calendar: Any, em: EmulatorProcess, label: str, *, real_pacing: bool, batch_size: int = 50
+) -> Run:
     """One `tacal sync` as the CLI runs it: fresh client, shipped pacing, default options."""
     from tacal.gcal.auth import EMULATOR_ENV, build_service
     from tacal.gcal.sync import sync
@@ -166,11 +166,25 @@ def tacal_sync(calendar: Any, em: EmulatorProcess, label: str, *, real_pacing: b
     stats = em.stats()
     calls = sum(n for _, n in log)
     if stats["api_calls"] != calls or stats["http_requests"] != report.http_requests:
-        raise SystemExit(f"{label}: emulator saw {stats}, tacal counted {calls} calls and "
-                         f"{report.http_requests} requests")
-    return Run(label, stats["http_requests"], calls, stats["write_calls"], report.list_pages,
-               report.batches, unpaced, paced, cpu, peak_window(log), report.counts(),
-               listed=listed_before, batch_size=batch_size)
+        raise SystemExit(
+            f"{label}: emulator saw {stats}, tacal counted {calls} calls and "
+            f"{report.http_requests} requests"
+        )
+    return Run(
+        label,
+        stats["http_requests"],
+        calls,
+        stats["write_calls"],
+        report.list_pages,
+        report.batches,
+        unpaced,
+        paced,
+        cpu,
+        peak_window(log),
+        report.counts(),
+        listed=listed_before,
+        batch_size=batch_size,
+    )
 
 
 def floor_import(calendar: Any, em: EmulatorProcess) -> Run:
@@ -180,15 +194,29 @@ def floor_import(calendar: Any, em: EmulatorProcess) -> Run:
     cpu = time.process_time() - cpu0
     stats = em.stats()
     log = [(t, 1) for t in stamps]
-    return Run("import", stats["http_requests"], stats["api_calls"], stats["write_calls"], 0,
-               0, seconds, seconds, cpu, peak_window(log))
+    return Run(
+        "import",
+        stats["http_requests"],
+        stats["api_calls"],
+        stats["write_calls"],
+        0,
+        0,
+        seconds,
+        seconds,
+        cpu,
+        peak_window(log),
+    )
 
 
 def changed(config_text: str) -> str:
     """The config with one series changed: the traits review gets a new title."""
-    new, n = re.subn(r'^summary = "Vitally Traits Review"$',
-                     'summary = "Vitally Traits Review (renamed)"', config_text, count=1,
-                     flags=re.M)
+    new, n = re.subn(
+        r'^summary = "Vitally Traits Review"$',
+        'summary = "Vitally Traits Review (renamed)"',
+        config_text,
+        count=1,
+        flags=re.M,
+    )
     if n != 1:
         raise SystemExit("generated config has no Vitally Traits Review cadence")
     return new
@@ -211,29 +239,60 @@ def _s(x: float) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--sizes", default="100,1000")
-    parser.add_argument("--latency", type=float, default=0.05,
-                        help="seconds added to every HTTP request [0.05]")
-    parser.add_argument("--quick", action="store_true",
-                        help="100 accounts only (under a minute)")
-    parser.add_argument("--real-pacing", action="store_true",
-                        help="sleep for real in the token bucket (minutes at 1,000 accounts)")
+    parser.add_argument(
+        "--latency", type=float, default=0.05, help="seconds added to every HTTP request [0.05]"
+    )
+    parser.add_argument("--quick", action="store_true", help="100 accounts only (under a minute)")
+    parser.add_argument(
+        "--real-pacing",
+        action="store_true",
+        help="sleep for real in the token bucket (minutes at 1,000 accounts)",
+    )
     parser.add_argument("--no-floor", action="store_true", help="skip the importer")
     args = parser.parse_args()
     sizes = [100] if args.quick else [int(x) for x in args.sizes.split(",")]
     console = Console()
-    requests = Table(title=f"Sync requests: tacal sync vs one events.insert per VEVENT "
-                     f"(emulator, {args.latency * 1000:.0f} ms per HTTP request)")
-    for col in ("accounts", "run", "VEVENTs", "events listed", "tacal requests", "minimum",
-                "list pages", "batches", "API calls", "writes", "import requests", "ratio"):
+    requests = Table(
+        title=f"Sync requests: tacal sync vs one events.insert per VEVENT "
+        f"(emulator, {args.latency * 1000:.0f} ms per HTTP request)"
+    )
+    for col in (
+        "accounts",
+        "run",
+        "VEVENTs",
+        "events listed",
+        "tacal requests",
+        "minimum",
+        "list pages",
+        "batches",
+        "API calls",
+        "writes",
+        "import requests",
+        "ratio",
+    ):
         requests.add_column(col, justify="right")
-    timing = Table(title="Sync wall time and quota: tacal (pacing as shipped) vs the importer "
-                   f"(no pacing); quota {QUOTA} calls/min/user")
-    for col in ("accounts", "run", "tacal CPU s", "tacal unpaced s", "tacal paced s",
-                "import s", "ratio paced", "tacal calls/min", "tacal peak/60s",
-                "import calls/min", "import peak/60s", "quota-min s"):
+    timing = Table(
+        title="Sync wall time and quota: tacal (pacing as shipped) vs the importer "
+        f"(no pacing); quota {QUOTA} calls/min/user"
+    )
+    for col in (
+        "accounts",
+        "run",
+        "tacal CPU s",
+        "tacal unpaced s",
+        "tacal paced s",
+        "import s",
+        "ratio paced",
+        "tacal calls/min",
+        "tacal peak/60s",
+        "import calls/min",
+        "import peak/60s",
+        "quota-min s",
+    ):
         timing.add_column(col, justify="right")
     with EmulatorProcess() as em, tempfile.TemporaryDirectory() as d:
         work = Path(d)
@@ -245,37 +304,65 @@ def main() -> None:
             vevents = len(cal.walk("VEVENT"))
             cal2 = calendar_of(changed(text), work)
             em.wipe()
-            runs = [tacal_sync(cal, em, "first sync", real_pacing=args.real_pacing),
-                    tacal_sync(cal, em, "no-op re-sync", real_pacing=args.real_pacing),
-                    tacal_sync(cal2, em, "one series changed", real_pacing=args.real_pacing)]
+            runs = [
+                tacal_sync(cal, em, "first sync", real_pacing=args.real_pacing),
+                tacal_sync(cal, em, "no-op re-sync", real_pacing=args.real_pacing),
+                tacal_sync(cal2, em, "one series changed", real_pacing=args.real_pacing),
+            ]
             if runs[1].requests != runs[1].pages or runs[2].counts["updated"] != 1:
                 raise SystemExit(f"unexpected plans: {runs[1].counts} / {runs[2].counts}")
             em.wipe()
-            runs.append(tacal_sync(cal, em, "first, --batch-size 1000",
-                                   real_pacing=args.real_pacing, batch_size=1000))
+            runs.append(
+                tacal_sync(
+                    cal,
+                    em,
+                    "first, --batch-size 1000",
+                    real_pacing=args.real_pacing,
+                    batch_size=1000,
+                )
+            )
             floor = None if args.no_floor else floor_import(cal, em)
             console.print(f"measured {n} accounts", style="dim")
             for r in runs:
                 fr = floor.requests if floor else 0
-                requests.add_row(str(n), r.label, str(vevents), str(r.listed), str(r.requests),
-                                 str(r.minimum), str(r.pages), str(r.batches), str(r.calls),
-                                 str(r.writes),
-                                 str(fr) if floor else "-",
-                                 f"{r.requests / fr:.3f}x" if floor else "-")
-                timing.add_row(str(n), r.label, _s(r.cpu), _s(r.unpaced), _s(r.paced),
-                               _s(floor.paced) if floor else "-",
-                               f"{r.paced / floor.paced:.2f}x" if floor else "-",
-                               f"{r.per_minute:.0f}", str(r.peak),
-                               f"{floor.per_minute:.0f}" if floor else "-",
-                               str(floor.peak) if floor else "-",
-                               f"{quota_minimum(r.calls):.0f}")
+                requests.add_row(
+                    str(n),
+                    r.label,
+                    str(vevents),
+                    str(r.listed),
+                    str(r.requests),
+                    str(r.minimum),
+                    str(r.pages),
+                    str(r.batches),
+                    str(r.calls),
+                    str(r.writes),
+                    str(fr) if floor else "-",
+                    f"{r.requests / fr:.3f}x" if floor else "-",
+                )
+                timing.add_row(
+                    str(n),
+                    r.label,
+                    _s(r.cpu),
+                    _s(r.unpaced),
+                    _s(r.paced),
+                    _s(floor.paced) if floor else "-",
+                    f"{r.paced / floor.paced:.2f}x" if floor else "-",
+                    f"{r.per_minute:.0f}",
+                    str(r.peak),
+                    f"{floor.per_minute:.0f}" if floor else "-",
+                    str(floor.peak) if floor else "-",
+                    f"{quota_minimum(r.calls):.0f}",
+                )
             requests.add_section()
             timing.add_section()
     console.print(requests)
     console.print(timing)
-    console.print(f"quota-min s = the shortest time any client needs for tacal's calls at <= "
-                  f"{QUOTA} in any minute; the importer above {QUOTA}/60s would meet Google's "
-                  "rate-limit errors instead of its time shown", style="dim")
+    console.print(
+        f"quota-min s = the shortest time any client needs for tacal's calls at <= "
+        f"{QUOTA} in any minute; the importer above {QUOTA}/60s would meet Google's "
+        "rate-limit errors instead of its time shown",
+        style="dim",
+    )
 
 
 if __name__ == "__main__":

@@ -43,8 +43,9 @@ def generate(n_accounts: int) -> str:
     n_aes = max(1, 3 * ((n_accounts + 49) // 50))
     n_tas = max(1, (n_accounts + 24) // 25)
     people: dict[str, dict[str, str]] = {
-        k: v for k, v in default.get("people", {}).items() if v.get("role") in (
-            "director", "vp", "ce")
+        k: v
+        for k, v in default.get("people", {}).items()
+        if v.get("role") in ("director", "vp", "ce")
     }
     for i in range(n_tas):
         people[f"ta{i}"] = {"name": f"TA {i}", "email": f"ta{i}@example.com", "role": "ta"}
@@ -64,17 +65,20 @@ def generate(n_accounts: int) -> str:
         lines += _table("[[cadence]]", cadence)
     base = dt.date(2027, 2, 1)
     for i in range(n_accounts):
-        lines += _table("[[account]]", {
-            "name": f"Account {i:05d}",
-            "ta": f"ta{i % n_tas}",
-            "ae": f"ae{i % n_aes}",
-            "contacts": [f"c{i}@customer{i}.example.com"],
-            "check_in": CHECK_INS[i % len(CHECK_INS)],
-            "arr": 10_000 + (i * 7919) % 500_000,
-            "renewal": (base + dt.timedelta(days=(i * 37) % 540)).isoformat(),
-            "health": HEALTH[i % len(HEALTH)],
-            "expansion": i % 3 == 0,
-        })
+        lines += _table(
+            "[[account]]",
+            {
+                "name": f"Account {i:05d}",
+                "ta": f"ta{i % n_tas}",
+                "ae": f"ae{i % n_aes}",
+                "contacts": [f"c{i}@customer{i}.example.com"],
+                "check_in": CHECK_INS[i % len(CHECK_INS)],
+                "arr": 10_000 + (i * 7919) % 500_000,
+                "renewal": (base + dt.timedelta(days=(i * 37) % 540)).isoformat(),
+                "health": HEALTH[i % len(HEALTH)],
+                "expansion": i % 3 == 0,
+            },
+        )
     return "\n".join(lines)
 
 

@@ -202,7 +202,14 @@ class LockEntry:
     slot: str = ""  # "WE 13:00 2" (weekday, time, week of month) for placed series
     people: tuple[str, ...] = ()  # internal attendees the slot was found for
     duration: int = 0  # minutes
-    #: holiday moves: (occurrence on the holiday, where it went), wall clock
+    # what the series said, so `tacal plan` can show what a build changes:
+    summary: str = ""
+    rule: str | None = None  # RRULE value; "" for a one-off; None in locks from before
+    skip: tuple[dt.datetime, ...] = ()  # occurrences of the rule that do not happen (moved)
+    extra: tuple[dt.datetime, ...] = ()  # occurrences outside the rule (where they moved)
+    attendees: tuple[str, ...] = ()  # e-mail addresses
+    #: holiday moves as placement made them, (occurrence on the holiday, where it went): the
+    #: next build gives them back first (skip and extra are what the calendar shows)
     moves: tuple[tuple[dt.datetime, dt.datetime], ...] = ()
 
 

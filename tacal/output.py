@@ -40,8 +40,10 @@ def write_atomic(path: Path, data: bytes, mode: int | None = None) -> None:
             keep = stat.S_IMODE(os.stat(path).st_mode)
     try:
         directory.mkdir(parents=True, exist_ok=True)
-        fd, tmp = _temp_beside(directory / path.name,
-                               mode if mode is not None else 0o600 if keep is not None else 0o666)
+        fd, tmp = _temp_beside(
+            directory / path.name,
+            mode if mode is not None else 0o600 if keep is not None else 0o666,
+        )
     except OSError as exc:
         raise OutputError(f"{path}: cannot write: {exc.strerror or exc}") from None
     try:

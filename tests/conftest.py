@@ -54,8 +54,9 @@ def _state_outside_the_repo(tmp_path_factory: pytest.TempPathFactory) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _fresh_lock_folder(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
-                       ) -> None:
+def _fresh_lock_folder(
+    monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> None:
     folder = tmp_path_factory.mktemp("locks")
     monkeypatch.setenv("TACAL_LOCK_DIR", str(folder))
     monkeypatch.setenv("XDG_STATE_HOME", str(folder / "xdg"))

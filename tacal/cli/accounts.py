@@ -37,8 +37,11 @@ def _money(value: float) -> str:
 
 def _source(config: Config, imp: AccountsImport | None) -> str:
     if imp is not None:
-        how = [f"preset {imp.preset}" if imp.preset else "no preset", imp.encoding,
-               f"{DELIMITER_NAMES.get(imp.delimiter, repr(imp.delimiter))}-separated"]
+        how = [
+            f"preset {imp.preset}" if imp.preset else "no preset",
+            imp.encoding,
+            f"{DELIMITER_NAMES.get(imp.delimiter, repr(imp.delimiter))}-separated",
+        ]
         if imp.footer_lines:
             how.append(f"{imp.footer_lines} footer lines skipped")
         return f"{imp.file.name} ({'; '.join(how)})"
@@ -72,23 +75,57 @@ def _mapping(out: Console, imp: AccountsImport) -> None:
 
 
 def _rows(out: Console, accounts: list[Account], limit: int) -> None:
-    table = Table(title=f"First {min(limit, len(accounts))} of {len(accounts)} accounts, as "
-                  "tacal reads them", title_justify="left")
-    for name in ("Line", "Name", "TA", "AE", "CE", "SDR", "Contacts", "Check-in", "ARR",
-                 "Renewal", "Health", "Expansion", "Onboarding"):
-        table.add_column(name, overflow="fold", justify="right" if name in ("Line", "ARR")
-                         else "left")
+    table = Table(
+        title=f"First {min(limit, len(accounts))} of {len(accounts)} accounts, as tacal reads them",
+        title_justify="left",
+    )
+    for name in (
+        "Line",
+        "Name",
+        "TA",
+        "AE",
+        "CE",
+        "SDR",
+        "Contacts",
+        "Check-in",
+        "ARR",
+        "Renewal",
+        "Health",
+        "Expansion",
+        "Onboarding",
+    ):
+        table.add_column(
+            name, overflow="fold", justify="right" if name in ("Line", "ARR") else "left"
+        )
     for a in accounts[:limit]:
-        cells = (_line(a.where), a.name, a.ta or "", a.ae or "", a.ce or "", a.sdr or "",
-                 ", ".join(a.contacts), a.check_in, _money(a.arr), str(a.renewal or ""),
-                 a.health, "yes" if a.expansion else "no", str(a.onboarding_start or ""))
+        cells = (
+            _line(a.where),
+            a.name,
+            a.ta or "",
+            a.ae or "",
+            a.ce or "",
+            a.sdr or "",
+            ", ".join(a.contacts),
+            a.check_in,
+            _money(a.arr),
+            str(a.renewal or ""),
+            a.health,
+            "yes" if a.expansion else "no",
+            str(a.onboarding_start or ""),
+        )
         table.add_row(*(Text(plain(c)) for c in cells))
     out.print(table)
 
 
 @click.command("accounts")
-@click.option("--rows", "limit", default=10, show_default=True, type=click.IntRange(0),
-              help="How many accounts to list.")
+@click.option(
+    "--rows",
+    "limit",
+    default=10,
+    show_default=True,
+    type=click.IntRange(0),
+    help="How many accounts to list.",
+)
 @pass_ctx
 def accounts_command(obj: Context, limit: int) -> None:
     """Show how the accounts were read: columns, counts, and the first rows."""
@@ -99,8 +136,9 @@ def accounts_command(obj: Context, limit: int) -> None:
         order = {name: i for i, name in enumerate(imp.names)}
         accounts.sort(key=lambda a: (a.name in order, order.get(a.name, 0)))
     out = console()
-    out.print(Text.assemble((f"{len(accounts)} accounts", "bold"), " from ",
-                            plain(_source(config, imp))))
+    out.print(
+        Text.assemble((f"{len(accounts)} accounts", "bold"), " from ", plain(_source(config, imp)))
+    )
     if imp is not None:
         _mapping(out, imp)
     health = Counter(a.health for a in accounts)

@@ -13,6 +13,7 @@ from rich.text import Text
 
 from tacal import config as config_mod
 from tacal.cli.context import Context, console, err, filter_options, for_whom, pass_ctx, plain
+from tacal.cli.plan import show_moves
 from tacal.config.values import valid_zone
 from tacal.errors import Problem, TacalError
 from tacal.ical.calendar import calendar_bytes, stamps_for
@@ -24,8 +25,14 @@ from tacal.series import build_series
 
 
 @click.command()
-@click.option("-o", "--output", default="tacal.ics", show_default=True, metavar="PATH|-",
-              help="Where to write the calendar; '-' for stdout.")
+@click.option(
+    "-o",
+    "--output",
+    default="tacal.ics",
+    show_default=True,
+    metavar="PATH|-",
+    help="Where to write the calendar; '-' for stdout.",
+)
 @filter_options
 @pass_ctx
 def build(obj: Context, output: str, for_email: str | None, account: str | None) -> None:
@@ -37,12 +44,19 @@ def build(obj: Context, output: str, for_email: str | None, account: str | None)
     target = None if output == "-" else Path(output)
     previous = read_if_exists(target) if target else None
     stamps = stamps_for(config, series, obj.now, previous)
-    data = calendar_bytes(config, today=obj.today, now=obj.now, stamps=stamps,
-                          for_email=who.email if who else None, account=account,
-                          series=series)
+    data = calendar_bytes(
+        config,
+        today=obj.today,
+        now=obj.now,
+        stamps=stamps,
+        for_email=who.email if who else None,
+        account=account,
+        series=series,
+    )
     obj.remember(config, series, stamps)
-    big = size_warning(str(target or "the calendar"), len(data), SPLIT_TEAM if not (
-        who or account) else SPLIT_FEED)
+    big = size_warning(
+        str(target or "the calendar"), len(data), SPLIT_TEAM if not (who or account) else SPLIT_FEED
+    )
     if big and not obj.quiet:
         err.print(plain(big), style="yellow")
     if target is None:
@@ -59,13 +73,15 @@ def build(obj: Context, output: str, for_email: str | None, account: str | None)
         err.print(plain(f"{target}: wrote {count} events ({len(data):,} bytes)"))
 
 
-def _window(obj: Context, config: Config, quarter: str | None, start: str | None,
-             end: str | None) -> tuple[dt.date, dt.date, str]:
+def _window(
+    obj: Context, config: Config, quarter: str | None, start: str | None, end: str | None
+) -> tuple[dt.date, dt.date, str]:
     team = config.team
     if start or end:
         if not (start and end):
-            raise TacalError("--from and --to go together; give both, e.g. "
-                             "--from 2027-02-01 --to 2027-05-01")
+            raise TacalError(
+                "--from and --to go together; give both, e.g. --from 2027-02-01 --to 2027-05-01"
+            )
         try:
             lo, hi = dt.date.fromisoformat(start), dt.date.fromisoformat(end)
         except ValueError:
@@ -74,8 +90,9 @@ def _window(obj: Context, config: Config, quarter: str | None, start: str | None
             raise TacalError("--to must be after --from")
         return lo, hi, f"{lo} to {hi}"
     try:
-        q = parse_quarter(quarter or "next", obj.today, team.fiscal_year_start,
-                          team.fiscal_year_naming)
+        q = parse_quarter(
+            quarter or "next", obj.today, team.fiscal_year_start, team.fiscal_year_naming
+        )
     except ValueError as exc:
         raise TacalError(f"--quarter: {exc}") from None
     return q.start, q.end, f"{q.label} ({q.start} to {q.end - dt.timedelta(days=1)})"
@@ -85,14 +102,31 @@ def _window(obj: Context, config: Config, quarter: str | None, start: str | None
 @click.option("--quarter", metavar="next|current|FY2027-Q3", help="Fiscal quarter [next].")
 @click.option("--from", "start", metavar="DATE", help="Start date (with --to).")
 @click.option("--to", "end", metavar="DATE", help="End date, exclusive (with --from).")
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "ics"]), default="table",
-              show_default=True)
-@click.option("--tz", "zone", metavar="ZONE",
-              help="Show times in this IANA zone [--for's person's zone, else the team's].")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "ics"]),
+    default="table",
+    show_default=True,
+)
+@click.option(
+    "--tz",
+    "zone",
+    metavar="ZONE",
+    help="Show times in this IANA zone [--for's person's zone, else the team's].",
+)
 @filter_options
 @pass_ctx
-def preview(obj: Context, quarter: str | None, start: str | None, end: str | None, fmt: str,
-            zone: str | None, for_email: str | None, account: str | None) -> None:
+def preview(
+    obj: Context,
+    quarter: str | None,
+    start: str | None,
+    end: str | None,
+    fmt: str,
+    zone: str | None,
+    for_email: str | None,
+    account: str | None,
+) -> None:
     """Show the meetings of the next fiscal quarter (or any window)."""
     from tacal.ical import expand as pv
     from tacal.series import build_series
@@ -101,16 +135,35 @@ def preview(obj: Context, quarter: str | None, start: str | None, end: str | Non
 
     config = obj.config()
     if zone is not None and not valid_zone(zone):
-        raise TacalError(f"--tz {zone!r}: not an IANA time zone; use a name such as "
-                         "\"Asia/Tokyo\", \"Europe/London\" or \"UTC\"")
+        raise TacalError(
+            f"--tz {zone!r}: not an IANA time zone; use a name such as "
+            '"Asia/Tokyo", "Europe/London" or "UTC"'
+        )
     lo, hi, label = _window(obj, config, quarter, start, end)
     series = build_series(config, obj.today)
     who = resolve_for(config, series, for_email) if for_email is not None else None
-    data = calendar_bytes(config, today=obj.today, now=obj.now,
-                          for_email=who.email if who else None, account=account, series=series)
+    stamps = stamps_for(config, series, obj.now)
+    data = calendar_bytes(
+        config,
+        today=obj.today,
+        now=obj.now,
+        stamps=stamps,
+        for_email=who.email if who else None,
+        account=account,
+        series=series,
+    )
     if not obj.quiet:
         for w in gap_warnings(config, series, obj.today, (lo, hi), account):
             err.print(plain(w))
+        show_moves(
+            config,
+            series,
+            obj.today,
+            stderr=True,
+            stamps=stamps,
+            for_email=who.email if who else None,
+            account=account,
+        )
     if fmt == "ics":
         sys.stdout.buffer.write(data)
         return
@@ -135,16 +188,20 @@ def _print_table(config: Config, occurrences: list, label: str) -> None:  # type
         return
     for monday, items in pv.by_week(occurrences).items():
         hours = sum((o.end - o.start).total_seconds() for o in items) / 3600
-        table = Table(title=f"Week of {monday:%a %Y-%m-%d}: {len(items)} meetings, "
-                      f"{hours:.1f} h", title_justify="left", expand=False)
+        table = Table(
+            title=f"Week of {monday:%a %Y-%m-%d}: {len(items)} meetings, {hours:.1f} h",
+            title_justify="left",
+            expand=False,
+        )
         table.add_column("When", no_wrap=True)
         table.add_column("Min", justify="right")
         table.add_column("Meeting")
         table.add_column("Attendees", overflow="fold")
         for o in items:
             minutes = int((o.end - o.start).total_seconds() // 60)
-            table.add_row(f"{o.start:%a %m-%d %H:%M}", str(minutes), plain(o.summary),
-                          str(len(o.attendees)))
+            table.add_row(
+                f"{o.start:%a %m-%d %H:%M}", str(minutes), plain(o.summary), str(len(o.attendees))
+            )
         out.print(table)
     clashes = pv.overlaps(occurrences)
     if clashes:
@@ -164,18 +221,30 @@ def validate(obj: Context) -> None:
     placement: list[Problem] = []
     series, people = build_checked(config, obj.today, placement)
     if not obj.quiet:
-        for w in [*placement, *holiday_warnings(config, obj.today),
-                  *gap_warnings(config, series, obj.today)]:
+        for w in [
+            *placement,
+            *holiday_warnings(config, obj.today),
+            *gap_warnings(config, series, obj.today),
+        ]:
             err.print(plain(w))
-        click.echo(plain(f"{config.source}: OK ({len(config.cadences)} cadences, "
-                   f"{len(series)} series, {len(config.accounts)} accounts)"))
+        click.echo(
+            plain(
+                f"{config.source}: OK ({len(config.cadences)} cadences, "
+                f"{len(series)} series, {len(config.accounts)} accounts)"
+            )
+        )
         click.echo(people.summary())
 
 
 @click.command()
 @click.argument("account")
-@click.option("--start", "start", required=True, metavar="YYYY-MM-DD",
-              help="First day of onboarding (moved to the next workday if it is not one).")
+@click.option(
+    "--start",
+    "start",
+    required=True,
+    metavar="YYYY-MM-DD",
+    help="First day of onboarding (moved to the next workday if it is not one).",
+)
 @pass_ctx
 def onboard(obj: Context, account: str, start: str) -> None:
     """Record ACCOUNT's onboarding start in tacal.toml (or the accounts CSV) and show the plan."""
@@ -206,14 +275,18 @@ def init(obj: Context, directory: Path, force: bool) -> None:
 
     target = directory / config_mod.DEFAULT_NAME
     templates = sorted(shipped_dir().glob("*.j2"))
-    existing = [p for p in [target, *[directory / "templates" / t.name for t in templates]]
-                if p.exists()]
+    existing = [
+        p for p in [target, *[directory / "templates" / t.name for t in templates]] if p.exists()
+    ]
     if existing and not force:
-        raise TacalError(f"{existing[0]}: already exists; nothing written",
-                         hint="use --force to overwrite, or pick another directory")
+        raise TacalError(
+            f"{existing[0]}: already exists; nothing written",
+            hint="use --force to overwrite, or pick another directory",
+        )
     write_atomic(target, config_mod.default_config_text().encode("utf-8"))
     for t in templates:
         write_atomic(directory / "templates" / t.name, t.read_bytes())
     if not obj.quiet:
-        err.print(plain(f"wrote {target} and {len(templates)} templates in "
-                        f"{directory / 'templates'}"))
+        err.print(
+            plain(f"wrote {target} and {len(templates)} templates in {directory / 'templates'}")
+        )

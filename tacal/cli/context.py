@@ -60,22 +60,29 @@ class Context:
         if self._config is None:
             path = config_mod.find_config(self.config_path)
             if path is None and not self.quiet:
-                err.print("tacal: no tacal.toml here, using the built-in default "
-                          "(run `tacal init` to get an editable copy)")
+                err.print(
+                    "tacal: no tacal.toml here, using the built-in default "
+                    "(run `tacal init` to get an editable copy)"
+                )
             self._config = config_mod.load(path)
             for w in config_mod.warnings(self._config):
                 err.print(plain(w), style="yellow")
         return self._config
 
-
-    def remember(self, config: Config, series: list[Series],
-                 stamps: Mapping[str, Stamp]) -> None:
+    def remember(self, config: Config, series: list[Series], stamps: Mapping[str, Stamp]) -> None:
         """Write the lock after a command that plans (build, publish, sync)."""
         path = lock_file.lock_path(config)
-        if lock_file.save(next_lock(config, series, stamps, self.today), path) and \
-                not self.quiet and (config.lock is None or not config.lock.entries):
-            err.print(plain(f"wrote {path}: where each series is placed; commit it with the "
-                            "config so builds stay the same everywhere"))
+        if (
+            lock_file.save(next_lock(config, series, stamps, self.today), path)
+            and not self.quiet
+            and (config.lock is None or not config.lock.entries)
+        ):
+            err.print(
+                plain(
+                    f"wrote {path}: where each series is placed; commit it with the "
+                    "config so builds stay the same everywhere"
+                )
+            )
 
 
 pass_ctx = click.make_pass_decorator(Context)
@@ -83,15 +90,19 @@ pass_ctx = click.make_pass_decorator(Context)
 
 def filter_options(command: F) -> F:
     """``--for PERSON`` and ``--account NAME``, the same on every command that builds."""
-    command = click.option("--account", metavar="NAME",
-                           help="Only this account's events.")(command)
-    return click.option("--for", "for_email", metavar="PERSON",
-                        help="Only what this person attends: a person key, name or email "
-                             "(any case), or the email of someone a meeting invites.")(command)
+    command = click.option("--account", metavar="NAME", help="Only this account's events.")(command)
+    return click.option(
+        "--for",
+        "for_email",
+        metavar="PERSON",
+        help="Only what this person attends: a person key, name or email "
+        "(any case), or the email of someone a meeting invites.",
+    )(command)
 
 
-def for_whom(config: Config, today: dt.date,
-             text: str | None) -> tuple[list[Series] | None, Who | None]:
+def for_whom(
+    config: Config, today: dt.date, text: str | None
+) -> tuple[list[Series] | None, Who | None]:
     """The series and the person ``--for`` means (exit 2 if nobody); (None, None) without it."""
     if text is None:
         return None, None

@@ -13,28 +13,47 @@ import click
 
 from tacal import __version__, clock
 from tacal import config as config_mod
-from tacal.cli import accounts, calendar, feeds, sync
+from tacal.cli import accounts, calendar, feeds, plan, sync
 from tacal.cli.context import Context, err, plain
 from tacal.errors import ConfigError, TacalError
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--config", "config_path", metavar="PATH", envvar=config_mod.ENV_CONFIG,
-              help="Config file (default: ./tacal.toml, else $TACAL_CONFIG, else built-in).")
-@click.option("--today", "today_value", metavar="YYYY-MM-DD", envvar=clock.ENV_TODAY,
-              help="Pin 'today' for every command (also $TACAL_TODAY).")
+@click.option(
+    "--config",
+    "config_path",
+    metavar="PATH",
+    envvar=config_mod.ENV_CONFIG,
+    help="Config file (default: ./tacal.toml, else $TACAL_CONFIG, else built-in).",
+)
+@click.option(
+    "--today",
+    "today_value",
+    metavar="YYYY-MM-DD",
+    envvar=clock.ENV_TODAY,
+    help="Pin 'today' for every command (also $TACAL_TODAY).",
+)
 @click.option("-q", "--quiet", is_flag=True, help="Only errors on stderr.")
 @click.version_option(__version__, prog_name="tacal")
 @click.pass_context
-def cli(ctx: click.Context, config_path: str | None, today_value: str | None,
-        quiet: bool) -> None:
+def cli(ctx: click.Context, config_path: str | None, today_value: str | None, quiet: bool) -> None:
     """Turn a Technical Advisor team's meeting cadences into real calendars."""
     ctx.obj = Context(config_path, today_value, quiet)
 
 
-for _command in (calendar.build, calendar.preview, calendar.validate, calendar.onboard,
-                 calendar.init, accounts.accounts_command, feeds.serve, feeds.publish,
-                 feeds.feeds_group, sync.sync_command):
+for _command in (
+    calendar.build,
+    calendar.preview,
+    calendar.validate,
+    calendar.onboard,
+    calendar.init,
+    accounts.accounts_command,
+    feeds.serve,
+    feeds.publish,
+    feeds.feeds_group,
+    sync.sync_command,
+    plan.plan,
+):
     cli.add_command(_command)
 
 

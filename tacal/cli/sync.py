@@ -2,20 +2,25 @@
 
 Settings come from flags, then the config's ``[sync]`` table, then safe defaults: no e-mails
 (``send_updates = "none"``), batches of 50, deletes above 20% of tacal's events refused.
+E-mailing guests outside ``[people]`` (customers) needs a "yes" at a terminal, or ``--yes``.
+The plan is shown by :mod:`tacal.cli.sync_view`.
 """
 
 from __future__ import annotations
 
+import json
 import sys
 from typing import Any
 
 import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-from rich.table import Table
 
 from tacal import config as config_mod
 from tacal.cli.context import console, filter_options, for_whom, plain
+from tacal.cli.plan import show_moves
+from tacal.config.values import closest
+from tacal.errors import SyncError
 from tacal.ical.calendar import calendar_for, stamps_for
 from tacal.model import SEND_UPDATES
 from tacal.series import build_series
@@ -32,29 +37,84 @@ def _setting(config: config_mod.Config, key: str, flag: Any, default: Any) -> An
 @click.command("sync")
 @click.option("--calendar", metavar="ID", help="Google calendar id [team.calendar or primary].")
 @click.option("--dry-run", is_flag=True, help="Print the plan; send no write.")
-@click.option("--send-updates", type=click.Choice(SEND_UPDATES), default=None,
-              help="Who Google e-mails about changes [none].")
-@click.option("--overwrite", is_flag=True, help="Replace series someone edited in Google.")
-@click.option("--allow-deletes", is_flag=True,
-              help="Allow deleting more than the threshold of tacal's events.")
-@click.option("--batch-size", type=click.IntRange(1, 1000), default=None,
-              help="Calls per batch request [50].")
-@click.option("--credentials", metavar="PATH",
-              help="OAuth desktop client secrets or service-account key "
-                   "[~/.config/tacal/credentials.json].")
-@click.option("--as", "as_user", metavar="EMAIL",
-              help="With a service-account key: the user to act as (domain-wide delegation).")
+@click.option(
+    "--send-updates",
+    type=click.Choice(SEND_UPDATES),
+    default=None,
+    help="Who Google e-mails about changes [none].",
+)
+@click.option(
+    "--overwrite",
+    metavar="SERIES",
+    multiple=True,
+    help="Replace these series edited in Google: cadence ids or UIDs (repeat, or "
+    "separate with commas), or 'all'.",
+)
+@click.option(
+    "--restore",
+    metavar="SERIES",
+    multiple=True,
+    help="Re-create these series deleted in Google (same forms as --overwrite).",
+)
+@click.option(
+    "--yes",
+    "-y",
+    is_flag=True,
+    help="Send without asking even when guests outside [people] would be e-mailed.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    help="How to show the plan [text].",
+)
+@click.option("-v", "--verbose", is_flag=True, help="List unchanged series too.")
+@click.option(
+    "--allow-deletes",
+    is_flag=True,
+    help="Allow deleting more than the threshold of tacal's events.",
+)
+@click.option(
+    "--batch-size", type=click.IntRange(1, 1000), default=None, help="Calls per batch request [50]."
+)
+@click.option(
+    "--credentials",
+    metavar="PATH",
+    help="OAuth desktop client secrets or service-account key [~/.config/tacal/credentials.json].",
+)
+@click.option(
+    "--as",
+    "as_user",
+    metavar="EMAIL",
+    help="With a service-account key: the user to act as (domain-wide delegation).",
+)
 @filter_options
 @click.pass_obj
-def sync_command(obj: Any, calendar: str | None, dry_run: bool, send_updates: str | None,
-                 overwrite: bool, allow_deletes: bool, batch_size: int | None,
-                 credentials: str | None, as_user: str | None, for_email: str | None,
-                 account: str | None) -> None:
+def sync_command(
+    obj: Any,
+    calendar: str | None,
+    dry_run: bool,
+    send_updates: str | None,
+    overwrite: tuple[str, ...],
+    restore: tuple[str, ...],
+    yes: bool,
+    fmt: str,
+    verbose: bool,
+    allow_deletes: bool,
+    batch_size: int | None,
+    credentials: str | None,
+    as_user: str | None,
+    for_email: str | None,
+    account: str | None,
+) -> None:
     """Make a Google Calendar hold exactly the series `tacal build` produces.
 
-    Only events tacal created are touched; re-running is always safe.
+    Only events tacal created are touched; re-running is always safe. With --for or
+    --account, only the series in that scope are created, updated or deleted.
     """
     from tacal.gcal.auth import build_service
+    from tacal.gcal.plan import Pick, Scope
     from tacal.gcal.report import SyncIncomplete
     from tacal.gcal.sync import sync
 
@@ -62,70 +122,191 @@ def sync_command(obj: Any, calendar: str | None, dry_run: bool, send_updates: st
     series, who = for_whom(config, obj.today, for_email)
     if series is None:
         series = build_series(config, obj.today)
+    scope = None
+    if who is not None or account is not None:
+        scope = Scope(
+            account=account,
+            email=who.email if who else None,
+            known=frozenset(s.uid for s in series),
+        )
     stamps = stamps_for(config, series, obj.now)
-    cal = calendar_for(config, today=obj.today, now=obj.now, stamps=stamps,
-                       for_email=who.email if who else None, account=account, series=series)
+    cal = calendar_for(
+        config,
+        today=obj.today,
+        now=obj.now,
+        stamps=stamps,
+        for_email=who.email if who else None,
+        account=account,
+        series=series,
+    )
     if not dry_run:
         obj.remember(config, series, stamps)
+    elif not obj.quiet:  # nothing moves without the user seeing it first
+        show_moves(
+            config,
+            series,
+            obj.today,
+            stderr=True,
+            stamps=stamps,
+            for_email=who.email if who else None,
+            account=account,
+        )
     calendar_id = _setting(config, "calendar", calendar, config.team.calendar)
     creds = _setting(config, "credentials", credentials, None)
     # the browser sign-in needs someone at a terminal: from cron it would wait forever
-    bundle = build_service(creds, _setting(config, "as_user", as_user, None),
-                           _setting(config, "token", None, None),
-                           interactive=sys.stdin.isatty())
+    bundle = build_service(
+        creds,
+        _setting(config, "as_user", as_user, None),
+        _setting(config, "token", None, None),
+        interactive=sys.stdin.isatty(),
+    )
     out = console()
     err = console(stderr=True)
+    if (
+        account is not None
+        and not obj.quiet
+        and not any(a.name.casefold() == account.casefold() for a in config.accounts)
+    ):
+        names = {a.name.casefold(): a.name for a in config.accounts}
+        hint = closest(account.casefold(), set(names))
+        meant = f" (did you mean {names[hint]!r}?)" if hint else ""
+        err.print(
+            plain(
+                f"tacal: account {account!r} is not in the config{meant}; only "
+                "tacal's events in Google tagged with it are considered"
+            ),
+            style="yellow",
+        )
+    sends = _setting(config, "send_updates", send_updates, "none")
+    show = _Show(out, config, obj.today, fmt=fmt, verbose=verbose, quiet=obj.quiet)
+    # started at the first write, so that a confirmation question is not drawn over
+    bar = Progress(
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=err,
+        transient=True,
+        disable=obj.quiet or dry_run,
+    )
+    task = bar.add_task("syncing", total=None)
+
+    def progress(done: int, total: int) -> None:
+        if not bar.live.is_started:
+            bar.start()
+        bar.update(task, completed=done, total=total)
+
     try:
-        with Progress(TextColumn("[progress.description]{task.description}"), BarColumn(),
-                      MofNCompleteColumn(), console=err, transient=True,
-                      disable=obj.quiet or dry_run) as bar:
-            task = bar.add_task("syncing", total=None)
-
-            def progress(done: int, total: int) -> None:
-                bar.update(task, completed=done, total=total)
-
-            report = sync(
-                cal,
-                service_bundle=bundle,
-                calendar_id=calendar_id,
-                dry_run=dry_run,
-                send_updates=_setting(config, "send_updates", send_updates, "none"),
-                overwrite=overwrite,
-                allow_deletes=allow_deletes,
-                batch_size=_setting(config, "batch_size", batch_size, 50),
-                delete_threshold=float(_setting(config, "delete_threshold", None, 0.2)),
-                progress=progress,
-            )
+        report = sync(
+            cal,
+            service_bundle=bundle,
+            calendar_id=calendar_id,
+            dry_run=dry_run,
+            send_updates=sends,
+            overwrite=Pick.of(overwrite),
+            restore=Pick.of(restore),
+            allow_deletes=allow_deletes,
+            batch_size=_setting(config, "batch_size", batch_size, 50),
+            delete_threshold=float(_setting(config, "delete_threshold", None, 0.2)),
+            progress=progress,
+            scope=scope,
+            now=obj.now,
+            confirm=lambda planned: _confirm_emails(planned, show, yes=yes),
+        )
     except SyncIncomplete as exc:
-        _print_report(out, exc.report, obj.quiet)
+        _stop(bar)
+        show(exc.report)
         raise
     finally:
+        _stop(bar)
         bundle.close()
-    _print_report(out, report, obj.quiet)
+    show(report)
 
 
-def _print_report(out: Console, report: Any, quiet: bool) -> None:
-    if not quiet:
-        verb = "would" if report.dry_run else "did"
-        table = Table(title=plain(f"Google Calendar {report.calendar_id}: what tacal {verb} do"),
-                      title_justify="left")
-        for col in ("action", "series", "status", "invites"):
-            table.add_column(col, overflow="fold")
-        for line in report.lines:
-            if line.action == "unchanged":
-                continue
-            table.add_row(line.action, plain(line.summary or line.uid), plain(line.status),
-                          plain(", ".join(line.attendees)) if line.action in (
-                              "create", "update", "restore") else "")
-        if table.row_count:
-            out.print(table)
-    counts = report.counts()
-    planned = {"created": "to create", "updated": "to update", "deleted": "to delete"}
-    summary = ", ".join(f"{v} {planned.get(k, k) if report.dry_run else k}"
-                        for k, v in counts.items() if v)
-    out.print(f"{'dry run: ' if report.dry_run else ''}{summary or 'nothing to do'}; "
-              f"{report.http_requests} HTTP requests ({report.write_calls} writes)")
+def _stop(bar: Progress) -> None:
+    if bar.live.is_started:
+        bar.stop()
 
+
+class _Show:
+    """Prints a report: the text plan (80 columns), or JSON with ``--format json``."""
+
+    def __init__(
+        self,
+        out: Console,
+        config: config_mod.Config,
+        today: Any,
+        *,
+        fmt: str,
+        verbose: bool,
+        quiet: bool,
+    ) -> None:
+        self.out = out
+        self.internal = {p.email.lower() for p in config.people.values()}
+        self.zone = config.team.timezone
+        self.today = today
+        self.fmt = fmt
+        self.verbose = verbose
+        self.quiet = quiet
+
+    def lines(self, report: Any, heading: str | None = None) -> list[str]:
+        from tacal.cli.sync_view import render_text
+
+        return render_text(
+            report,
+            internal=self.internal,
+            zone=self.zone,
+            today=self.today,
+            verbose=self.verbose,
+            heading=heading,
+            brief=self.quiet,
+        )
+
+    def __call__(self, report: Any, heading: str | None = None) -> None:
+        from tacal.cli.sync_view import render_json
+
+        if self.fmt == "json":
+            data = render_json(report, internal=self.internal, zone=self.zone)
+            click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+            return
+        for line in self.lines(report, heading):
+            self.out.print(plain(line), soft_wrap=True)
+
+
+def _at_terminal() -> bool:
+    return sys.stdin.isatty() and sys.stdout.isatty()
+
+
+def _ask(question: str) -> bool:
+    return click.confirm(question, default=False, err=True)
+
+
+def _confirm_emails(report: Any, show: _Show, *, yes: bool) -> None:
+    """Before any write: guests outside [people] would be e-mailed? Ask at a terminal,
+    go on with --yes, else stop (exit 2) and send nothing."""
+    from tacal.cli.sync_view import external_emailed
+
+    guests = external_emailed(report, show.internal)
+    if not guests or yes:
+        return
+    n = len(guests)
+    what = (
+        f"{n} external guest{'s' if n != 1 else ''} (customer{'s' if n != 1 else ''}) "
+        "would be e-mailed "
+        f"(--send-updates {report.send_updates})"
+    )
+    if _at_terminal():
+        show(report, heading="plan")
+        if _ask(f"{what}. Send?"):
+            return
+        raise SyncError(
+            "nothing was sent", hint="run with --send-updates none to sync without e-mails"
+        )
+    show(report, heading="plan")
+    raise SyncError(
+        f"{what}; nothing was sent: not at a terminal to confirm",
+        hint="check the plan above, then run again with --yes to send the "
+        "e-mails, or with --send-updates none to sync without them",
+    )
 
 
 __all__ = ["sync_command"]

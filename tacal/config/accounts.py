@@ -25,8 +25,21 @@ from tacal.errors import Problem
 from tacal.model import CHECK_INS, HEALTHS, Account, Person, slug
 
 ACCOUNT_KEYS = {
-    "name", "ta", "ae", "ce", "sdr", "contacts", "check_in", "arr", "renewal", "health",
-    "expansion", "onboarding_start", "timezone", "hours", "workdays",
+    "name",
+    "ta",
+    "ae",
+    "ce",
+    "sdr",
+    "contacts",
+    "check_in",
+    "arr",
+    "renewal",
+    "health",
+    "expansion",
+    "onboarding_start",
+    "timezone",
+    "hours",
+    "workdays",
 }
 
 
@@ -40,8 +53,15 @@ class AccountChecker(Protocol):
     def error(self, key: tuple[Any, ...], message: str) -> None: ...
 
 
-def _person_ref(c: AccountChecker, key: tuple[Any, ...], value: Any, role: str,
-                people: dict[str, Person], by_email: dict[str, str], required: bool) -> str | None:
+def _person_ref(
+    c: AccountChecker,
+    key: tuple[Any, ...],
+    value: Any,
+    role: str,
+    people: dict[str, Person],
+    by_email: dict[str, str],
+    required: bool,
+) -> str | None:
     """A person key for an account's ``ta``/``ae``/``ce``/``sdr`` cell.
 
     CRM exports name owners by email, tacal.toml by key: both resolve to the key of a person with
@@ -50,8 +70,11 @@ def _person_ref(c: AccountChecker, key: tuple[Any, ...], value: Any, role: str,
     """
     if value is None or value == "":
         if required:
-            c.error(key, f"missing; name the account's {role.upper()} (a [people] key or email "
-                    f"of someone with role = \"{role}\")")
+            c.error(
+                key,
+                f"missing; name the account's {role.upper()} (a [people] key or email "
+                f'of someone with role = "{role}")',
+            )
         return None
     if not isinstance(value, str):
         c.error(key, f"must be a person key or email, not {value!r}")
@@ -62,19 +85,27 @@ def _person_ref(c: AccountChecker, key: tuple[Any, ...], value: Any, role: str,
         if "@" in ref and not required and EMAIL_RE.match(ref):
             return ref
         hint = closest(ref, set(people))
-        c.error(key, f"unknown person {value!r}; add [people.KEY] with role = \"{role}\" or use "
-                "the key or email of someone listed there" + (
-                    f" (did you mean {hint!r}?)" if hint else ""))
+        c.error(
+            key,
+            f'unknown person {value!r}; add [people.KEY] with role = "{role}" or use '
+            "the key or email of someone listed there"
+            + (f" (did you mean {hint!r}?)" if hint else ""),
+        )
         return None
     if person.role != role:
-        c.error(key, f"{value!r} has role {person.role!r}, not {role!r}; name a person with "
-                f"role = \"{role}\"")
+        c.error(
+            key,
+            f'{value!r} has role {person.role!r}, not {role!r}; name a person with role = "{role}"',
+        )
         return None
     return ref
 
 
 def account_from_mapping(
-    c: AccountChecker, key: tuple[Any, ...], entry: dict[str, Any], people: dict[str, Person],
+    c: AccountChecker,
+    key: tuple[Any, ...],
+    entry: dict[str, Any],
+    people: dict[str, Person],
     by_email: dict[str, str] | None = None,
 ) -> Account | None:
     """Validate one account (a TOML table or a CSV row); None when it has errors.
@@ -92,8 +123,15 @@ def account_from_mapping(
         name = "?"
     check_text(c, (*key, "name"), name)
     refs = {
-        role_key: _person_ref(c, (*key, role_key), entry.get(role_key), role_key, people,
-                              by_email, required=role_key in ("ta", "ae"))
+        role_key: _person_ref(
+            c,
+            (*key, role_key),
+            entry.get(role_key),
+            role_key,
+            people,
+            by_email,
+            required=role_key in ("ta", "ae"),
+        )
         for role_key in ("ta", "ae", "ce", "sdr")
     }
     contacts_raw = entry.get("contacts", [])
@@ -102,14 +140,18 @@ def account_from_mapping(
     contacts = str_list(c, (*key, "contacts"), contacts_raw)
     for addr in contacts:
         if not EMAIL_RE.match(addr):
-            c.error((*key, "contacts"), f"{addr!r} is not an email address; separate several "
-                    "with semicolons")
+            c.error(
+                (*key, "contacts"),
+                f"{addr!r} is not an email address; separate several with semicolons",
+            )
     check_in = entry.get("check_in", "monthly") or "monthly"
     if isinstance(check_in, str):
         check_in = check_in.strip().lower()
     if check_in not in CHECK_INS:
-        c.error((*key, "check_in"), f"{check_in!r}{did_you_mean(check_in, CHECK_INS)}: use one "
-                f"of {' | '.join(CHECK_INS)}")
+        c.error(
+            (*key, "check_in"),
+            f"{check_in!r}{did_you_mean(check_in, CHECK_INS)}: use one of {' | '.join(CHECK_INS)}",
+        )
     arr_raw = entry.get("arr", 0)
     arr = 0.0
     try:
@@ -120,22 +162,26 @@ def account_from_mapping(
             raise ValueError
     except ValueError:
         c.error((*key, "arr"), f"{arr_raw!r} is not an amount; write a number like 120000")
-    renewal = (date_in_range(c, (*key, "renewal"), entry["renewal"]) if entry.get("renewal")
-               else None)
+    renewal = (
+        date_in_range(c, (*key, "renewal"), entry["renewal"]) if entry.get("renewal") else None
+    )
     health = str(entry.get("health", "green") or "green").strip().lower()
     if health not in HEALTHS:
-        c.error((*key, "health"), f"{health!r}{did_you_mean(health, HEALTHS)}: use green, yellow "
-                "or red")
+        c.error(
+            (*key, "health"), f"{health!r}{did_you_mean(health, HEALTHS)}: use green, yellow or red"
+        )
     expansion = bool_value(c, (*key, "expansion"), entry.get("expansion", False))
     onboarding = (
         date_in_range(c, (*key, "onboarding_start"), entry["onboarding_start"])
         if entry.get("onboarding_start")
         else None
     )
-    tz = (clock_keys.zone(c, (*key, "timezone"), str(entry["timezone"]).strip())
-          if entry.get("timezone") else None)
-    own_hours = (clock_keys.hours(c, (*key, "hours"), entry["hours"]) if entry.get("hours")
-                 else None)
+    tz = (
+        clock_keys.zone(c, (*key, "timezone"), str(entry["timezone"]).strip())
+        if entry.get("timezone")
+        else None
+    )
+    own_hours = clock_keys.hours(c, (*key, "hours"), entry["hours"]) if entry.get("hours") else None
     days_raw = entry.get("workdays")
     if isinstance(days_raw, str):
         days_raw = [d for d in days_raw.replace(",", ";").split(";") if d.strip()]
@@ -162,8 +208,9 @@ def account_from_mapping(
     )
 
 
-def _unique_account(c: AccountChecker, key: tuple[Any, ...], account: Account,
-                    seen: dict[str, Account]) -> bool:
+def _unique_account(
+    c: AccountChecker, key: tuple[Any, ...], account: Account, seen: dict[str, Account]
+) -> bool:
     """False (with an error) when another account has the same name or the same UID slug."""
     other = seen.get(slug(account.name))
     if other is None:
@@ -172,13 +219,14 @@ def _unique_account(c: AccountChecker, key: tuple[Any, ...], account: Account,
     if other.name.casefold() == account.name.casefold():
         why = f"duplicate account {account.name!r} (also {other.where})"
     else:
-        why = (f"{account.name!r} and {other.name!r} ({other.where}) make the same event UIDs")
+        why = f"{account.name!r} and {other.name!r} ({other.where}) make the same event UIDs"
     c.error((*key, "name"), f"{why}; account names must be unique: rename or remove one")
     return False
 
 
-def read_accounts(c: Checker, data: Any, people: dict[str, Person],
-                  seen: dict[str, Account]) -> list[Account]:
+def read_accounts(
+    c: Checker, data: Any, people: dict[str, Person], seen: dict[str, Account]
+) -> list[Account]:
     """The ``[[account]]`` tables without errors; ``seen`` (by UID slug) spans TOML and CSV."""
     if data is None:
         return []
@@ -199,15 +247,16 @@ def read_accounts(c: Checker, data: Any, people: dict[str, Person],
     return out
 
 
-def read_accounts_csv(c: Checker, value: Any, base: Path, people: dict[str, Person],
-                      seen: dict[str, Account]) -> list[Account]:
+def read_accounts_csv(
+    c: Checker, value: Any, base: Path, people: dict[str, Person], seen: dict[str, Account]
+) -> list[Account]:
     """Accounts from ``accounts = "accounts.csv"`` (relative to the config file)."""
     from tacal.config.accounts_csv import CsvChecker, load_csv  # only when a config names a CSV
 
     if value is None:
         return []
     if not isinstance(value, str) or not value.strip():
-        c.error(("accounts",), "must be the path of a CSV file, e.g. accounts = \"accounts.csv\"")
+        c.error(("accounts",), 'must be the path of a CSV file, e.g. accounts = "accounts.csv"')
         return []
     path = base / value
     if not path.is_file():

@@ -24,7 +24,16 @@ from tacal.model import Account
 
 #: Columns every accounts CSV must have (a cell may still be empty where the value is optional).
 REQUIRED_COLUMNS = (
-    "name", "ta", "ae", "ce", "contacts", "check_in", "arr", "renewal", "health", "expansion",
+    "name",
+    "ta",
+    "ae",
+    "ce",
+    "contacts",
+    "check_in",
+    "arr",
+    "renewal",
+    "health",
+    "expansion",
 )
 #: Columns that may be left out of the header altogether.
 OPTIONAL_COLUMNS = ("onboarding_start", "sdr", "timezone", "hours", "workdays")
@@ -80,8 +89,13 @@ def load_csv(path: Path, problems: list[Problem], validate: RowValidator) -> lis
     try:
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
-        problems.append(Problem(str(path), "accounts file not found; check `accounts` in "
-                                "tacal.toml (a path relative to the config file)"))
+        problems.append(
+            Problem(
+                str(path),
+                "accounts file not found; check `accounts` in "
+                "tacal.toml (a path relative to the config file)",
+            )
+        )
         return []
     except (OSError, UnicodeDecodeError) as exc:
         problems.append(Problem(str(path), f"cannot read accounts: {exc}; save it as UTF-8 CSV"))
@@ -92,8 +106,13 @@ def load_csv(path: Path, problems: list[Problem], validate: RowValidator) -> lis
         problems.append(Problem(str(path), f"not a readable CSV file: {exc}"))
         return []
     if not rows:
-        problems.append(Problem(f"{path}:1", "empty accounts file; the first row must be the "
-                                f"header: {','.join(REQUIRED_COLUMNS)}"))
+        problems.append(
+            Problem(
+                f"{path}:1",
+                "empty accounts file; the first row must be the "
+                f"header: {','.join(REQUIRED_COLUMNS)}",
+            )
+        )
         return []
     header_line, header = rows[0]
     columns = [column_key(h) for h in header]
@@ -101,24 +120,33 @@ def load_csv(path: Path, problems: list[Problem], validate: RowValidator) -> lis
     for raw, key in zip(header, columns, strict=True):
         if key not in COLUMNS:
             hint = difflib.get_close_matches(key, COLUMNS, n=1, cutoff=0.6)
-            c.error((header_line, raw.strip() or "(empty)"),
-                    "unknown column" + (f"; did you mean {hint[0]!r}?" if hint else "")
-                    + f" (columns: {', '.join(COLUMNS)})")
+            c.error(
+                (header_line, raw.strip() or "(empty)"),
+                "unknown column"
+                + (f"; did you mean {hint[0]!r}?" if hint else "")
+                + f" (columns: {', '.join(COLUMNS)})",
+            )
     for key in sorted({k for k in columns if columns.count(k) > 1}):
         c.error((header_line, key), "column appears more than once; keep one")
         usable = False
     for key in REQUIRED_COLUMNS:
         if key not in columns:
-            c.error((header_line, key), "missing required column; add it to the header "
-                    "(cells may be empty where a value is optional)")
+            c.error(
+                (header_line, key),
+                "missing required column; add it to the header "
+                "(cells may be empty where a value is optional)",
+            )
             usable = False
     if not usable:
         return []
     out = []
     for line, cells in rows[1:]:
         if len(cells) > len(columns):
-            c.error((line,), f"row has {len(cells)} cells but the header has {len(columns)}; "
-                    "quote cells that contain commas")
+            c.error(
+                (line,),
+                f"row has {len(cells)} cells but the header has {len(columns)}; "
+                "quote cells that contain commas",
+            )
             continue
         row = {k: v.strip() for k, v in zip(columns, cells, strict=False) if k in COLUMNS}
         account = validate(c, (line,), row)
@@ -127,5 +155,12 @@ def load_csv(path: Path, problems: list[Problem], validate: RowValidator) -> lis
     return out
 
 
-__all__ = ["COLUMNS", "OPTIONAL_COLUMNS", "REQUIRED_COLUMNS", "CsvChecker", "column_key",
-           "load_csv", "records"]
+__all__ = [
+    "COLUMNS",
+    "OPTIONAL_COLUMNS",
+    "REQUIRED_COLUMNS",
+    "CsvChecker",
+    "column_key",
+    "load_csv",
+    "records",
+]

@@ -27,9 +27,24 @@ from tacal.config.values import (
 from tacal.model import ACCOUNT_RULES, KINDS, PER, RULES, Cadence, Person, Team
 
 CADENCE_KEYS = {
-    "id", "summary", "rule", "day", "week", "time", "duration", "attendees", "template",
-    "description", "kind", "location", "per", "until", "enabled", "days_before",
-    "workdays_after", "top3",
+    "id",
+    "summary",
+    "rule",
+    "day",
+    "week",
+    "time",
+    "duration",
+    "attendees",
+    "template",
+    "description",
+    "kind",
+    "location",
+    "per",
+    "until",
+    "enabled",
+    "days_before",
+    "workdays_after",
+    "top3",
 }
 #: Attendee references that name a role rather than a person (expanded by ``per`` series).
 _ROLE_REFS = {"@ta", "@ae", "@ce", "@sdr", "@director", "@vp", "@leadership"}
@@ -39,15 +54,17 @@ def rrule_problem(rule: str, tz: str, start: dt.date) -> str | None:
     """Why a raw ``RRULE:...`` string is unusable, or None when it is fine."""
     from dateutil.rrule import rrulestr
 
-    body = rule[len("RRULE:"):] if rule.upper().startswith("RRULE:") else rule
+    body = rule[len("RRULE:") :] if rule.upper().startswith("RRULE:") else rule
     if not body or "\n" in body or "DTSTART" in body.upper():
-        return "write a single RRULE line such as \"RRULE:FREQ=WEEKLY;BYDAY=TU\" (no DTSTART)"
+        return 'write a single RRULE line such as "RRULE:FREQ=WEEKLY;BYDAY=TU" (no DTSTART)'
     parts = dict(p.split("=", 1) for p in body.upper().split(";") if "=" in p)
     if "FREQ" not in parts:
-        return "an RRULE needs FREQ, e.g. \"RRULE:FREQ=WEEKLY;BYDAY=TU\""
+        return 'an RRULE needs FREQ, e.g. "RRULE:FREQ=WEEKLY;BYDAY=TU"'
     if parts["FREQ"] not in ("DAILY", "WEEKLY", "MONTHLY", "YEARLY"):
-        return (f"FREQ={parts['FREQ']} is not a meeting cadence; use DAILY, WEEKLY, MONTHLY or "
-                "YEARLY (the time comes from `time`)")
+        return (
+            f"FREQ={parts['FREQ']} is not a meeting cadence; use DAILY, WEEKLY, MONTHLY or "
+            "YEARLY (the time comes from `time`)"
+        )
     if any(k in parts for k in ("BYHOUR", "BYMINUTE", "BYSECOND")):
         return "remove BYHOUR/BYMINUTE/BYSECOND: the meeting time comes from `time`"
     try:
@@ -80,13 +97,19 @@ def read_cadences(c: Checker, data: Any, team: Team, people: dict[str, Person]) 
         before = len([p for p in c.problems if p.severity == "error"])
         cid = entry.get("id")
         if not isinstance(cid, str) or not ID_RE.match(cid):
-            c.error((*k, "id"), f"{cid!r}: give every cadence a stable id of lowercase letters, "
-                    "digits and dashes, e.g. \"team-check-in\"")
+            c.error(
+                (*k, "id"),
+                f"{cid!r}: give every cadence a stable id of lowercase letters, "
+                'digits and dashes, e.g. "team-check-in"',
+            )
             cid = f"cadence-{i}"
         elif cid in seen:
             first = c.line("cadence", seen[cid], "id")
-            c.error((*k, "id"), f"duplicate id {cid!r} (also line {first}); ids must be unique "
-                    "because they make the event UIDs")
+            c.error(
+                (*k, "id"),
+                f"duplicate id {cid!r} (also line {first}); ids must be unique "
+                "because they make the event UIDs",
+            )
         seen.setdefault(cid, i)
         if entry.get("enabled", True) is False:
             continue
@@ -96,11 +119,17 @@ def read_cadences(c: Checker, data: Any, team: Team, people: dict[str, Person]) 
             summary = cid
         check_text(c, (*k, "summary"), summary)
         rule = entry.get("rule")
-        if not isinstance(rule, str) or (rule not in RULES and rule not in ACCOUNT_RULES
-                                         and not rule.upper().startswith("RRULE:")):
+        if not isinstance(rule, str) or (
+            rule not in RULES
+            and rule not in ACCOUNT_RULES
+            and not rule.upper().startswith("RRULE:")
+        ):
             near = did_you_mean(rule, (*RULES, *ACCOUNT_RULES))
-            c.error((*k, "rule"), f"{rule!r} is not a rule{near}; use one of {' | '.join(RULES)} "
-                    f"or a raw \"RRULE:...\" string (per-account: {' | '.join(ACCOUNT_RULES)})")
+            c.error(
+                (*k, "rule"),
+                f"{rule!r} is not a rule{near}; use one of {' | '.join(RULES)} "
+                f'or a raw "RRULE:..." string (per-account: {" | ".join(ACCOUNT_RULES)})',
+            )
             rule = ""  # unknown: no check below that depends on the rule applies
         elif rule.upper().startswith("RRULE:"):
             why = rrule_problem(rule, team.timezone, team.start or dt.date(2027, 1, 1))
@@ -114,26 +143,38 @@ def read_cadences(c: Checker, data: Any, team: Team, people: dict[str, Person]) 
             if not c.typed((*k, "week"), week, int, "an integer 1-5 or -1"):
                 week = None
             elif week == 0 or not -5 <= week <= 5:
-                c.error((*k, "week"), f"{week} is out of range; use 1-4 for the Nth weekday of "
-                        "the period or -1 for the last")
+                c.error(
+                    (*k, "week"),
+                    f"{week} is out of range; use 1-4 for the Nth weekday of "
+                    "the period or -1 for the last",
+                )
                 week = None
             elif week == 5 or week == -5:
-                c.warn((*k, "week"), f"week = {week}: not every month has a "
-                       f"{'5th' if week == 5 else '5th-from-last'} weekday; those months get no "
-                       "meeting (use -1 for the last weekday of every month)")
+                c.warn(
+                    (*k, "week"),
+                    f"week = {week}: not every month has a "
+                    f"{'5th' if week == 5 else '5th-from-last'} weekday; those months get no "
+                    "meeting (use -1 for the last weekday of every month)",
+                )
         if rule in ("weekly", "biweekly") and day is None and "day" not in entry:
-            c.error((*k, "day"), f"rule {rule!r} needs a weekday, e.g. day = \"TU\"")
+            c.error((*k, "day"), f'rule {rule!r} needs a weekday, e.g. day = "TU"')
         if rule in ("monthly", "bimonthly", "quarterly", "fiscal-quarterly"):
             if day is None and "day" not in entry:
-                c.error((*k, "day"), f"rule {rule!r} needs day (and week), e.g. day = \"WE\", "
-                        "week = 2 for the second Wednesday")
+                c.error(
+                    (*k, "day"),
+                    f'rule {rule!r} needs day (and week), e.g. day = "WE", '
+                    "week = 2 for the second Wednesday",
+                )
             if week is None and "week" not in entry:
-                c.error((*k, "week"), f"rule {rule!r} needs week: 1-4 for the Nth weekday of "
-                        "the month, -1 for the last")
+                c.error(
+                    (*k, "week"),
+                    f"rule {rule!r} needs week: 1-4 for the Nth weekday of "
+                    "the month, -1 for the last",
+                )
         if rule in ("daily", "weekly", "biweekly") and week is not None:
             c.error((*k, "week"), f"week only applies to monthly-type rules, not {rule!r}")
         if rule == "daily" and day is not None:
-            c.error((*k, "day"), "daily means every workday; remove day or use rule = \"weekly\"")
+            c.error((*k, "day"), 'daily means every workday; remove day or use rule = "weekly"')
         if day is not None and rule in RULES and day not in team.workdays:
             c.warn((*k, "day"), f"{day} is not one of team.workdays")
         time = time_value(c, (*k, "time"), entry.get("time", "09:00"))
@@ -148,27 +189,32 @@ def read_cadences(c: Checker, data: Any, team: Team, people: dict[str, Person]) 
             if a in _ROLE_REFS:
                 continue
             if a.startswith("@"):
-                c.error((*k, "attendees"), f"{a!r} is not a role{did_you_mean(a, _ROLE_REFS)}; "
-                        f"use one of {' '.join(sorted(_ROLE_REFS))}")
+                c.error(
+                    (*k, "attendees"),
+                    f"{a!r} is not a role{did_you_mean(a, _ROLE_REFS)}; "
+                    f"use one of {' '.join(sorted(_ROLE_REFS))}",
+                )
             elif "@" in a:
                 if not EMAIL_RE.match(a):
                     c.error((*k, "attendees"), f"{a!r} is not an email address")
             elif a not in people:
                 hint = closest(a, set(people))
-                c.error((*k, "attendees"), f"unknown person {a!r}; add [people.{a}] or use an "
-                        f"email address" + (f" (did you mean {hint!r}?)" if hint else ""))
+                c.error(
+                    (*k, "attendees"),
+                    f"unknown person {a!r}; add [people.{a}] or use an "
+                    f"email address" + (f" (did you mean {hint!r}?)" if hint else ""),
+                )
         template = entry.get("template")
         if template is not None and not c.typed((*k, "template"), template, str, "a file name"):
             template = None
         description = entry.get("description")
-        if description is not None and not c.typed(
-            (*k, "description"), description, str, "text"
-        ):
+        if description is not None and not c.typed((*k, "description"), description, str, "text"):
             description = None
         kind = entry.get("kind", "internal")
         if kind not in KINDS:
-            c.error((*k, "kind"), f"{kind!r}{did_you_mean(kind, KINDS)}: use \"internal\" or "
-                    "\"external\"")
+            c.error(
+                (*k, "kind"), f'{kind!r}{did_you_mean(kind, KINDS)}: use "internal" or "external"'
+            )
             kind = "internal"
         location = entry.get("location")
         if location is not None and not c.typed((*k, "location"), location, str, "text"):
@@ -205,8 +251,9 @@ def read_cadences(c: Checker, data: Any, team: Team, people: dict[str, Person]) 
     return out
 
 
-def _account_cadence(c: Checker, k: tuple[Any, ...], entry: dict[str, Any], rule: str,
-                     per: str, duration: int) -> dict[str, Any]:
+def _account_cadence(
+    c: Checker, k: tuple[Any, ...], entry: dict[str, Any], rule: str, per: str, duration: int
+) -> dict[str, Any]:
     """The account-driven keys of one cadence (``days_before``, ``workdays_after``, ``top3``).
 
     Account rules take their dates from each account, so the keys that make sense elsewhere
@@ -214,29 +261,41 @@ def _account_cadence(c: Checker, k: tuple[Any, ...], entry: dict[str, Any], rule
     """
     out: dict[str, Any] = {}
     if rule in ACCOUNT_RULES and per and per != "account":
-        c.error((*k, "per"), f"rule {rule!r} makes one series per account; set per = \"account\"")
+        c.error((*k, "per"), f'rule {rule!r} makes one series per account; set per = "account"')
     if rule == "check-in" and not 30 <= duration <= 60:
         c.error((*k, "duration"), f"{duration} minutes: customer check-ins run 30-60 minutes")
     if rule in ("check-in", "touch-base"):
         week = entry.get("week")
         if isinstance(week, int) and not isinstance(week, bool) and not 1 <= week <= 4:
-            c.error((*k, "week"), f"{week}: for {rule!r} week is the preferred week of the month "
-                    "(1-4) for monthly, bimonthly and quarterly slots")
+            c.error(
+                (*k, "week"),
+                f"{week}: for {rule!r} week is the preferred week of the month "
+                "(1-4) for monthly, bimonthly and quarterly slots",
+            )
     if rule in ("renewal", "onboarding"):
         for name in ("day", "week"):
             if name in entry:
-                c.error((*k, name), f"rule {rule!r} is a one-off whose date comes from each "
-                        f"account; remove {name}")
+                c.error(
+                    (*k, name),
+                    f"rule {rule!r} is a one-off whose date comes from each account; remove {name}",
+                )
     if "days_before" in entry:
-        out["days_before"] = int_key(c, (*k, "days_before"), entry["days_before"], 1, 730,
-                                      "days before the renewal date")
+        out["days_before"] = int_key(
+            c, (*k, "days_before"), entry["days_before"], 1, 730, "days before the renewal date"
+        )
     elif rule == "renewal":
         out["days_before"] = 180
     if "workdays_after" in entry:
         if rule != "onboarding":
-            c.error((*k, "workdays_after"), "only applies to rule = \"onboarding\"")
-        out["workdays_after"] = int_key(c, (*k, "workdays_after"), entry["workdays_after"], 0,
-                                         120, "workdays after onboarding_start")
+            c.error((*k, "workdays_after"), 'only applies to rule = "onboarding"')
+        out["workdays_after"] = int_key(
+            c,
+            (*k, "workdays_after"),
+            entry["workdays_after"],
+            0,
+            120,
+            "workdays after onboarding_start",
+        )
     elif rule == "onboarding":
         out["workdays_after"] = 0
     if "top3" in entry:
@@ -244,7 +303,7 @@ def _account_cadence(c: Checker, k: tuple[Any, ...], entry: dict[str, Any], rule
         if not isinstance(top3, bool):
             c.error((*k, "top3"), f"must be true or false, not {top3!r}")
         elif top3 and per and per != "ta":
-            c.error((*k, "top3"), "names a TA's Top 3 accounts, so it needs per = \"ta\"")
+            c.error((*k, "top3"), 'names a TA\'s Top 3 accounts, so it needs per = "ta"')
         else:
             out["top3"] = top3
     return out

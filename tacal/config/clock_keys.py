@@ -40,7 +40,7 @@ def hours(c: Reporter, key: tuple[Any, ...], value: Any) -> tuple[dt.time, dt.ti
     """``"09:00-17:00"``: local working hours (``24:00`` may end the day)."""
     m = HOURS_RE.match(value) if isinstance(value, str) else None
     if m is None:
-        c.error(key, f"{value!r} is not a range of hours; write \"09:00-17:00\" (24-hour, local)")
+        c.error(key, f'{value!r} is not a range of hours; write "09:00-17:00" (24-hour, local)')
         return None
     h1, m1, h2, m2 = (int(g) for g in m.groups())
     if h2 == 24 and m2:
@@ -49,8 +49,11 @@ def hours(c: Reporter, key: tuple[Any, ...], value: Any) -> tuple[dt.time, dt.ti
     start = dt.time(h1, m1)
     end = dt.time(0) if h2 == 24 else dt.time(h2, m2)
     if end != dt.time(0) and end <= start:
-        c.error(key, f"{value!r}: the end must be later than the start (hours that cross "
-                "midnight are not supported)")
+        c.error(
+            key,
+            f"{value!r}: the end must be later than the start (hours that cross "
+            "midnight are not supported)",
+        )
         return None
     return start, end
 
@@ -62,7 +65,7 @@ def workdays(c: Reporter, key: tuple[Any, ...], value: Any) -> tuple[str, ...] |
         if code and code not in found:
             found.append(code)
     if isinstance(value, list) and not value:
-        c.error(key, "needs at least one weekday, e.g. [\"MO\", \"TU\"]")
+        c.error(key, 'needs at least one weekday, e.g. ["MO", "TU"]')
         return None
     return tuple(w for w in WEEKDAYS if w in found) or None
 
@@ -70,7 +73,7 @@ def workdays(c: Reporter, key: tuple[Any, ...], value: Any) -> tuple[str, ...] |
 def dates(c: Warner, key: tuple[Any, ...], value: Any) -> list[dt.date]:
     """A list of dates (``holidays``); a date listed twice is a warning."""
     if not isinstance(value, list):
-        c.error(key, "must be a list of dates, e.g. [\"2027-01-01\"]")
+        c.error(key, 'must be a list of dates, e.g. ["2027-01-01"]')
         return []
     out: list[dt.date] = []
     for item in value:
@@ -82,12 +85,13 @@ def dates(c: Warner, key: tuple[Any, ...], value: Any) -> list[dt.date]:
     return out
 
 
-def country(c: Reporter, key: tuple[Any, ...], value: Any,
-            subdivision: Any) -> tuple[str | None, str | None]:
+def country(
+    c: Reporter, key: tuple[Any, ...], value: Any, subdivision: Any
+) -> tuple[str | None, str | None]:
     """``country`` and ``subdivision`` as the ``holidays`` package knows them."""
     if value is None:
         if subdivision is not None:
-            c.error((*key[:-1], "subdivision"), "needs a country too, e.g. country = \"GB\"")
+            c.error((*key[:-1], "subdivision"), 'needs a country too, e.g. country = "GB"')
         return None, None
     code = value.upper() if isinstance(value, str) else value
     sub = subdivision.upper() if isinstance(subdivision, str) else subdivision

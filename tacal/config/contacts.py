@@ -34,7 +34,7 @@ def delimiter_option(c: Checker, key: tuple[Any, ...], value: Any) -> str | None
         return None
     if isinstance(value, str) and value.lower() in names:
         return names[value.lower()]
-    c.error(key, f"{value!r}: use \",\", \";\" or \"tab\" (or leave it out: it is detected)")
+    c.error(key, f'{value!r}: use ",", ";" or "tab" (or leave it out: it is detected)')
     return None
 
 
@@ -47,8 +47,11 @@ def encoding_option(c: Checker, key: tuple[Any, ...], value: Any) -> str | None:
         # a real decode: a lookup alone accepts codecs that are not text encodings (rot13)
         b"\x00\x00".decode(value, "replace")
     except LookupError:
-        c.error(key, f"{value!r} is not an encoding; e.g. \"utf-8\", \"utf-16\", \"cp1252\" "
-                "(or leave it out: UTF-8 and UTF-16 are detected)")
+        c.error(
+            key,
+            f'{value!r} is not an encoding; e.g. "utf-8", "utf-16", "cp1252" '
+            "(or leave it out: UTF-8 and UTF-16 are detected)",
+        )
         return None
     return value
 
@@ -71,14 +74,17 @@ def read_contacts(c: Checker, value: Any, base: Path) -> Contacts | None:
     """The contacts table of ``[accounts]``; None (with located problems) when unusable."""
     key = ("accounts", "contacts")
     if not isinstance(value, dict):
-        c.error(key, "must be a table, e.g. contacts = { file = \"contacts.csv\", "
-                "account = \"Account Name\", email = \"Email\" }")
+        c.error(
+            key,
+            'must be a table, e.g. contacts = { file = "contacts.csv", '
+            'account = "Account Name", email = "Email" }',
+        )
         return None
     c.unknown_keys(key, value, CONTACTS_KEYS)
     before = len(c.problems)
     name = value.get("file")
     if not isinstance(name, str) or not name.strip():
-        c.error((*key, "file"), "missing; name the contacts export, e.g. file = \"contacts.csv\"")
+        c.error((*key, "file"), 'missing; name the contacts export, e.g. file = "contacts.csv"')
         return None
     columns = {}
     for option, default in (("account", DEFAULT_ACCOUNT), ("email", DEFAULT_EMAIL)):
@@ -107,9 +113,12 @@ def read_contacts(c: Checker, value: Any, base: Path) -> Contacts | None:
             import difflib
 
             close = difflib.get_close_matches(header, table.header, n=1, cutoff=0.6)
-            c.error((*key, option), f"{header!r} is not a column of {path.name}"
-                    + (f"; did you mean {close[0]!r}?" if close else "")
-                    + f" (its columns: {', '.join(h.strip() for h in table.header)})")
+            c.error(
+                (*key, option),
+                f"{header!r} is not a column of {path.name}"
+                + (f"; did you mean {close[0]!r}?" if close else "")
+                + f" (its columns: {', '.join(h.strip() for h in table.header)})",
+            )
         else:
             at[option] = index
     if len(at) < len(columns):
@@ -134,5 +143,11 @@ def read_contacts(c: Checker, value: Any, base: Path) -> Contacts | None:
     return out
 
 
-__all__ = ["CONTACTS_KEYS", "Contacts", "delimiter_option", "encoding_option", "header_key",
-           "read_contacts"]
+__all__ = [
+    "CONTACTS_KEYS",
+    "Contacts",
+    "delimiter_option",
+    "encoding_option",
+    "header_key",
+    "read_contacts",
+]

@@ -39,14 +39,43 @@ from tacal.model import CHECK_INS, HEALTHS, Account, AccountsImport, Person
 
 #: What a column can be mapped to: every account key, plus ``mrr`` (ARR = 12 x MRR when the
 #: ARR cell is empty) and ``tier`` (read only by ``check_in_rules``).
-FIELDS = ("name", "ta", "ae", "ce", "sdr", "contacts", "check_in", "arr", "mrr", "renewal",
-          "health", "expansion", "onboarding_start", "timezone", "hours", "workdays", "tier")
+FIELDS = (
+    "name",
+    "ta",
+    "ae",
+    "ce",
+    "sdr",
+    "contacts",
+    "check_in",
+    "arr",
+    "mrr",
+    "renewal",
+    "health",
+    "expansion",
+    "onboarding_start",
+    "timezone",
+    "hours",
+    "workdays",
+    "tier",
+)
 REQUIRED = ("name", "ta", "ae")
 PERSON_FIELDS = ("ta", "ae", "ce", "sdr")
 DATE_FIELDS = ("renewal", "onboarding_start")
-TABLE_KEYS = {"file", "preset", "columns", "delimiter", "encoding", "date_format", "decimal",
-              "add_people", "internal_domains", "health_scale", "health_labels",
-              "check_in_rules", "contacts"}
+TABLE_KEYS = {
+    "file",
+    "preset",
+    "columns",
+    "delimiter",
+    "encoding",
+    "date_format",
+    "decimal",
+    "add_people",
+    "internal_domains",
+    "health_scale",
+    "health_labels",
+    "check_in_rules",
+    "contacts",
+}
 RULE_KEYS = {"check_in", "health", "tier", "arr_at_least", "arr_below"}
 
 #: Header names of each product's standard account export, by tacal field; the first one a
@@ -59,23 +88,35 @@ PRESETS: dict[str, dict[str, tuple[str, ...]]] = {
     "hubspot": {"name": ("Company name",), "ae": ("Company owner",)},
     # Vitally account view export: account name, the key roles (Vitally's examples are
     # "Customer Success Manager" and "Account Executive"), health score (0-10), revenue.
-    "vitally": {"name": ("Name", "Account Name"),
-                "ta": ("Customer Success Manager", "CSM"),
-                "ae": ("Account Executive",),
-                "health": ("Health Score",),
-                "renewal": ("Renewal Date", "Next Renewal Date"),
-                "arr": ("ARR",), "mrr": ("MRR",)},
+    "vitally": {
+        "name": ("Name", "Account Name"),
+        "ta": ("Customer Success Manager", "CSM"),
+        "ae": ("Account Executive",),
+        "health": ("Health Score",),
+        "renewal": ("Renewal Date", "Next Renewal Date"),
+        "arr": ("ARR",),
+        "mrr": ("MRR",),
+    },
     # Gainsight Company object: standard fields.
-    "gainsight": {"name": ("Company Name", "Name"), "ta": ("CSM",),
-                  "arr": ("ARR",), "mrr": ("MRR",), "renewal": ("Renewal Date",),
-                  "health": ("Health Score", "Current Score", "Overall Score")},
+    "gainsight": {
+        "name": ("Company Name", "Name"),
+        "ta": ("CSM",),
+        "arr": ("ARR",),
+        "mrr": ("MRR",),
+        "renewal": ("Renewal Date",),
+        "health": ("Health Score", "Current Score", "Overall Score"),
+    },
 }
 
 _EXAMPLES = {"name": "Account Name", "ta": "Technical Advisor", "ae": "Account Owner"}
 _WHAT = {"name": "the account's name", "ta": "its Technical Advisor", "ae": "its Account Executive"}
 _ANGLED = re.compile(r"^[^<>]*<([^<>\s]+@[^<>\s]+)>\s*$")
-_CHECK_IN_WORDS = {"fortnightly": "biweekly", "everytwoweeks": "biweekly",
-                   "everyotherweek": "biweekly", "everyothermonth": "bimonthly"}
+_CHECK_IN_WORDS = {
+    "fortnightly": "biweekly",
+    "everytwoweeks": "biweekly",
+    "everyotherweek": "biweekly",
+    "everyothermonth": "bimonthly",
+}
 
 
 @dataclass(frozen=True)
@@ -89,10 +130,12 @@ class Rule:
     arr_below: float | None = None
 
     def matches(self, health: str, arr: float, tier: str) -> bool:
-        return ((self.health is None or health in self.health)
-                and (self.tiers is None or " ".join(tier.casefold().split()) in self.tiers)
-                and (self.arr_at_least is None or arr >= self.arr_at_least)
-                and (self.arr_below is None or arr < self.arr_below))
+        return (
+            (self.health is None or health in self.health)
+            and (self.tiers is None or " ".join(tier.casefold().split()) in self.tiers)
+            and (self.arr_at_least is None or arr >= self.arr_at_least)
+            and (self.arr_below is None or arr < self.arr_below)
+        )
 
 
 @dataclass
@@ -133,17 +176,26 @@ def _scale(c: Checker, key: tuple[Any, ...], value: Any) -> list[tuple[float, fl
     for colour, span in value.items():
         if colour not in HEALTHS:
             c.error((*key, colour), f"{colour!r} is not a health; use green, yellow or red")
-        elif (not isinstance(span, list) or len(span) != 2 or not all(_number(x) for x in span)
-              or span[0] > span[1]):
-            c.error((*key, colour), f"must be [lowest, highest] score, e.g. {colour} = [0, 4], "
-                    f"not {span!r}")
+        elif (
+            not isinstance(span, list)
+            or len(span) != 2
+            or not all(_number(x) for x in span)
+            or span[0] > span[1]
+        ):
+            c.error(
+                (*key, colour),
+                f"must be [lowest, highest] score, e.g. {colour} = [0, 4], not {span!r}",
+            )
         else:
             bands.append((float(span[0]), float(span[1]), colour))
     bands.sort()
     for (lo, hi, a), (lo2, _, b) in zip(bands, bands[1:], strict=False):
         if lo2 <= hi:
-            c.error(key, f"{a} [{lo:g}, {hi:g}] and {b} (from {lo2:g}) overlap; a score must "
-                    "fall in one range")
+            c.error(
+                key,
+                f"{a} [{lo:g}, {hi:g}] and {b} (from {lo2:g}) overlap; a score must "
+                "fall in one range",
+            )
     return bands
 
 
@@ -151,21 +203,26 @@ def _labels(c: Checker, key: tuple[Any, ...], value: Any) -> dict[str, str]:
     if value is None:
         return {}
     if not isinstance(value, dict):
-        c.error(key, "must be a table of label = colour, e.g. health_labels = "
-                "{ \"At Risk\" = \"red\", \"Healthy\" = \"green\" }")
+        c.error(
+            key,
+            "must be a table of label = colour, e.g. health_labels = "
+            '{ "At Risk" = "red", "Healthy" = "green" }',
+        )
         return {}
     out = {}
     for label, colour in value.items():
         if colour not in HEALTHS:
-            c.error((*key, label), f"{label!r} = {colour!r}: the colour must be green, yellow "
-                    "or red")
+            c.error(
+                (*key, label), f"{label!r} = {colour!r}: the colour must be green, yellow or red"
+            )
         else:
             out[_fold(label)] = colour
     return out
 
 
-def _names(c: Checker, key: tuple[Any, ...], value: Any, allowed: tuple[str, ...] | None,
-           what: str) -> frozenset[str] | None:
+def _names(
+    c: Checker, key: tuple[Any, ...], value: Any, allowed: tuple[str, ...] | None, what: str
+) -> frozenset[str] | None:
     items = [value] if isinstance(value, str) else value
     if not isinstance(items, list) or not items or not all(isinstance(x, str) for x in items):
         c.error(key, f"must be {what} or a list of them, not {value!r}")
@@ -181,8 +238,9 @@ def _names(c: Checker, key: tuple[Any, ...], value: Any, allowed: tuple[str, ...
 def _rules(c: Checker, key: tuple[Any, ...], value: Any) -> list[Rule]:
     if value is None:
         return []
-    example = ("check_in_rules = [ { health = \"red\", check_in = \"weekly\" }, "
-               "{ check_in = \"monthly\" } ]")
+    example = (
+        'check_in_rules = [ { health = "red", check_in = "weekly" }, { check_in = "monthly" } ]'
+    )
     if not isinstance(value, list):
         c.error(key, f"must be a list of rules, e.g. {example}")
         return []
@@ -195,13 +253,19 @@ def _rules(c: Checker, key: tuple[Any, ...], value: Any) -> list[Rule]:
         c.unknown_keys(k, entry, RULE_KEYS)
         check_in = entry.get("check_in")
         if check_in not in CHECK_INS:
-            c.error((*k, "check_in"), f"{check_in!r}: each rule needs check_in = one of "
-                    f"{' | '.join(CHECK_INS)}")
+            c.error(
+                (*k, "check_in"),
+                f"{check_in!r}: each rule needs check_in = one of {' | '.join(CHECK_INS)}",
+            )
             continue
-        health = (_names(c, (*k, "health"), entry["health"], HEALTHS, "a health")
-                  if "health" in entry else None)
-        tiers = (_names(c, (*k, "tier"), entry["tier"], None, "a tier name")
-                 if "tier" in entry else None)
+        health = (
+            _names(c, (*k, "health"), entry["health"], HEALTHS, "a health")
+            if "health" in entry
+            else None
+        )
+        tiers = (
+            _names(c, (*k, "tier"), entry["tier"], None, "a tier name") if "tier" in entry else None
+        )
         bounds = {}
         for bound in ("arr_at_least", "arr_below"):
             if bound in entry and (not _number(entry[bound]) or entry[bound] < 0):
@@ -218,27 +282,38 @@ def read_settings(c: Checker, table: dict[str, Any], base: Path) -> Settings | N
     c.unknown_keys(key, table, TABLE_KEYS)
     name = table.get("file")
     if not isinstance(name, str) or not name.strip():
-        c.error((*key, "file"), "missing; name the export, e.g. file = \"accounts.csv\" "
-                "(relative to the config file)")
+        c.error(
+            (*key, "file"),
+            'missing; name the export, e.g. file = "accounts.csv" (relative to the config file)',
+        )
         return None
     s = Settings(base / name)
     preset = table.get("preset")
     if preset is not None and preset not in PRESETS:
-        c.error((*key, "preset"), f"{preset!r}: use one of {' | '.join(PRESETS)}, or leave it "
-                "out and map columns yourself")
+        c.error(
+            (*key, "preset"),
+            f"{preset!r}: use one of {' | '.join(PRESETS)}, or leave it "
+            "out and map columns yourself",
+        )
     else:
         s.preset = preset
     columns = table.get("columns", {})
     if not isinstance(columns, dict):
-        c.error((*key, "columns"), "must be a table of field = \"Header\", e.g. columns = "
-                "{ ta = \"Technical Advisor\", ae = \"Account Owner\" }")
+        c.error(
+            (*key, "columns"),
+            'must be a table of field = "Header", e.g. columns = '
+            '{ ta = "Technical Advisor", ae = "Account Owner" }',
+        )
         columns = {}
     for target, header in columns.items():
         if target not in FIELDS:
             hint = difflib.get_close_matches(target, FIELDS, n=1, cutoff=0.6)
-            c.error((*key, "columns", target), f"{target!r} is not a field"
-                    + (f"; did you mean {hint[0]!r}?" if hint else "")
-                    + f" (fields: {', '.join(FIELDS)})")
+            c.error(
+                (*key, "columns", target),
+                f"{target!r} is not a field"
+                + (f"; did you mean {hint[0]!r}?" if hint else "")
+                + f" (fields: {', '.join(FIELDS)})",
+            )
         elif not isinstance(header, str) or not header.strip():
             c.error((*key, "columns", target), f"must be a column header, not {header!r}")
         else:
@@ -250,24 +325,29 @@ def read_settings(c: Checker, table: dict[str, Any], base: Path) -> Settings | N
         if isinstance(date_format, str) and date_format.upper() in fmt.DATE_FORMATS:
             s.date_format = date_format.upper()
         else:
-            c.error((*key, "date_format"), f"{date_format!r}: use one of "
-                    f"{' | '.join(fmt.DATE_FORMATS)}")
+            c.error(
+                (*key, "date_format"), f"{date_format!r}: use one of {' | '.join(fmt.DATE_FORMATS)}"
+            )
     decimal = table.get("decimal")
     if decimal is not None:
         if decimal in (".", ","):
             s.decimal = decimal
         else:
-            c.error((*key, "decimal"), f"{decimal!r}: use \".\" (1,200.50) or \",\" (1.200,50)")
+            c.error((*key, "decimal"), f'{decimal!r}: use "." (1,200.50) or "," (1.200,50)')
     add = table.get("add_people", False)
     if not isinstance(add, bool):
         c.error((*key, "add_people"), f"must be true or false, not {add!r}")
     s.add_people = add is True
     domains = table.get("internal_domains")
     if domains is not None:
-        if (not isinstance(domains, list) or not domains
-                or not all(isinstance(d, str) and d.strip() for d in domains)):
-            c.error((*key, "internal_domains"), "must be a list of e-mail domains, e.g. "
-                    "[\"example.com\"]")
+        if (
+            not isinstance(domains, list)
+            or not domains
+            or not all(isinstance(d, str) and d.strip() for d in domains)
+        ):
+            c.error(
+                (*key, "internal_domains"), 'must be a list of e-mail domains, e.g. ["example.com"]'
+            )
         else:
             s.domains = {d.strip().lstrip("@").casefold() for d in domains}
     s.scale = _scale(c, (*key, "health_scale"), table.get("health_scale"))
@@ -277,8 +357,7 @@ def read_settings(c: Checker, table: dict[str, Any], base: Path) -> Settings | N
     if any(p.severity == "error" for p in c.problems[before:]):
         return None
     if not s.path.is_file():
-        c.error((*key, "file"), f"{s.path}: no such file; the path is relative to the config "
-                "file")
+        c.error((*key, "file"), f"{s.path}: no such file; the path is relative to the config file")
         return None
     return s
 
@@ -319,8 +398,11 @@ class PeopleIndex:
     def __init__(self, people: dict[str, Person], add: bool, domains: set[str] | None) -> None:
         self.people = people
         self.add = add
-        self.domains = domains if domains is not None else {
-            p.email.rsplit("@", 1)[-1].casefold() for p in people.values()}
+        self.domains = (
+            domains
+            if domains is not None
+            else {p.email.rsplit("@", 1)[-1].casefold() for p in people.values()}
+        )
         self.added: list[tuple[str, int, str]] = []
         self._index()
 
@@ -347,8 +429,12 @@ class PeopleIndex:
             same = [k for k in keys if self.people[k].role == role]
             if len(same) == 1:
                 return same[0]
-            rc.report(line, role, f"{cell!r} could be any of {', '.join(sorted(keys))}; use the "
-                      "person's key or e-mail")
+            rc.report(
+                line,
+                role,
+                f"{cell!r} could be any of {', '.join(sorted(keys))}; use the "
+                "person's key or e-mail",
+            )
             return None
         if keys:
             return self._role(rc, line, role, cell, keys[0])
@@ -359,20 +445,32 @@ class PeopleIndex:
         if is_email and role in ("ce", "sdr"):
             return cell  # a CE or SDR who is not on the team stays a bare e-mail
         hint = difflib.get_close_matches(_fold(cell), list(self.by), n=1, cutoff=0.7)
-        how = (" or set add_people = true in [accounts]" if internal else
-               f" (add_people only adds e-mails at {', '.join(sorted(self.domains))})"
-               if is_email and self.add else "")
-        rc.report(line, role, f"unknown person {cell!r}: no [people] entry has this key, e-mail "
-                  f"or name; add [people.KEY] with role = \"{role}\"{how}"
-                  + (f" (did you mean {self.spelled[hint[0]]!r}?)" if hint else ""))
+        how = (
+            " or set add_people = true in [accounts]"
+            if internal
+            else f" (add_people only adds e-mails at {', '.join(sorted(self.domains))})"
+            if is_email and self.add
+            else ""
+        )
+        rc.report(
+            line,
+            role,
+            f"unknown person {cell!r}: no [people] entry has this key, e-mail "
+            f'or name; add [people.KEY] with role = "{role}"{how}'
+            + (f" (did you mean {self.spelled[hint[0]]!r}?)" if hint else ""),
+        )
         return None
 
     def _role(self, rc: RowChecker, line: int, role: str, cell: str, key: str) -> str | None:
         person = self.people[key]
         if person.role == role:
             return key
-        rc.report(line, role, f"{cell!r} is people.{key}, whose role is {person.role!r}, not "
-                  f"{role!r}; name a person with role = \"{role}\"")
+        rc.report(
+            line,
+            role,
+            f"{cell!r} is people.{key}, whose role is {person.role!r}, not "
+            f'{role!r}; name a person with role = "{role}"',
+        )
         return None
 
     def _create(self, rc: RowChecker, line: int, role: str, email: str) -> str:
@@ -410,8 +508,10 @@ def _map_columns(c: Checker, s: Settings, table: fmt.Table) -> Mapping | None:
     def take(target: str, pos: list[int]) -> None:
         nonlocal ok
         if len(pos) > 1:
-            file.error((table.header_line, header[pos[0]]), "column appears more than once; "
-                       f"keep one (it is read as {target})")
+            file.error(
+                (table.header_line, header[pos[0]]),
+                f"column appears more than once; keep one (it is read as {target})",
+            )
             ok = False
         index[target] = pos[0]
 
@@ -419,9 +519,13 @@ def _map_columns(c: Checker, s: Settings, table: fmt.Table) -> Mapping | None:
         pos = positions.get(header_key(wanted))
         if not pos:
             hint = difflib.get_close_matches(wanted, header, n=1, cutoff=0.6)
-            c.error(("accounts", "columns", target), f"{wanted!r} is not a column of "
-                    f"{s.path.name}" + (f"; did you mean {hint[0]!r}?" if hint else "")
-                    + f" (its columns: {listing})")
+            c.error(
+                ("accounts", "columns", target),
+                f"{wanted!r} is not a column of "
+                f"{s.path.name}"
+                + (f"; did you mean {hint[0]!r}?" if hint else "")
+                + f" (its columns: {listing})",
+            )
             ok = False
         else:
             take(target, pos)
@@ -438,13 +542,19 @@ def _map_columns(c: Checker, s: Settings, table: fmt.Table) -> Mapping | None:
     for target in REQUIRED:
         if target not in index and target not in s.columns:
             preset = f" (the {s.preset} export has none)" if s.preset else ""
-            c.error(("accounts", "columns"), f"no column for {target}, {_WHAT[target]}{preset}: "
-                    f"map one, e.g. columns = {{ {target} = \"{_EXAMPLES[target]}\" }} "
-                    f"({s.path.name}'s columns: {listing})")
+            c.error(
+                ("accounts", "columns"),
+                f"no column for {target}, {_WHAT[target]}{preset}: "
+                f'map one, e.g. columns = {{ {target} = "{_EXAMPLES[target]}" }} '
+                f"({s.path.name}'s columns: {listing})",
+            )
             ok = False
     if any(r.tiers for r in s.rules) and "tier" not in index and "tier" not in s.columns:
-        c.error(("accounts", "check_in_rules"), "a rule names a tier but no column is read as "
-                "tier; map one, e.g. columns = { tier = \"Segment\" }")
+        c.error(
+            ("accounts", "check_in_rules"),
+            "a rule names a tier but no column is read as "
+            'tier; map one, e.g. columns = { tier = "Segment" }',
+        )
         ok = False
     if not ok:
         return None
@@ -452,12 +562,16 @@ def _map_columns(c: Checker, s: Settings, table: fmt.Table) -> Mapping | None:
     return Mapping(index, {t: header[i] for t, i in index.items()}, unused)
 
 
-def _date_columns(c: Checker, s: Settings, table: fmt.Table,
-                  m: Mapping) -> dict[str, tuple[str | None, str]] | None:
+def _date_columns(
+    c: Checker, s: Settings, table: fmt.Table, m: Mapping
+) -> dict[str, tuple[str | None, str]] | None:
     """(how to read A/B/YYYY, what the column holds) per date field; None on a column error."""
     file = CsvChecker(s.path, c.problems)
-    columns = {t: [cells[m.index[t]] for _, cells in table.rows if m.index[t] < len(cells)]
-               for t in DATE_FIELDS if t in m.index}
+    columns = {
+        t: [cells[m.index[t]] for _, cells in table.rows if m.index[t] < len(cells)]
+        for t in DATE_FIELDS
+        if t in m.index
+    }
     found: dict[str, tuple[str | None, str | None]] = {}
     for target, values in columns.items():
         if s.date_format:
@@ -465,34 +579,46 @@ def _date_columns(c: Checker, s: Settings, table: fmt.Table,
         elif fmt.has_slash_dates(values):
             found[target] = fmt.slash_order(values)
         else:
-            found[target] = (fmt.DOTS if any(re.match(r"^\d{1,2}\.", v.strip()) for v in values)
-                             else fmt.ISO, None)
+            found[target] = (
+                fmt.DOTS if any(re.match(r"^\d{1,2}\.", v.strip()) for v in values) else fmt.ISO,
+                None,
+            )
     decided = {t: f for t, (f, _) in found.items() if f in (fmt.MDY, fmt.DMY)}
     ok = True
     for target, (order, example) in found.items():
         where = (table.header_line, m.label[target])
         if order == "both":
-            file.error(where, f"dates in this column are read both ways ({example}); write them "
-                       "one way or set date_format = \"M/D/YYYY\" or \"D/M/YYYY\" in [accounts]")
+            file.error(
+                where,
+                f"dates in this column are read both ways ({example}); write them "
+                'one way or set date_format = "M/D/YYYY" or "D/M/YYYY" in [accounts]',
+            )
             ok = False
         elif order is None and example is None:
             found[target] = (fmt.MDY, None)  # every value reads the same either way
         elif order is None and len(set(decided.values())) == 1:
             found[target] = (next(iter(decided.values())), None)
         elif order is None:
-            file.error(where, f"ambiguous dates: {example} could be M/D/YYYY or D/M/YYYY and no "
-                       "date in this file has a day above 12; set date_format = \"M/D/YYYY\" or "
-                       "\"D/M/YYYY\" in [accounts]")
+            file.error(
+                where,
+                f"ambiguous dates: {example} could be M/D/YYYY or D/M/YYYY and no "
+                'date in this file has a day above 12; set date_format = "M/D/YYYY" or '
+                '"D/M/YYYY" in [accounts]',
+            )
             ok = False
     if len(set(decided.values())) > 1:
         first, second = sorted(decided)
-        file.error((table.header_line, m.label[second]), f"dates read {decided[second]} here but "
-                   f"{decided[first]} in {m.label[first]}; set date_format in [accounts]")
+        file.error(
+            (table.header_line, m.label[second]),
+            f"dates read {decided[second]} here but "
+            f"{decided[first]} in {m.label[first]}; set date_format in [accounts]",
+        )
         ok = False
     if not ok:
         return None
-    return {t: (f if f in (fmt.MDY, fmt.DMY) else None, f or fmt.ISO)
-            for t, (f, _) in found.items()}
+    return {
+        t: (f if f in (fmt.MDY, fmt.DMY) else None, f or fmt.ISO) for t, (f, _) in found.items()
+    }
 
 
 def _check_in(text: str) -> str:
@@ -504,16 +630,26 @@ def _check_in(text: str) -> str:
 class Rows:
     """Turns one export row into the mapping :func:`account_from_mapping` validates."""
 
-    def __init__(self, s: Settings, rc: RowChecker, people: PeopleIndex,
-                 dates: dict[str, tuple[str | None, str]], contacts: Contacts | None) -> None:
+    def __init__(
+        self,
+        s: Settings,
+        rc: RowChecker,
+        people: PeopleIndex,
+        dates: dict[str, tuple[str | None, str]],
+        contacts: Contacts | None,
+    ) -> None:
         self.s, self.rc, self.people, self.dates, self.contacts = s, rc, people, dates, contacts
 
     def amount(self, line: int, target: str, text: str) -> float | None:
         try:
             return fmt.amount(text, self.s.decimal)
         except ValueError:
-            self.rc.report(line, target, f"{text!r} is not an amount; write a number like "
-                           "120000 (currency signs and thousands separators are fine)")
+            self.rc.report(
+                line,
+                target,
+                f"{text!r} is not an amount; write a number like "
+                "120000 (currency signs and thousands separators are fine)",
+            )
             return None
 
     def date(self, line: int, target: str, text: str) -> Any:
@@ -521,8 +657,9 @@ class Rows:
         try:
             return fmt.parse_date(text, slash or self.s.date_format, self.s.date_format)
         except ValueError:
-            self.rc.report(line, target, f"{text!r} is not a date; "
-                           + fmt.date_hint(self.s.date_format, slash))
+            self.rc.report(
+                line, target, f"{text!r} is not a date; " + fmt.date_hint(self.s.date_format, slash)
+            )
             return None
 
     def health(self, line: int, text: str) -> str | None:
@@ -536,14 +673,22 @@ class Rows:
         try:
             score = fmt.amount(text, self.s.decimal)
         except ValueError:
-            self.rc.report(line, "health", f"{text!r}: use green, yellow or red, or name its "
-                           f"colour with health_labels = {{ \"{text}\" = \"red\" }} in [accounts]")
+            self.rc.report(
+                line,
+                "health",
+                f"{text!r}: use green, yellow or red, or name its "
+                f'colour with health_labels = {{ "{text}" = "red" }} in [accounts]',
+            )
             return None
         bands = self.s.scale
         if not bands:
-            self.rc.report(line, "health", f"{text!r} is a score; say which scores are which "
-                           "colour, e.g. health_scale = { red = [0, 4], yellow = [5, 7], "
-                           "green = [8, 10] } in [accounts]")
+            self.rc.report(
+                line,
+                "health",
+                f"{text!r} is a score; say which scores are which "
+                "colour, e.g. health_scale = { red = [0, 4], yellow = [5, 7], "
+                "green = [8, 10] } in [accounts]",
+            )
             return None
         if bands[0][0] <= score <= max(hi for _, hi, _ in bands):
             return [colour for lo, _, colour in bands if lo <= score][-1]
@@ -561,8 +706,11 @@ class Rows:
         emails = [x for x in re.split(r"[;,\s]+", cell.get("contacts", "")) if x]
         if self.contacts and entry["name"]:
             seen = {e.casefold() for e in emails}
-            emails += [e for e in self.contacts.emails.get(entry["name"].casefold(), [])
-                       if e.casefold() not in seen]
+            emails += [
+                e
+                for e in self.contacts.emails.get(entry["name"].casefold(), [])
+                if e.casefold() not in seen
+            ]
         entry["contacts"] = emails
         arr = None
         if cell.get("arr"):
@@ -583,8 +731,14 @@ class Rows:
         if cell.get("check_in"):
             entry["check_in"] = _check_in(cell["check_in"])
         else:
-            rule = next((r for r in self.s.rules
-                         if r.matches(health or "green", arr or 0.0, cell.get("tier", ""))), None)
+            rule = next(
+                (
+                    r
+                    for r in self.s.rules
+                    if r.matches(health or "green", arr or 0.0, cell.get("tier", ""))
+                ),
+                None,
+            )
             if rule is not None:
                 entry["check_in"] = rule.check_in
         for target in ("expansion", "timezone", "hours", "workdays"):
@@ -593,8 +747,13 @@ class Rows:
         return entry
 
 
-def read_crm_accounts(c: Checker, table: dict[str, Any], base: Path, people: dict[str, Person],
-                      seen: dict[str, Account]) -> tuple[list[Account], AccountsImport | None]:
+def read_crm_accounts(
+    c: Checker,
+    table: dict[str, Any],
+    base: Path,
+    people: dict[str, Person],
+    seen: dict[str, Account],
+) -> tuple[list[Account], AccountsImport | None]:
     """Accounts from the export ``[accounts]`` names, and how it was read.
 
     ``people`` gains the people ``add_people`` creates; ``seen`` (accounts by UID slug) spans
@@ -607,8 +766,7 @@ def read_crm_accounts(c: Checker, table: dict[str, Any], base: Path, people: dic
     try:
         data = fmt.load_table(s.path, s.delimiter, s.encoding)
     except fmt.TableError as exc:
-        c.problems.append(Problem(f"{s.path}:{exc.line}" if exc.line else str(s.path),
-                                  exc.message))
+        c.problems.append(Problem(f"{s.path}:{exc.line}" if exc.line else str(s.path), exc.message))
         return [], None
     m = _map_columns(c, s, data)
     if m is None:
@@ -618,8 +776,10 @@ def read_crm_accounts(c: Checker, table: dict[str, Any], base: Path, people: dic
         return [], None
     if m.unused:
         CsvChecker(s.path, c.problems).warn(
-            (data.header_line,), f"columns not read: {', '.join(m.unused)}; to read one, map "
-            "it in the columns of the accounts table")
+            (data.header_line,),
+            f"columns not read: {', '.join(m.unused)}; to read one, map "
+            "it in the columns of the accounts table",
+        )
     rc = RowChecker(s.path, c.problems, m.label)
     index = PeopleIndex(people, s.add_people, s.domains)
     rows = Rows(s, rc, index, dates, contacts)
@@ -628,8 +788,11 @@ def read_crm_accounts(c: Checker, table: dict[str, Any], base: Path, people: dic
     names: list[str] = []
     for line, cells in data.rows:
         if len(cells) > width and any(x.strip() for x in cells[width:]):
-            rc.error((line,), f"row has {len(cells)} cells but the header has {width}; quote "
-                     f"cells that contain a {fmt.DELIMITER_NAMES.get(data.delimiter, 'delimiter')}")
+            rc.error(
+                (line,),
+                f"row has {len(cells)} cells but the header has {width}; quote "
+                f"cells that contain a {fmt.DELIMITER_NAMES.get(data.delimiter, 'delimiter')}",
+            )
             continue
         cell = {t: (cells[i].strip() if i < len(cells) else "") for t, i in m.index.items()}
         rc.silenced = set()
@@ -643,8 +806,11 @@ def read_crm_accounts(c: Checker, table: dict[str, Any], base: Path, people: dic
             names.append(account.name)
     for key, line, role in index.added:
         person = people[key]
-        rc.warn((line, role), f"added person {key} ({person.name}, {person.email}, role {role}) "
-                "because add_people is on; add it to the people tables to keep it")
+        rc.warn(
+            (line, role),
+            f"added person {key} ({person.name}, {person.email}, role {role}) "
+            "because add_people is on; add it to the people tables to keep it",
+        )
     used = 0
     if contacts is not None:
         known = {n.casefold() for n in names} | {a.name.casefold() for a in seen.values()}
@@ -653,21 +819,36 @@ def read_crm_accounts(c: Checker, table: dict[str, Any], base: Path, people: dic
         if stray:
             shown = ", ".join(repr(n) for _, n in stray[:3]) + (", ..." if len(stray) > 3 else "")
             CsvChecker(contacts.file, c.problems).warn(
-                (stray[0][0],), f"{len(stray)} account name(s) match no account ({shown}); "
-                "their rows are ignored")
+                (stray[0][0],),
+                f"{len(stray)} account name(s) match no account ({shown}); their rows are ignored",
+            )
     columns = [(t, m.label[t]) for t in FIELDS if t in m.index]
     if "check_in" not in m.index and s.rules:
         columns.append(("check_in", "check_in_rules"))
     if contacts is not None:
         columns.append(("contacts", contacts.file.name))
     return out, AccountsImport(
-        file=s.path, preset=s.preset, encoding=data.encoding, delimiter=data.delimiter,
-        columns=tuple(columns), unused=tuple(m.unused),
+        file=s.path,
+        preset=s.preset,
+        encoding=data.encoding,
+        delimiter=data.delimiter,
+        columns=tuple(columns),
+        unused=tuple(m.unused),
         date_formats=tuple((m.label[t], f) for t, (_, f) in dates.items()),
-        names=tuple(names), added_people=tuple(k for k, _, _ in index.added),
-        contacts_file=contacts.file if contacts else None, contacts_rows=used,
-        footer_lines=data.footer_lines)
+        names=tuple(names),
+        added_people=tuple(k for k, _, _ in index.added),
+        contacts_file=contacts.file if contacts else None,
+        contacts_rows=used,
+        footer_lines=data.footer_lines,
+    )
 
 
-__all__ = ["FIELDS", "PRESETS", "REQUIRED", "Rule", "Settings", "read_crm_accounts",
-           "read_settings"]
+__all__ = [
+    "FIELDS",
+    "PRESETS",
+    "REQUIRED",
+    "Rule",
+    "Settings",
+    "read_crm_accounts",
+    "read_settings",
+]

@@ -49,7 +49,7 @@ def decode(data: bytes, encoding: str | None = None) -> tuple[str, str]:
         text = data.decode(encoding)
         return text.removeprefix("\ufeff"), encoding
     if data.startswith(codecs.BOM_UTF8):
-        return data[len(codecs.BOM_UTF8):].decode("utf-8"), "UTF-8 with BOM"
+        return data[len(codecs.BOM_UTF8) :].decode("utf-8"), "UTF-8 with BOM"
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return data.decode("utf-16").removeprefix("\ufeff"), "UTF-16"
     head = data[:400]
@@ -181,8 +181,7 @@ def date_hint(forced: str | None, slash: str | None) -> str:
 def _grouped(text: str, sep: str) -> str:
     """``text`` without thousands separators ``sep``; ValueError unless grouped by three."""
     groups = text.split(sep)
-    if len(groups) > 1 and (not 1 <= len(groups[0]) <= 3
-                            or any(len(g) != 3 for g in groups[1:])):
+    if len(groups) > 1 and (not 1 <= len(groups[0]) <= 3 or any(len(g) != 3 for g in groups[1:])):
         raise ValueError(text)
     return "".join(groups)
 
@@ -217,8 +216,6 @@ def amount(text: str, decimal: str | None = None) -> float:
     if value != value or value == float("inf"):
         raise ValueError(text)
     return value
-
-
 
 
 # -- whole files -------------------------------------------------------------------------
@@ -256,8 +253,9 @@ def load_table(path: Path, delimiter: str | None = None, encoding: str | None = 
     except UnicodeDecodeError as exc:
         raise TableError(
             f"not {encoding or 'UTF-8 or UTF-16'} text (byte {data[exc.start]:#04x} at offset "
-            f"{exc.start}); save it as \"CSV UTF-8\" or name its encoding, e.g. "
-            "encoding = \"cp1252\"") from None
+            f'{exc.start}); save it as "CSV UTF-8" or name its encoding, e.g. '
+            'encoding = "cp1252"'
+        ) from None
     sniffed, skip = sniff(text)
     chosen = delimiter or sniffed
     try:
@@ -268,13 +266,31 @@ def load_table(path: Path, delimiter: str | None = None, encoding: str | None = 
     if not data_rows:
         raise TableError("empty file; the first row must be the header", 1)
     first = rows.index(data_rows[0])
-    body = rows[first + 1:]
+    body = rows[first + 1 :]
     end = footer_start(body) if len(data_rows[0][1]) > 1 else len(body)
     footer = sum(1 for r in body[end:] if r[1])
     header_line, header = data_rows[0]
     return Table(header_line, header, [r for r in body[:end] if r[1]], what, chosen, footer)
 
 
-__all__ = ["DATE_FORMATS", "DELIMITERS", "DELIMITER_NAMES", "DMY", "DOTS", "ISO", "MDY", "Table",
-           "TableError", "amount", "date_hint", "decode", "footer_start", "has_slash_dates",
-           "load_table", "parse_date", "records", "slash_order", "sniff"]
+__all__ = [
+    "DATE_FORMATS",
+    "DELIMITERS",
+    "DELIMITER_NAMES",
+    "DMY",
+    "DOTS",
+    "ISO",
+    "MDY",
+    "Table",
+    "TableError",
+    "amount",
+    "date_hint",
+    "decode",
+    "footer_start",
+    "has_slash_dates",
+    "load_table",
+    "parse_date",
+    "records",
+    "slash_order",
+    "sniff",
+]

@@ -85,8 +85,14 @@ def parse(text: str, path: Path | None) -> Config:
         m = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
         msg = re.sub(r"\s*\(at line.*\)", "", str(exc))
         where = f"{c.file}:{m.group(1)}" if m else c.file
-        raise ConfigError([Problem(where, f"TOML syntax error: {msg} (column "
-                                   f"{m.group(2) if m else '?'}); fix the syntax")]) from None
+        raise ConfigError(
+            [
+                Problem(
+                    where,
+                    f"TOML syntax error: {msg} (column {m.group(2) if m else '?'}); fix the syntax",
+                )
+            ]
+        ) from None
     c.name_entries("cadence", raw.get("cadence"), "id")
     c.name_entries("account", raw.get("account"), "name")
     c.top_keys = TOP_KEYS
@@ -105,26 +111,35 @@ def parse(text: str, path: Path | None) -> Config:
     crm = None
     csv_value = raw.get("accounts")
     if isinstance(csv_value, list):
-        c.error(("accounts",), "write accounts as [[account]] tables (singular); the top-level "
-                "key accounts = \"accounts.csv\" names a CSV file instead")
+        c.error(
+            ("accounts",),
+            "write accounts as [[account]] tables (singular); the top-level "
+            'key accounts = "accounts.csv" names a CSV file instead',
+        )
         csv_value = None
     if isinstance(csv_value, dict):  # [accounts]: a CRM export (tacal.config.crm)
         from tacal.config.crm import read_crm_accounts
 
-        crm_accounts, crm = read_crm_accounts(c, csv_value, path.parent if path
-                                              else Path.cwd(), people, seen_accounts)
+        crm_accounts, crm = read_crm_accounts(
+            c, csv_value, path.parent if path else Path.cwd(), people, seen_accounts
+        )
         accounts += crm_accounts
     else:
-        accounts += read_accounts_csv(c, csv_value, path.parent if path
-                                      else Path.cwd(), people, seen_accounts)
+        accounts += read_accounts_csv(
+            c, csv_value, path.parent if path else Path.cwd(), people, seen_accounts
+        )
     base = path.parent if path else None
     templates = template_dirs(c, raw.get("team"), base)
     feeds = feed_settings(c, raw.get("feeds"))
     sync = sync_settings(c, raw.get("sync"), base)
     csv_name = raw.get("accounts")
-    accounts_file = ((base or Path.cwd()) / csv_name
-                     if isinstance(csv_name, str) and csv_name.strip() else
-                     crm.file if crm else None)
+    accounts_file = (
+        (base or Path.cwd()) / csv_name
+        if isinstance(csv_name, str) and csv_name.strip()
+        else crm.file
+        if crm
+        else None
+    )
     c.problems[:] = _without_consequences(c, raw.get("people"), people)
     c.problems += _external_without_contacts(cadences, accounts)
     errors = [p for p in c.problems if p.severity == "error"]
@@ -153,8 +168,7 @@ def _unknown_top_level(c: Checker, name: str, raw: dict[str, Any]) -> None:
     hint = closest(name, TOP_KEYS)
     if is_table or is_array:
         sub = next(iter(value), None) if is_table else None
-        nested = (is_table and sub is not None
-                  and all(isinstance(v, dict) for v in value.values()))
+        nested = is_table and sub is not None and all(isinstance(v, dict) for v in value.values())
         tail = f".{sub}" if nested else ""
         brackets = ("[[", "]]") if is_array else ("[", "]")
         what = f"unknown table {brackets[0]}{name}{tail}{brackets[1]}"
@@ -168,13 +182,18 @@ def _unknown_top_level(c: Checker, name: str, raw: dict[str, Any]) -> None:
         if hint == "people" and is_table:
             extra += " (until it is fixed, the people in it are not reported as unknown)"
             c.elsewhere.update(str(key).lower() for key in value)
-            c.elsewhere.update(str(entry.get("email", "")).lower()
-                               for entry in value.values() if isinstance(entry, dict))
+            c.elsewhere.update(
+                str(entry.get("email", "")).lower()
+                for entry in value.values()
+                if isinstance(entry, dict)
+            )
     elif name in c.homes:
         extra = f"; {belongs_in(c.homes[name])}"
     else:
-        extra = ("; the top-level keys and tables are accounts, [team], [people.KEY], "
-                 "[[cadence]], [[account]], [feeds] and [sync]")
+        extra = (
+            "; the top-level keys and tables are accounts, [team], [people.KEY], "
+            "[[cadence]], [[account]], [feeds] and [sync]"
+        )
     c.error((name,), what + extra)
 
 
@@ -182,8 +201,7 @@ _UNKNOWN_PERSON = re.compile(r"^unknown person '([^']*)'")
 _WRONG_ROLE = re.compile(r"^'([^']*)' has role 'other', not ")
 
 
-def _without_consequences(c: Checker, raw_people: Any, people: dict[str, Person]
-                          ) -> list[Problem]:
+def _without_consequences(c: Checker, raw_people: Any, people: dict[str, Person]) -> list[Problem]:
     """The problems minus those whose cause is already reported.
 
     - ``[people]`` misspelt (``[person.dana]``): an "unknown person" in the team, cadences,
@@ -193,16 +211,24 @@ def _without_consequences(c: Checker, raw_people: Any, people: dict[str, Person]
       "a person with role 'other'".
     """
     no_people = ("people",) in c.misspelt
-    bad_role = {key for key, entry in (raw_people or {}).items()
-                if isinstance(raw_people, dict) and isinstance(entry, dict)
-                and entry.get("role", "other") not in ROLES}
-    refs = {r for key in bad_role for r in (key.lower(), people[key].email.lower())
-            if key in people}
+    bad_role = {
+        key
+        for key, entry in (raw_people or {}).items()
+        if isinstance(raw_people, dict)
+        and isinstance(entry, dict)
+        and entry.get("role", "other") not in ROLES
+    }
+    refs = {
+        r for key in bad_role for r in (key.lower(), people[key].email.lower()) if key in people
+    }
     out = []
     for p in c.problems:
         unknown = _UNKNOWN_PERSON.match(p.message)
-        if p.severity == "error" and unknown and (
-                no_people or unknown.group(1).strip().lower() in c.elsewhere):
+        if (
+            p.severity == "error"
+            and unknown
+            and (no_people or unknown.group(1).strip().lower() in c.elsewhere)
+        ):
             continue
         wrong = _WRONG_ROLE.match(p.message)
         if p.severity == "error" and wrong and wrong.group(1).strip().lower() in refs:
@@ -211,29 +237,44 @@ def _without_consequences(c: Checker, raw_people: Any, people: dict[str, Person]
     return out
 
 
-def _external_without_contacts(cadences: list[Cadence], accounts: list[Account]
-                               ) -> list[Problem]:
+def _external_without_contacts(cadences: list[Cadence], accounts: list[Account]) -> list[Problem]:
     """A warning for each account that an external cadence meets but that has no contacts:
     a "customer meeting" that invites nobody from the customer."""
     out = []
     for a in sorted(accounts, key=lambda a: (a.name.casefold(), a.name)):
         if a.contacts:
             continue
-        meets = [c.id for c in cadences if c.per == "account" and c.kind == "external" and (
-            c.rule not in ("touch-base", "onboarding", "renewal")
-            or (c.rule == "touch-base" and a.check_in in ("bimonthly", "quarterly"))
-            or (c.rule == "onboarding" and a.onboarding_start is not None)
-            or (c.rule == "renewal" and a.renewal is not None))]
+        meets = [
+            c.id
+            for c in cadences
+            if c.per == "account"
+            and c.kind == "external"
+            and (
+                c.rule not in ("touch-base", "onboarding", "renewal")
+                or (c.rule == "touch-base" and a.check_in in ("bimonthly", "quarterly"))
+                or (c.rule == "onboarding" and a.onboarding_start is not None)
+                or (c.rule == "renewal" and a.renewal is not None)
+            )
+        ]
         if not meets:
             continue
         named = a.where.endswith(f"account {a.name!r}")  # a TOML table, not a CSV row
         what = "no contacts" if named else f"account {a.name!r} has no contacts"
-        fix = ("add contacts = [\"someone@customer.example\"]" if named
-               else "fill in its contacts cell")
-        meetings = (f"meeting {meets[0]!r} invites" if len(meets) == 1
-                    else f"meetings {', '.join(repr(m) for m in meets)} invite")
-        out.append(Problem(a.where, f"{what}, so the external {meetings} nobody from the "
-                           f"customer; {fix}", "warning"))
+        fix = (
+            'add contacts = ["someone@customer.example"]' if named else "fill in its contacts cell"
+        )
+        meetings = (
+            f"meeting {meets[0]!r} invites"
+            if len(meets) == 1
+            else f"meetings {', '.join(repr(m) for m in meets)} invite"
+        )
+        out.append(
+            Problem(
+                a.where,
+                f"{what}, so the external {meetings} nobody from the customer; {fix}",
+                "warning",
+            )
+        )
     return out
 
 

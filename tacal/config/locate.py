@@ -91,13 +91,16 @@ class Checker:
             line = self.lines.get(tuple(key[:n]))
             if line:
                 return line
-        found = [line for path, line in self.lines.items() if path[:len(key)] == tuple(key)]
+        found = [line for path, line in self.lines.items() if path[: len(key)] == tuple(key)]
         return min(found) if found else None
 
     def where(self, *key: Any) -> str:
         line = self.line(*key)
-        return f"{self.file}:{line}: {self.label(*key)}" if line else \
-            f"{self.file}: {self.label(*key)}"
+        return (
+            f"{self.file}:{line}: {self.label(*key)}"
+            if line
+            else f"{self.file}: {self.label(*key)}"
+        )
 
     def error(self, key: tuple[Any, ...], message: str) -> None:
         if tuple(key) in self.misspelt:
@@ -116,8 +119,10 @@ class Checker:
             hint = closest(name, allowed)
             under = f"keys written after [{_header(key)}] belong to [{_header(key)}]"
             if name in self.top_keys:
-                message = (f"unknown key {name!r}; {name} is a top-level key: move it to the top "
-                           f"of the file, above the first [table] header ({under})")
+                message = (
+                    f"unknown key {name!r}; {name} is a top-level key: move it to the top "
+                    f"of the file, above the first [table] header ({under})"
+                )
             elif homes and not hint:
                 message = f"unknown key {name!r}; {belongs_in(homes)} ({under})"
             else:
@@ -138,8 +143,9 @@ def belongs_in(tables: list[str]) -> str:
     another table (or none)."""
     if len(tables) == 1:
         return f"it belongs in [{tables[0]}]: move it under the [{tables[0]}] header"
-    return (f"it belongs in {' or '.join(f'[{t}]' for t in tables)}: move it under one of "
-            "those headers")
+    return (
+        f"it belongs in {' or '.join(f'[{t}]' for t in tables)}: move it under one of those headers"
+    )
 
 
 def _header(key: tuple[Any, ...]) -> str:

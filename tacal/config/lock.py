@@ -32,7 +32,7 @@ VERSION = 1
 HEADER = """\
 # tacal.lock: where tacal placed each series and what it said (SEQUENCE, DTSTAMP, hash).
 # Commit it with the config: builds then give the same bytes anywhere, and an edit moves only
-# the meetings it concerns. tacal rewrites this file; `tacal plan --reflow` starts afresh.
+# the meetings it concerns. tacal rewrites this file; `tacal plan` shows what would change.
 """
 _SLOT_RE = re.compile(r"^(MO|TU|WE|TH|FR|SA|SU) ([0-2]\d:[0-5]\d)( -?\d)?$")
 
@@ -70,15 +70,36 @@ def parse(text: str, path: Path | None, team: str) -> Lock:
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError([Problem(where, f"the lock is not valid TOML ({exc}); restore it from "
-                                   "version control, or delete it to start afresh")]) from None
+        raise ConfigError(
+            [
+                Problem(
+                    where,
+                    f"the lock is not valid TOML ({exc}); restore it from "
+                    "version control, or delete it to start afresh",
+                )
+            ]
+        ) from None
     if raw.get("version") != VERSION:
-        raise ConfigError([Problem(where, f"lock version {raw.get('version')!r}: this tacal "
-                                   f"writes version {VERSION}; delete it to start afresh")])
+        raise ConfigError(
+            [
+                Problem(
+                    where,
+                    f"lock version {raw.get('version')!r}: this tacal "
+                    f"writes version {VERSION}; delete it to start afresh",
+                )
+            ]
+        )
     if raw.get("team") != team:
-        raise ConfigError([Problem(where, f"this lock belongs to team {raw.get('team')!r}, not "
-                                   f"{team!r} (team.id); use the lock that came with this "
-                                   "config, or delete it to start afresh")])
+        raise ConfigError(
+            [
+                Problem(
+                    where,
+                    f"this lock belongs to team {raw.get('team')!r}, not "
+                    f"{team!r} (team.id); use the lock that came with this "
+                    "config, or delete it to start afresh",
+                )
+            ]
+        )
     entries: dict[str, LockEntry] = {}
     problems: list[Problem] = []
     for uid, data in (raw.get("series") or {}).items():
@@ -86,8 +107,13 @@ def parse(text: str, path: Path | None, team: str) -> Lock:
             entries[uid] = _entry(data)
         except (KeyError, TypeError, ValueError) as exc:
             why = f"{exc.args[0]} is missing" if isinstance(exc, KeyError) else str(exc)
-            problems.append(Problem(where, f"series {uid!r}: {why}; restore the lock from "
-                                    "version control or delete that table"))
+            problems.append(
+                Problem(
+                    where,
+                    f"series {uid!r}: {why}; restore the lock from "
+                    "version control or delete that table",
+                )
+            )
     if problems:
         raise ConfigError(problems)
     return Lock(team=team, entries=entries, path=path)
@@ -105,7 +131,10 @@ def _entry(data: Any) -> LockEntry:
         raise ValueError(f"dtstamp = {stamp!r} is not a UTC date-time")
     slot = data.get("slot", "")
     if slot and not _SLOT_RE.match(slot):
-        raise ValueError(f"slot = {slot!r} is not like \"WE 13:00 2\"")
+        raise ValueError(f'slot = {slot!r} is not like "WE 13:00 2"')
+    rule = data.get("rule")
+    if rule is not None and not isinstance(rule, str):
+        raise ValueError(f"rule = {rule!r} is not a string")
     return LockEntry(
         placed=placed,
         start=start,
@@ -116,18 +145,35 @@ def _entry(data: Any) -> LockEntry:
         slot=slot,
         people=tuple(str(p) for p in data.get("people", [])),
         duration=int(data.get("duration", 0)),
+        summary=str(data.get("summary", "")),
+        rule=rule,
+        skip=_times(data, "skip"),
+        extra=_times(data, "extra"),
+        attendees=tuple(str(a) for a in data.get("attendees", [])),
         moves=_moves(data.get("moves", [])),
     )
+
+
+def _times(data: dict[str, Any], key: str) -> tuple[dt.datetime, ...]:
+    values = data.get(key, [])
+    if not isinstance(values, list) or not all(
+        isinstance(v, dt.datetime) and v.tzinfo is None for v in values
+    ):
+        raise ValueError(f"{key} = {values!r} is not a list of local date-times")
+    return tuple(values)
 
 
 def _moves(value: Any) -> tuple[tuple[dt.datetime, dt.datetime], ...]:
     """``moves = [[holiday occurrence, where it went], ...]``, local date-times."""
     if not isinstance(value, list) or not all(
-            isinstance(pair, list) and len(pair) == 2 and all(
-                isinstance(t, dt.datetime) and t.tzinfo is None for t in pair)
-            for pair in value):
-        raise ValueError(f"moves = {value!r} is not a list of [local date-time, local "
-                         "date-time] pairs")
+        isinstance(pair, list)
+        and len(pair) == 2
+        and all(isinstance(t, dt.datetime) and t.tzinfo is None for t in pair)
+        for pair in value
+    ):
+        raise ValueError(
+            f"moves = {value!r} is not a list of [local date-time, local date-time] pairs"
+        )
     return tuple((a, b) for a, b in value)
 
 
@@ -143,8 +189,18 @@ def save(lock: Lock, path: Path) -> bool:
     return True
 
 
+_TOML_ESCAPE = re.compile(r'["\\\x00-\x08\x0a-\x1f\x7f]')
+
+
 def _quote(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    """A TOML basic string (a control character in a name must not break the lock)."""
+    return (
+        '"'
+        + _TOML_ESCAPE.sub(
+            lambda m: "\\" + m.group() if m.group() in '"\\' else f"\\u{ord(m.group()):04x}", text
+        )
+        + '"'
+    )
 
 
 def dump(lock: Lock) -> str:
@@ -153,17 +209,34 @@ def dump(lock: Lock) -> str:
     for uid in sorted(lock.entries):
         e = lock.entries[uid]
         lines.append(f"[series.{_quote(uid)}]")
+        if e.summary:
+            lines.append(f"summary = {_quote(e.summary)}")
         lines.append(f"placed = {e.placed.isoformat()}")
         lines.append(f"start = {e.start.replace(tzinfo=None).isoformat()}")
+        if e.rule is not None:
+            lines.append(f"rule = {_quote(e.rule)}")
+        for key, times in (("skip", e.skip), ("extra", e.extra)):
+            if times:
+                lines.append(
+                    f"{key} = ["
+                    + ", ".join(t.replace(tzinfo=None).isoformat() for t in times)
+                    + "]"
+                )
         if e.slot:
             lines.append(f"slot = {_quote(e.slot)}")
             lines.append("people = [" + ", ".join(_quote(p) for p in e.people) + "]")
+        if e.slot or e.duration:
             lines.append(f"duration = {e.duration}")
+        if e.attendees:
+            lines.append("attendees = [" + ", ".join(_quote(a) for a in e.attendees) + "]")
         if e.inputs:
             lines.append(f"inputs = {_quote(e.inputs)}")
         if e.moves:
-            lines.append("moves = [" + ", ".join(
-                f"[{a.isoformat()}, {b.isoformat()}]" for a, b in e.moves) + "]")
+            lines.append(
+                "moves = ["
+                + ", ".join(f"[{a.isoformat()}, {b.isoformat()}]" for a, b in e.moves)
+                + "]"
+            )
         lines.append(f"sequence = {e.sequence}")
         lines.append(f"dtstamp = {e.dtstamp.astimezone(dt.UTC).strftime('%Y-%m-%dT%H:%M:%SZ')}")
         lines.append(f"hash = {_quote(e.hash)}")

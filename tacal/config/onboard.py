@@ -21,7 +21,8 @@ from tacal.model import Config
 from tacal.output import write_atomic
 
 _TOML_KEY = re.compile(
-    r"^(?P<lead>\s*onboarding_start\s*=\s*)(?P<value>\"[^\"]*\"|'[^']*'|[0-9-]+)(?P<rest>.*)$")
+    r"^(?P<lead>\s*onboarding_start\s*=\s*)(?P<value>\"[^\"]*\"|'[^']*'|[0-9-]+)(?P<rest>.*)$"
+)
 _HEADER = re.compile(r"^\s*\[")
 _ACCOUNT_HEADER = re.compile(r"^\s*\[\[\s*account\s*\]\]\s*(#.*)?$")
 _NAME_LINE = re.compile(r"^\s*name\s*=\s*(\"[^\"]*\"|'[^']*')\s*(#.*)?$")
@@ -44,15 +45,17 @@ def edit_toml(text: str, index: int, day: dt.date) -> tuple[str, int]:
     lines = text.splitlines(keepends=True)
     headers = [i for i, line in enumerate(lines) if _ACCOUNT_HEADER.match(line)]
     if index >= len(headers):
-        raise TacalError("this account is not written as an [[account]] table; add "
-                         f"onboarding_start = \"{day}\" to it by hand")
+        raise TacalError(
+            "this account is not written as an [[account]] table; add "
+            f'onboarding_start = "{day}" to it by hand'
+        )
     first = headers[index]
     last = next((i for i in range(first + 1, len(lines)) if _HEADER.match(lines[i])), len(lines))
     value = f'"{day.isoformat()}"'
     for i in range(first + 1, last):
         m = _TOML_KEY.match(lines[i].rstrip("\r\n"))
         if m:
-            ending = lines[i][len(lines[i].rstrip("\r\n")):]
+            ending = lines[i][len(lines[i].rstrip("\r\n")) :]
             lines[i] = m.group("lead") + value + m.group("rest") + ending
             return "".join(lines), i + 1
     after = next((i for i in range(first + 1, last) if _NAME_LINE.match(lines[i])), first)
@@ -71,7 +74,7 @@ def csv_records(text: str) -> list[tuple[int, list[tuple[int, int]], int]]:
         while i < n:
             ch = text[i]
             if quoted:
-                if ch == '"' and text[i + 1:i + 2] == '"':
+                if ch == '"' and text[i + 1 : i + 2] == '"':
                     i += 2
                     continue
                 if ch == '"':
@@ -91,7 +94,7 @@ def csv_records(text: str) -> list[tuple[int, list[tuple[int, int]], int]]:
                 i += 1
         cells.append((start, i))
         out.append((first, cells, i))
-        if text[i:i + 2] == "\r\n":
+        if text[i : i + 2] == "\r\n":
             i += 2
         elif i < n:
             i += 1
@@ -100,7 +103,7 @@ def csv_records(text: str) -> list[tuple[int, list[tuple[int, int]], int]]:
 
 
 def _cell(text: str, span: tuple[int, int]) -> str:
-    raw = text[span[0]:span[1]].strip()
+    raw = text[span[0] : span[1]].strip()
     if raw.startswith('"') and raw.endswith('"') and len(raw) >= 2:
         raw = raw[1:-1].replace('""', '"')
     return raw.strip()
@@ -114,8 +117,14 @@ def edit_csv(text: str, name: str, day: dt.date) -> tuple[str, int]:
     header_line, header, header_end = records[0]
     columns = [column_key(_cell(text, s)) for s in header]
     name_at = columns.index("name")
-    row = next((r for r in records[1:] if len(r[1]) > name_at
-                and _cell(text, r[1][name_at]).casefold() == name.casefold()), None)
+    row = next(
+        (
+            r
+            for r in records[1:]
+            if len(r[1]) > name_at and _cell(text, r[1][name_at]).casefold() == name.casefold()
+        ),
+        None,
+    )
     if row is None:
         raise TacalError(f"{name!r} is not a row of the accounts file")
     line, cells, end = row
@@ -137,17 +146,22 @@ def edit_csv(text: str, name: str, day: dt.date) -> tuple[str, int]:
 def record_onboarding(config: Config, account: str, day: dt.date) -> Recorded:
     """Write ``onboarding_start = day`` for ``account`` into tacal.toml or the accounts CSV."""
     if config.path is None:
-        raise TacalError("tacal onboard edits your tacal.toml and there is none here",
-                         hint="run `tacal init` first, or pass --config PATH")
+        raise TacalError(
+            "tacal onboard edits your tacal.toml and there is none here",
+            hint="run `tacal init` first, or pass --config PATH",
+        )
     match = [a for a in config.accounts if a.name.casefold() == account.casefold()]
     if not match:
         import difflib
 
         names = [a.name for a in config.accounts]
         close = difflib.get_close_matches(account, names, n=1)
-        raise TacalError(f"no account named {account!r} in {config.source}",
-                         hint=f"did you mean {close[0]!r}?" if close else
-                         "add it as an [[account]] or a row of the accounts CSV first")
+        raise TacalError(
+            f"no account named {account!r} in {config.source}",
+            hint=f"did you mean {close[0]!r}?"
+            if close
+            else "add it as an [[account]] or a row of the accounts CSV first",
+        )
     name = match[0].name
     text, bom = _read(config.path)
     raw = tomllib.loads(text)
@@ -158,9 +172,11 @@ def record_onboarding(config: Config, account: str, day: dt.date) -> Recorded:
         new_text, line = edit_toml(text, names.index(name), day)
         _check_toml(new_text, names.index(name), day, target)
     elif isinstance(raw.get("accounts"), dict):
-        raise TacalError(f"{name!r} comes from the export named in [accounts], which tacal "
-                         "does not edit", hint="set its onboarding start in the CRM (the "
-                         "column read as onboarding_start) and export again")
+        raise TacalError(
+            f"{name!r} comes from the export named in [accounts], which tacal does not edit",
+            hint="set its onboarding start in the CRM (the "
+            "column read as onboarding_start) and export again",
+        )
     else:
         target = config.path.parent / str(raw.get("accounts"))
         data, bom = _read(target)
@@ -178,10 +194,11 @@ def _read(path: Path) -> tuple[str, bytes]:
     data = path.read_bytes()
     bom = b"\xef\xbb\xbf" if data.startswith(b"\xef\xbb\xbf") else b""
     try:
-        return data[len(bom):].decode("utf-8"), bom
+        return data[len(bom) :].decode("utf-8"), bom
     except UnicodeDecodeError as exc:
-        raise TacalError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})",
-                         hint="save it as UTF-8") from None
+        raise TacalError(
+            f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})", hint="save it as UTF-8"
+        ) from None
 
 
 def _check_toml(text: str, index: int, day: dt.date, path: Path) -> None:
@@ -189,11 +206,15 @@ def _check_toml(text: str, index: int, day: dt.date, path: Path) -> None:
     try:
         table = tomllib.loads(text)["account"][index]
     except (tomllib.TOMLDecodeError, KeyError, IndexError) as exc:
-        raise TacalError(f"{path}: could not place onboarding_start safely ({exc}); add "
-                         f"onboarding_start = \"{day}\" to the account by hand") from None
+        raise TacalError(
+            f"{path}: could not place onboarding_start safely ({exc}); add "
+            f'onboarding_start = "{day}" to the account by hand'
+        ) from None
     if str(table.get("onboarding_start")) != day.isoformat():
-        raise TacalError(f"{path}: could not place onboarding_start safely; add "
-                         f"onboarding_start = \"{day}\" to the account by hand")
+        raise TacalError(
+            f"{path}: could not place onboarding_start safely; add "
+            f'onboarding_start = "{day}" to the account by hand'
+        )
 
 
 def _check_csv(old: str, new: str, name: str, day: dt.date, path: Path) -> None:
@@ -214,8 +235,10 @@ def _check_csv(old: str, new: str, name: str, day: dt.date, path: Path) -> None:
             b["onboarding_start"] = day.isoformat()
     clean = [{k: v.strip() for k, v in r.items() if v.strip()} for r in after]
     if [{k: v.strip() for k, v in r.items() if v.strip()} for r in before] != clean:
-        raise TacalError(f"{path}: could not place onboarding_start safely; set the "
-                         f"onboarding_start cell of {name!r} to {day} by hand")
+        raise TacalError(
+            f"{path}: could not place onboarding_start safely; set the "
+            f"onboarding_start cell of {name!r} to {day} by hand"
+        )
 
 
 __all__ = ["Recorded", "csv_records", "edit_csv", "edit_toml", "record_onboarding"]

@@ -9,8 +9,18 @@ from tacal.config.locate import Checker
 from tacal.config.values import EMAIL_RE, check_text, did_you_mean
 from tacal.model import ROLES, Person
 
-PERSON_KEYS = {"name", "email", "role", "timezone", "hours", "workdays", "holidays", "country",
-               "subdivision", "max_meeting_hours_per_day"}
+PERSON_KEYS = {
+    "name",
+    "email",
+    "role",
+    "timezone",
+    "hours",
+    "workdays",
+    "holidays",
+    "country",
+    "subdivision",
+    "max_meeting_hours_per_day",
+}
 
 
 def read_people(c: Checker, data: Any) -> dict[str, Person]:
@@ -30,7 +40,7 @@ def read_people(c: Checker, data: Any) -> dict[str, Person]:
         c.unknown_keys(k, entry, PERSON_KEYS)
         email = entry.get("email")
         if not isinstance(email, str) or not EMAIL_RE.match(email):
-            c.error((*k, "email"), f"{email!r} is not an email address; e.g. \"dana@example.com\"")
+            c.error((*k, "email"), f'{email!r} is not an email address; e.g. "dana@example.com"')
             email = f"{key}@invalid.example"
         elif email.lower() in seen_emails:
             c.error((*k, "email"), f"{email} is also used by people.{seen_emails[email.lower()]}")
@@ -42,23 +52,40 @@ def read_people(c: Checker, data: Any) -> dict[str, Person]:
         check_text(c, (*k, "name"), name)
         role = entry.get("role", "other")
         if role not in ROLES:
-            c.error((*k, "role"), f"{role!r} is not a role{did_you_mean(role, ROLES)}; use one "
-                    f"of {' | '.join(ROLES)}")
+            c.error(
+                (*k, "role"),
+                f"{role!r} is not a role{did_you_mean(role, ROLES)}; use one "
+                f"of {' | '.join(ROLES)}",
+            )
             role = "other"
-        tz = clock_keys.zone(c, (*k, "timezone"), entry["timezone"]) if "timezone" in entry \
+        tz = (
+            clock_keys.zone(c, (*k, "timezone"), entry["timezone"]) if "timezone" in entry else None
+        )
+        own_hours = clock_keys.hours(c, (*k, "hours"), entry["hours"]) if "hours" in entry else None
+        own_days = (
+            clock_keys.workdays(c, (*k, "workdays"), entry["workdays"])
+            if "workdays" in entry
             else None
-        own_hours = clock_keys.hours(c, (*k, "hours"), entry["hours"]) if "hours" in entry \
-            else None
-        own_days = (clock_keys.workdays(c, (*k, "workdays"), entry["workdays"])
-                    if "workdays" in entry else None)
+        )
         own_holidays = clock_keys.dates(c, (*k, "holidays"), entry.get("holidays", []))
-        country, subdivision = clock_keys.country(c, (*k, "country"), entry.get("country"),
-                                                  entry.get("subdivision"))
-        max_hours = clock_keys.budget(c, (*k, "max_meeting_hours_per_day"),
-                                      entry.get("max_meeting_hours_per_day"))
-        people[key] = Person(key=key, name=name, email=email, role=role, timezone=tz,
-                             hours=own_hours, workdays=own_days,
-                             holidays=tuple(sorted(set(own_holidays))), country=country,
-                             subdivision=subdivision, max_meeting_hours_per_day=max_hours,
-                             holidays_where=c.where(*k, "holidays"))
+        country, subdivision = clock_keys.country(
+            c, (*k, "country"), entry.get("country"), entry.get("subdivision")
+        )
+        max_hours = clock_keys.budget(
+            c, (*k, "max_meeting_hours_per_day"), entry.get("max_meeting_hours_per_day")
+        )
+        people[key] = Person(
+            key=key,
+            name=name,
+            email=email,
+            role=role,
+            timezone=tz,
+            hours=own_hours,
+            workdays=own_days,
+            holidays=tuple(sorted(set(own_holidays))),
+            country=country,
+            subdivision=subdivision,
+            max_meeting_hours_per_day=max_hours,
+            holidays_where=c.where(*k, "holidays"),
+        )
     return people

@@ -18,27 +18,45 @@ from tacal.config.values import did_you_mean
 from tacal.model import DEFAULT_REFRESH, SEND_UPDATES, FeedSettings, SyncSettings
 
 FEEDS_KEYS = {"team", "refresh", "base_url"}
-SYNC_KEYS = {"calendar", "send_updates", "batch_size", "credentials", "as_user", "token",
-             "delete_threshold"}
+SYNC_KEYS = {
+    "calendar",
+    "send_updates",
+    "batch_size",
+    "credentials",
+    "as_user",
+    "token",
+    "delete_threshold",
+}
 
 
 def base_url_problem(value: object) -> str | None:
     """Why ``value`` cannot prefix feed URLs (None when it can); the links must be absolute
     because ``webcal://`` and Google's add-by-URL only work with a full address."""
     parts = urlsplit(value) if isinstance(value, str) else None
-    if (parts is None or not isinstance(value, str) or parts.scheme not in ("http", "https")
-            or not parts.netloc or parts.query or parts.fragment
-            or any(c.isspace() for c in value)):
-        return (f"{value!r}: write the http(s) address the feeds are reached at, e.g. "
-                "\"https://calendars.example.com/ta\"")
+    if (
+        parts is None
+        or not isinstance(value, str)
+        or parts.scheme not in ("http", "https")
+        or not parts.netloc
+        or parts.query
+        or parts.fragment
+        or any(c.isspace() for c in value)
+    ):
+        return (
+            f"{value!r}: write the http(s) address the feeds are reached at, e.g. "
+            '"https://calendars.example.com/ta"'
+        )
     return None
 
 
 def _feed_settings(data: Mapping[str, Any], report: Callable[[str, str], None]) -> FeedSettings:
     team = data.get("team", "private")
     if team not in ("public", "private"):
-        report("team", f"{team!r}{did_you_mean(team, ('private', 'public'))}: use \"private\" "
-               "(a secret URL) or \"public\"")
+        report(
+            "team",
+            f'{team!r}{did_you_mean(team, ("private", "public"))}: use "private" '
+            '(a secret URL) or "public"',
+        )
         team = "private"
     refresh_text = data.get("refresh", DEFAULT_REFRESH)
     refresh = dt.timedelta(hours=1)
@@ -49,8 +67,11 @@ def _feed_settings(data: Mapping[str, Any], report: Callable[[str, str], None]) 
         except ValueError:
             parsed = None
     if not isinstance(parsed, dt.timedelta) or parsed <= dt.timedelta(0):
-        report("refresh", f"{refresh_text!r} is not a positive ISO 8601 duration; write e.g. "
-               "\"PT1H\" (hourly), \"PT30M\" or \"P1D\"")
+        report(
+            "refresh",
+            f"{refresh_text!r} is not a positive ISO 8601 duration; write e.g. "
+            '"PT1H" (hourly), "PT30M" or "P1D"',
+        )
         refresh_text = DEFAULT_REFRESH
     else:
         refresh = parsed
@@ -91,16 +112,20 @@ def sync_settings(checker: Any, table: Any, base: Path | None) -> SyncSettings:
             ok = False
     if "send_updates" in table and table["send_updates"] not in SEND_UPDATES:
         sends = table["send_updates"]
-        checker.error(("sync", "send_updates"), f"{sends!r}{did_you_mean(sends, SEND_UPDATES)}: "
-                      f"use one of {' | '.join(SEND_UPDATES)}")
+        checker.error(
+            ("sync", "send_updates"),
+            f"{sends!r}{did_you_mean(sends, SEND_UPDATES)}: use one of {' | '.join(SEND_UPDATES)}",
+        )
         ok = False
     size = table.get("batch_size", 50)
     if isinstance(size, bool) or not isinstance(size, int) or not 1 <= size <= 1000:
         checker.error(("sync", "batch_size"), f"{size!r}: use a whole number from 1 to 1000")
         ok = False
     threshold = table.get("delete_threshold", 0.2)
-    if isinstance(threshold, bool) or not isinstance(threshold, int | float) or not (
-        0 <= threshold <= 1
+    if (
+        isinstance(threshold, bool)
+        or not isinstance(threshold, int | float)
+        or not (0 <= threshold <= 1)
     ):
         checker.error(("sync", "delete_threshold"), f"{threshold!r}: use a fraction from 0 to 1")
         ok = False
@@ -120,6 +145,7 @@ def sync_settings(checker: Any, table: Any, base: Path | None) -> SyncSettings:
         credentials=path("credentials"),
         as_user=table.get("as_user"),
         token=path("token"),
-        delete_threshold=(float(table["delete_threshold"]) if "delete_threshold" in table
-                          else None),
+        delete_threshold=(
+            float(table["delete_threshold"]) if "delete_threshold" in table else None
+        ),
     )

@@ -29,9 +29,23 @@ from tacal.config.zones import canonical_zone, legacy_zone_note, zone_problem
 from tacal.model import WEEKDAYS, Person, Team
 
 TEAM_KEYS = {
-    "name", "id", "timezone", "fiscal_year_start", "fiscal_year_naming", "workdays", "holidays",
-    "start", "organizer", "calendar", "workday_start", "workday_end", "leadership", "templates",
-    "country", "subdivision", "max_meeting_hours_per_day",
+    "name",
+    "id",
+    "timezone",
+    "fiscal_year_start",
+    "fiscal_year_naming",
+    "workdays",
+    "holidays",
+    "start",
+    "organizer",
+    "calendar",
+    "workday_start",
+    "workday_end",
+    "leadership",
+    "templates",
+    "country",
+    "subdivision",
+    "max_meeting_hours_per_day",
 }
 
 
@@ -48,7 +62,7 @@ def read_team(c: Checker, data: Any) -> Team:
     check_text(c, ("team", "name"), name)
     tzname = data.get("timezone")
     if tzname is None:
-        c.error(("team", "timezone"), "missing; set an IANA zone such as \"America/New_York\"")
+        c.error(("team", "timezone"), 'missing; set an IANA zone such as "America/New_York"')
         tzname = "UTC"
     elif (zone := canonical_zone(tzname)) is None:
         c.error(("team", "timezone"), zone_problem(tzname))
@@ -70,8 +84,10 @@ def read_team(c: Checker, data: Any) -> Team:
         fys = 1
     naming = data.get("fiscal_year_naming", "end")
     if naming not in ("end", "start"):
-        c.error(("team", "fiscal_year_naming"),
-                f"{naming!r}{did_you_mean(naming, ('end', 'start'))}: use \"end\" or \"start\"")
+        c.error(
+            ("team", "fiscal_year_naming"),
+            f'{naming!r}{did_you_mean(naming, ("end", "start"))}: use "end" or "start"',
+        )
         naming = "end"
     workdays: list[str] = []
     raw_workdays = data.get("workdays", list(fallback.workdays))
@@ -80,12 +96,14 @@ def read_team(c: Checker, data: Any) -> Team:
         if code and code not in workdays:
             workdays.append(code)
     if isinstance(raw_workdays, list) and not raw_workdays:
-        c.error(("team", "workdays"), "needs at least one weekday, e.g. [\"MO\", \"TU\"]")
+        c.error(("team", "workdays"), 'needs at least one weekday, e.g. ["MO", "TU"]')
     holidays = clock_keys.dates(c, ("team", "holidays"), data.get("holidays", []))
     start = date_value(c, ("team", "start"), data["start"]) if "start" in data else None
     if start is not None and not MIN_DATE <= start <= MAX_DATE:
-        c.error(("team", "start"), f"{start} is out of range; use a date between {MIN_DATE} and "
-                f"{MAX_DATE}")
+        c.error(
+            ("team", "start"),
+            f"{start} is out of range; use a date between {MIN_DATE} and {MAX_DATE}",
+        )
         start = None
     organizer = data.get("organizer")
     if organizer is not None and not isinstance(organizer, str):
@@ -99,10 +117,12 @@ def read_team(c: Checker, data: Any) -> Team:
     if ws and we and we <= ws:
         c.error(("team", "workday_end"), "must be later than workday_start")
     leadership = tuple(str_list(c, ("team", "leadership"), data.get("leadership", [])))
-    country, subdivision = clock_keys.country(c, ("team", "country"), data.get("country"),
-                                              data.get("subdivision"))
-    max_hours = clock_keys.budget(c, ("team", "max_meeting_hours_per_day"),
-                                  data.get("max_meeting_hours_per_day"))
+    country, subdivision = clock_keys.country(
+        c, ("team", "country"), data.get("country"), data.get("subdivision")
+    )
+    max_hours = clock_keys.budget(
+        c, ("team", "max_meeting_hours_per_day"), data.get("max_meeting_hours_per_day")
+    )
     return Team(
         name=name,
         id=team_id,
@@ -127,12 +147,18 @@ def read_team(c: Checker, data: Any) -> Team:
 def check_team_people(c: Checker, team: Team, people: dict[str, Person]) -> None:
     """``organizer`` and ``leadership`` name a ``[people]`` key or an email address."""
     if team.organizer and team.organizer not in people and not EMAIL_RE.match(team.organizer):
-        c.error(("team", "organizer"), f"unknown person {team.organizer!r}; use a [people] key "
-                f"or an email address{did_you_mean(team.organizer, set(people))}")
+        c.error(
+            ("team", "organizer"),
+            f"unknown person {team.organizer!r}; use a [people] key "
+            f"or an email address{did_you_mean(team.organizer, set(people))}",
+        )
     for ref in team.leadership:
         if ref not in people and not EMAIL_RE.match(ref):
-            c.error(("team", "leadership"), f"unknown person {ref!r}; use a [people] key or an "
-                    f"email address{did_you_mean(ref, set(people))}")
+            c.error(
+                ("team", "leadership"),
+                f"unknown person {ref!r}; use a [people] key or an "
+                f"email address{did_you_mean(ref, set(people))}",
+            )
 
 
 def template_dirs(c: Checker, data: Any, base: Path | None) -> list[Path]:

@@ -21,8 +21,10 @@ ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 #: other controls make readers drop the attendee, and in a terminal ESC starts an escape
 #: sequence. TAB is allowed: iCalendar text and parameter values may hold it.
 CONTROL_RE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]")
-EMAIL_RE = re.compile(r"^[^@\s<>\"\x00-\x1f\x7f-\x9f]+@[^@\s<>\"\x00-\x1f\x7f-\x9f]+"
-                      r"\.[^@\s<>\"\x00-\x1f\x7f-\x9f]+$")
+EMAIL_RE = re.compile(
+    r"^[^@\s<>\"\x00-\x1f\x7f-\x9f]+@[^@\s<>\"\x00-\x1f\x7f-\x9f]+"
+    r"\.[^@\s<>\"\x00-\x1f\x7f-\x9f]+$"
+)
 TIME_RE = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 #: Dates outside this range are typos; they would also overflow time-zone arithmetic.
 MIN_DATE, MAX_DATE = dt.date(1971, 1, 1), dt.date(2199, 12, 31)
@@ -34,9 +36,15 @@ class Reporter(Protocol):
     def error(self, key: tuple[Any, ...], message: str) -> None: ...
 
 
-_CONTROL_NAMES = {"\n": "a line feed (LF)", "\r": "a carriage return (CR)", "\x00": "a NUL",
-                  "\x1b": "an escape (ESC)", "\x7f": "a DEL",
-                  "\u2028": "a line separator (U+2028)", "\u2029": "a paragraph separator (U+2029)"}
+_CONTROL_NAMES = {
+    "\n": "a line feed (LF)",
+    "\r": "a carriage return (CR)",
+    "\x00": "a NUL",
+    "\x1b": "an escape (ESC)",
+    "\x7f": "a DEL",
+    "\u2028": "a line separator (U+2028)",
+    "\u2029": "a paragraph separator (U+2029)",
+}
 
 
 def text_problem(value: Any) -> str | None:
@@ -49,8 +57,10 @@ def text_problem(value: Any) -> str | None:
         return None
     char = m.group()
     what = _CONTROL_NAMES.get(char, f"the control character U+{ord(char):04X}")
-    return (f"contains {what} at character {m.start() + 1}: {value!r}; write it on one line "
-            "without control characters")
+    return (
+        f"contains {what} at character {m.start() + 1}: {value!r}; write it on one line "
+        "without control characters"
+    )
 
 
 def check_text(c: Reporter, key: tuple[Any, ...], value: Any) -> None:
@@ -63,19 +73,55 @@ def check_text(c: Reporter, key: tuple[Any, ...], value: Any) -> None:
 #: Words people write for a key, table or value, and what tacal calls it: a did-you-mean is
 #: offered only when the word's meaning is among the options of that place.
 ALIASES = {
-    "person": "people", "persons": "people", "member": "people", "members": "people",
-    "meeting": "cadence", "meetings": "cadence", "customer": "account", "customers": "account",
-    "tz": "timezone", "zone": "timezone", "title": "summary", "subject": "summary",
-    "name": "summary", "frequency": "rule", "freq": "rule", "recurrence": "rule",
-    "repeat": "rule", "rrule": "rule", "schedule": "rule", "weekday": "day", "days": "day",
-    "at": "time", "start": "time", "length": "duration", "minutes": "duration",
-    "mins": "duration", "invitees": "attendees", "participants": "attendees",
-    "guests": "attendees", "people": "attendees", "agenda": "template", "owner": "organizer",
-    "fortnightly": "biweekly", "everyotherweek": "biweekly", "everytwoweeks": "biweekly",
-    "week": "weekly", "month": "monthly", "quarter": "quarterly", "everyday": "daily",
-    "day": "daily", "amber": "yellow", "orange": "yellow", "good": "green", "bad": "red",
-    "secret": "private", "open": "public",
-    "technicaladvisor": "ta", "accountexecutive": "ae", "manager": "director",
+    "person": "people",
+    "persons": "people",
+    "member": "people",
+    "members": "people",
+    "meeting": "cadence",
+    "meetings": "cadence",
+    "customer": "account",
+    "customers": "account",
+    "tz": "timezone",
+    "zone": "timezone",
+    "title": "summary",
+    "subject": "summary",
+    "name": "summary",
+    "frequency": "rule",
+    "freq": "rule",
+    "recurrence": "rule",
+    "repeat": "rule",
+    "rrule": "rule",
+    "schedule": "rule",
+    "weekday": "day",
+    "days": "day",
+    "at": "time",
+    "start": "time",
+    "length": "duration",
+    "minutes": "duration",
+    "mins": "duration",
+    "invitees": "attendees",
+    "participants": "attendees",
+    "guests": "attendees",
+    "people": "attendees",
+    "agenda": "template",
+    "owner": "organizer",
+    "fortnightly": "biweekly",
+    "everyotherweek": "biweekly",
+    "everytwoweeks": "biweekly",
+    "week": "weekly",
+    "month": "monthly",
+    "quarter": "quarterly",
+    "everyday": "daily",
+    "day": "daily",
+    "amber": "yellow",
+    "orange": "yellow",
+    "good": "green",
+    "bad": "red",
+    "secret": "private",
+    "open": "public",
+    "technicaladvisor": "ta",
+    "accountexecutive": "ae",
+    "manager": "director",
 }
 
 
@@ -96,8 +142,7 @@ def closest(name: str, options: set[str]) -> str | None:
         return None
     folded = {_fold(o): o for o in sorted(options)}
     key = _fold(name)
-    for candidate in (key, _fold(ALIASES.get(key, "")), key + "s", key[:-1], key + "es",
-                      key[:-2]):
+    for candidate in (key, _fold(ALIASES.get(key, "")), key + "s", key[:-1], key + "es", key[:-2]):
         if candidate and candidate in folded and folded[candidate] != name:
             return folded[candidate]
     match = difflib.get_close_matches(name.strip().lower(), sorted(options), n=1, cutoff=0.7)
@@ -152,7 +197,7 @@ def time_value(c: Reporter, key: tuple[Any, ...], value: Any) -> dt.time | None:
         return value.replace(tzinfo=None)
     m = TIME_RE.match(value) if isinstance(value, str) else None
     if not m:
-        c.error(key, f"{value!r} is not a time; write 24-hour HH:MM, e.g. \"10:00\"")
+        c.error(key, f'{value!r} is not a time; write 24-hour HH:MM, e.g. "10:00"')
         return None
     return dt.time(int(m.group(1)), int(m.group(2)))
 
@@ -160,8 +205,13 @@ def time_value(c: Reporter, key: tuple[Any, ...], value: Any) -> dt.time | None:
 def weekday(c: Reporter, key: tuple[Any, ...], value: Any) -> str | None:
     if isinstance(value, str) and value.upper()[:2] in WEEKDAYS:
         full = {
-            "MO": "monday", "TU": "tuesday", "WE": "wednesday", "TH": "thursday",
-            "FR": "friday", "SA": "saturday", "SU": "sunday",
+            "MO": "monday",
+            "TU": "tuesday",
+            "WE": "wednesday",
+            "TH": "thursday",
+            "FR": "friday",
+            "SA": "saturday",
+            "SU": "sunday",
         }
         code = value.upper()[:2]
         if len(value) == 2 or value.lower() in (full[code], full[code][:3]):
@@ -169,8 +219,9 @@ def weekday(c: Reporter, key: tuple[Any, ...], value: Any) -> str | None:
     hint = ""
     if isinstance(value, str) and len(value) > 2:
         names = {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
-        near = closest(value, names) or next((n for n in sorted(names)
-                                               if n.startswith(value.lower()[:3])), None)
+        near = closest(value, names) or next(
+            (n for n in sorted(names) if n.startswith(value.lower()[:3])), None
+        )
         hint = f" (did you mean {near[:2].upper()!r}?)" if near else ""
     c.error(key, f"{value!r} is not a weekday{hint}; use one of {' '.join(WEEKDAYS)}")
     return None
@@ -178,13 +229,14 @@ def weekday(c: Reporter, key: tuple[Any, ...], value: Any) -> str | None:
 
 def str_list(c: Reporter, key: tuple[Any, ...], value: Any) -> list[str]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        c.error(key, f"must be a list of strings, e.g. [\"a\", \"b\"], not {value!r}")
+        c.error(key, f'must be a list of strings, e.g. ["a", "b"], not {value!r}')
         return []
     return value
 
 
-def int_key(c: Reporter, key: tuple[Any, ...], value: Any, lo: int, hi: int,
-            what: str) -> int | None:
+def int_key(
+    c: Reporter, key: tuple[Any, ...], value: Any, lo: int, hi: int, what: str
+) -> int | None:
     if not typed(c, key, value, int, what):
         return None
     if not lo <= value <= hi:
@@ -196,8 +248,15 @@ def int_key(c: Reporter, key: tuple[Any, ...], value: Any, lo: int, hi: int,
 def bool_value(c: Reporter, key: tuple[Any, ...], value: Any) -> bool:
     if isinstance(value, bool):
         return value
-    if isinstance(value, str) and value.strip().lower() in ("true", "yes", "1", "false", "no", "0",
-                                                            ""):
+    if isinstance(value, str) and value.strip().lower() in (
+        "true",
+        "yes",
+        "1",
+        "false",
+        "no",
+        "0",
+        "",
+    ):
         return value.strip().lower() in ("true", "yes", "1")
     c.error(key, f"{value!r} is not true/false")
     return False

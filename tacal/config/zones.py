@@ -28,32 +28,64 @@ from tacal.config.values import valid_zone
 #: Abbreviations (and informal names) people write instead of a zone: the zone meant first,
 #: then the other zones the same abbreviation stands for.
 ABBREVIATIONS: dict[str, tuple[str, ...]] = {
-    "pst": ("America/Los_Angeles",), "pdt": ("America/Los_Angeles",),
-    "pt": ("America/Los_Angeles",), "pacific": ("America/Los_Angeles",),
+    "pst": ("America/Los_Angeles",),
+    "pdt": ("America/Los_Angeles",),
+    "pt": ("America/Los_Angeles",),
+    "pacific": ("America/Los_Angeles",),
     "pacific time": ("America/Los_Angeles",),
-    "mst": ("America/Denver", "America/Phoenix"), "mdt": ("America/Denver",),
-    "mt": ("America/Denver",), "mountain time": ("America/Denver",),
-    "cst": ("America/Chicago", "Asia/Shanghai"), "cdt": ("America/Chicago",),
-    "ct": ("America/Chicago",), "central time": ("America/Chicago",),
-    "est": ("America/New_York",), "edt": ("America/New_York",), "et": ("America/New_York",),
-    "eastern": ("America/New_York",), "eastern time": ("America/New_York",),
-    "akst": ("America/Anchorage",), "akdt": ("America/Anchorage",),
-    "hst": ("Pacific/Honolulu",), "ast": ("America/Halifax", "Asia/Riyadh"),
-    "adt": ("America/Halifax",), "nst": ("America/St_Johns",), "ndt": ("America/St_Johns",),
-    "brt": ("America/Sao_Paulo",), "art": ("America/Argentina/Buenos_Aires",),
-    "bst": ("Europe/London",), "wet": ("Europe/Lisbon",), "west": ("Europe/Lisbon",),
-    "cet": ("Europe/Berlin", "Europe/Paris"), "cest": ("Europe/Berlin", "Europe/Paris"),
-    "met": ("Europe/Berlin",), "eet": ("Europe/Athens", "Europe/Helsinki"),
-    "eest": ("Europe/Athens", "Europe/Helsinki"), "msk": ("Europe/Moscow",),
-    "sast": ("Africa/Johannesburg",), "cat": ("Africa/Maputo",), "eat": ("Africa/Nairobi",),
-    "wat": ("Africa/Lagos",), "gst": ("Asia/Dubai",), "pkt": ("Asia/Karachi",),
+    "mst": ("America/Denver", "America/Phoenix"),
+    "mdt": ("America/Denver",),
+    "mt": ("America/Denver",),
+    "mountain time": ("America/Denver",),
+    "cst": ("America/Chicago", "Asia/Shanghai"),
+    "cdt": ("America/Chicago",),
+    "ct": ("America/Chicago",),
+    "central time": ("America/Chicago",),
+    "est": ("America/New_York",),
+    "edt": ("America/New_York",),
+    "et": ("America/New_York",),
+    "eastern": ("America/New_York",),
+    "eastern time": ("America/New_York",),
+    "akst": ("America/Anchorage",),
+    "akdt": ("America/Anchorage",),
+    "hst": ("Pacific/Honolulu",),
+    "ast": ("America/Halifax", "Asia/Riyadh"),
+    "adt": ("America/Halifax",),
+    "nst": ("America/St_Johns",),
+    "ndt": ("America/St_Johns",),
+    "brt": ("America/Sao_Paulo",),
+    "art": ("America/Argentina/Buenos_Aires",),
+    "bst": ("Europe/London",),
+    "wet": ("Europe/Lisbon",),
+    "west": ("Europe/Lisbon",),
+    "cet": ("Europe/Berlin", "Europe/Paris"),
+    "cest": ("Europe/Berlin", "Europe/Paris"),
+    "met": ("Europe/Berlin",),
+    "eet": ("Europe/Athens", "Europe/Helsinki"),
+    "eest": ("Europe/Athens", "Europe/Helsinki"),
+    "msk": ("Europe/Moscow",),
+    "sast": ("Africa/Johannesburg",),
+    "cat": ("Africa/Maputo",),
+    "eat": ("Africa/Nairobi",),
+    "wat": ("Africa/Lagos",),
+    "gst": ("Asia/Dubai",),
+    "pkt": ("Asia/Karachi",),
     "ist": ("Asia/Kolkata", "Europe/Dublin", "Asia/Jerusalem"),
-    "ict": ("Asia/Bangkok",), "wib": ("Asia/Jakarta",), "sgt": ("Asia/Singapore",),
-    "hkt": ("Asia/Hong_Kong",), "pht": ("Asia/Manila",), "myt": ("Asia/Kuala_Lumpur",),
-    "jst": ("Asia/Tokyo",), "kst": ("Asia/Seoul",), "awst": ("Australia/Perth",),
-    "acst": ("Australia/Adelaide",), "acdt": ("Australia/Adelaide",),
-    "aest": ("Australia/Sydney", "Australia/Brisbane"), "aedt": ("Australia/Sydney",),
-    "nzst": ("Pacific/Auckland",), "nzdt": ("Pacific/Auckland",),
+    "ict": ("Asia/Bangkok",),
+    "wib": ("Asia/Jakarta",),
+    "sgt": ("Asia/Singapore",),
+    "hkt": ("Asia/Hong_Kong",),
+    "pht": ("Asia/Manila",),
+    "myt": ("Asia/Kuala_Lumpur",),
+    "jst": ("Asia/Tokyo",),
+    "kst": ("Asia/Seoul",),
+    "awst": ("Australia/Perth",),
+    "acst": ("Australia/Adelaide",),
+    "acdt": ("Australia/Adelaide",),
+    "aest": ("Australia/Sydney", "Australia/Brisbane"),
+    "aedt": ("Australia/Sydney",),
+    "nzst": ("Pacific/Auckland",),
+    "nzdt": ("Pacific/Auckland",),
 }
 
 #: The common Windows zone names (what Outlook and Exchange show) and their IANA zone, from
@@ -125,22 +157,39 @@ WINDOWS: dict[str, str] = {
 
 #: Big cities that are not themselves zone names.
 CITIES: dict[str, str] = {
-    "san francisco": "America/Los_Angeles", "seattle": "America/Los_Angeles",
-    "boston": "America/New_York", "washington": "America/New_York",
-    "atlanta": "America/New_York", "miami": "America/New_York",
-    "dallas": "America/Chicago", "austin": "America/Chicago", "houston": "America/Chicago",
-    "munich": "Europe/Berlin", "frankfurt": "Europe/Berlin", "mumbai": "Asia/Kolkata",
-    "bangalore": "Asia/Kolkata", "bengaluru": "Asia/Kolkata", "delhi": "Asia/Kolkata",
-    "new delhi": "Asia/Kolkata", "beijing": "Asia/Shanghai",
+    "san francisco": "America/Los_Angeles",
+    "seattle": "America/Los_Angeles",
+    "boston": "America/New_York",
+    "washington": "America/New_York",
+    "atlanta": "America/New_York",
+    "miami": "America/New_York",
+    "dallas": "America/Chicago",
+    "austin": "America/Chicago",
+    "houston": "America/Chicago",
+    "munich": "Europe/Berlin",
+    "frankfurt": "Europe/Berlin",
+    "mumbai": "Asia/Kolkata",
+    "bangalore": "Asia/Kolkata",
+    "bengaluru": "Asia/Kolkata",
+    "delhi": "Asia/Kolkata",
+    "new delhi": "Asia/Kolkata",
+    "beijing": "Asia/Shanghai",
 }
 
 #: Names the zone database still accepts that are not a place: a fixed offset, or rules no
 #: longer tied to any city. What to use instead.
 LEGACY: dict[str, str] = {
-    "EST": "America/New_York", "MST": "America/Denver", "HST": "Pacific/Honolulu",
-    "EST5EDT": "America/New_York", "CST6CDT": "America/Chicago", "MST7MDT": "America/Denver",
-    "PST8PDT": "America/Los_Angeles", "CET": "Europe/Berlin", "MET": "Europe/Berlin",
-    "EET": "Europe/Athens", "WET": "Europe/Lisbon",
+    "EST": "America/New_York",
+    "MST": "America/Denver",
+    "HST": "Pacific/Honolulu",
+    "EST5EDT": "America/New_York",
+    "CST6CDT": "America/Chicago",
+    "MST7MDT": "America/Denver",
+    "PST8PDT": "America/Los_Angeles",
+    "CET": "Europe/Berlin",
+    "MET": "Europe/Berlin",
+    "EET": "Europe/Athens",
+    "WET": "Europe/Lisbon",
 }
 _FIXED = {"EST", "MST", "HST"}
 _NOT_ZONES = {"localtime", "posixrules", "Factory"}
@@ -195,7 +244,7 @@ def _meant(name: str) -> tuple[str, tuple[str, ...]] | None:
 def zone_problem(name: object, example: str = "America/New_York") -> str:
     """Why ``name`` is not a zone, naming the zone probably meant."""
     if not isinstance(name, str):
-        return f"{name!r} is not an IANA time zone; write a name such as \"{example}\""
+        return f'{name!r} is not an IANA time zone; write a name such as "{example}"'
     found = _meant(name)
     if found:
         why, zones = found
@@ -203,7 +252,7 @@ def zone_problem(name: object, example: str = "America/New_York") -> str:
         if len(zones) > 1:
             others = " or ".join(f'"{z}"' for z in zones[1:])
             also = f" ({name.strip().upper()} can also mean {others})"
-        return f"{name!r} is {why}, not an IANA time zone; did you mean \"{zones[0]}\"?{also}"
+        return f'{name!r} is {why}, not an IANA time zone; did you mean "{zones[0]}"?{also}'
     offset = _OFFSET_RE.match(name.strip())
     if offset and (name.strip()[0] in "+-" or name.strip()[:3].lower() in ("utc", "gmt")):
         sign, hours, minutes = offset.groups()
@@ -211,15 +260,18 @@ def zone_problem(name: object, example: str = "America/New_York") -> str:
         if not minutes or minutes == "00":
             etc = f"Etc/GMT{'-' if sign == '+' else '+'}{int(hours)}"
             if canonical_zone(etc):
-                fixed = (f"; \"{etc}\" is a fixed UTC{sign}{int(hours)} all year (its sign is "
-                         "inverted)")
-        return (f"{name!r} is a UTC offset, not an IANA time zone; use the zone of a city, such "
-                f"as \"{example}\", which follows daylight saving time{fixed}")
+                fixed = (
+                    f'; "{etc}" is a fixed UTC{sign}{int(hours)} all year (its sign is inverted)'
+                )
+        return (
+            f"{name!r} is a UTC offset, not an IANA time zone; use the zone of a city, such "
+            f'as "{example}", which follows daylight saving time{fixed}'
+        )
     spaced = _key(name).replace(" ", "_")
     close = difflib.get_close_matches(spaced, list(_zones()), n=1, cutoff=0.8)
     if close:
-        return (f"{name!r} is not an IANA time zone; did you mean \"{_zones()[close[0]]}\"?")
-    return f"{name!r} is not an IANA time zone; use a name such as \"{example}\""
+        return f'{name!r} is not an IANA time zone; did you mean "{_zones()[close[0]]}"?'
+    return f'{name!r} is not an IANA time zone; use a name such as "{example}"'
 
 
 def legacy_zone_note(zone: str) -> str | None:
@@ -227,10 +279,19 @@ def legacy_zone_note(zone: str) -> str | None:
     instead = LEGACY.get(zone)
     if instead is None:
         return None
-    what = ("a fixed offset with no daylight saving time" if zone in _FIXED
-            else "a legacy name for a set of rules, not a place")
-    return f"{zone!r} is {what}; use the zone of a city, such as \"{instead}\""
+    what = (
+        "a fixed offset with no daylight saving time"
+        if zone in _FIXED
+        else "a legacy name for a set of rules, not a place"
+    )
+    return f'{zone!r} is {what}; use the zone of a city, such as "{instead}"'
 
 
-__all__ = ["ABBREVIATIONS", "LEGACY", "WINDOWS", "canonical_zone", "legacy_zone_note",
-           "zone_problem"]
+__all__ = [
+    "ABBREVIATIONS",
+    "LEGACY",
+    "WINDOWS",
+    "canonical_zone",
+    "legacy_zone_note",
+    "zone_problem",
+]

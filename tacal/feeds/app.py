@@ -91,14 +91,17 @@ def mask(path: str, snapshot: Snapshot) -> str:
     (a public page, or the non-secret last segment of a private one); any other segment is
     ``***``, so no token, right or wrong, reaches a log. Non-ASCII and controls are quoted."""
     parts = path.split("/")
-    shown = [p if p == "" or p in snapshot.private or "/" + p in snapshot.public else "***"
-             for p in parts]
+    shown = [
+        p if p == "" or p in snapshot.private or "/" + p in snapshot.public else "***"
+        for p in parts
+    ]
     return quote("/".join(shown), safe="/*.-_~")
 
 
 def _has_body(environ: dict[str, Any]) -> bool:
     return (environ.get("CONTENT_LENGTH") or "0").strip() != "0" or (
-        "HTTP_TRANSFER_ENCODING" in environ)
+        "HTTP_TRANSFER_ENCODING" in environ
+    )
 
 
 class FeedApp:
@@ -128,8 +131,9 @@ class FeedApp:
         try:
             self._checked = time.monotonic()
             current = self.source.inputs()
-            if current == self._seen and (self._failing is None
-                                          or time.monotonic() < self._retry_at):
+            if current == self._seen and (
+                self._failing is None or time.monotonic() < self._retry_at
+            ):
                 return
             started = time.monotonic()
             try:
@@ -143,9 +147,11 @@ class FeedApp:
                 self._retry_at = time.monotonic() + 10 * (time.monotonic() - started)
                 problem = str(exc) if isinstance(exc, TacalError) else repr(exc)
                 if problem != self._failing:
-                    log.error("inputs changed but do not build; still serving the previous "
-                              "feeds:\n%s", problem,
-                              exc_info=not isinstance(exc, TacalError))
+                    log.error(
+                        "inputs changed but do not build; still serving the previous feeds:\n%s",
+                        problem,
+                        exc_info=not isinstance(exc, TacalError),
+                    )
                 self._failing = problem
                 return
             self._failing = None
@@ -169,8 +175,14 @@ class FeedApp:
         except Exception:  # noqa: BLE001 - waitress would log the unmasked path
             log.exception("error serving %s %s", method, mask(path, self._snapshot))
             status, headers, body = _plain("500 Internal Server Error", method)
-        log.info('%s "%s %s" %s %d', environ.get("REMOTE_ADDR", "-"), method,
-                 mask(path, self._snapshot), status.split(" ", 1)[0], len(body))
+        log.info(
+            '%s "%s %s" %s %d',
+            environ.get("REMOTE_ADDR", "-"),
+            method,
+            mask(path, self._snapshot),
+            status.split(" ", 1)[0],
+            len(body),
+        )
         start_response(status, headers)
         wrapper = environ.get("wsgi.file_wrapper")
         if wrapper is not None and len(body) > _STREAM_OVER:
@@ -181,8 +193,9 @@ class FeedApp:
             return wrapper(io.BytesIO(body), 256 * 1024)  # type: ignore[no-any-return]
         return [body]
 
-    def respond(self, method: str, path: str,
-                environ: dict[str, Any]) -> tuple[str, list[tuple[str, str]], bytes]:
+    def respond(
+        self, method: str, path: str, environ: dict[str, Any]
+    ) -> tuple[str, list[tuple[str, str]], bytes]:
         self.refresh()
         if _has_body(environ):
             return _plain("413 Content Too Large", method)
@@ -195,27 +208,36 @@ class FeedApp:
         zipped = accepts_gzip(environ.get("HTTP_ACCEPT_ENCODING", ""))
         body = resource.gzipped if zipped else resource.body
         etag = resource.gzip_etag if zipped else resource.etag
-        headers = [("ETag", etag), ("Cache-Control", resource.cache_control),
-                   ("Vary", "Accept-Encoding")]
+        headers = [
+            ("ETag", etag),
+            ("Cache-Control", resource.cache_control),
+            ("Vary", "Accept-Encoding"),
+        ]
         if resource.last_modified is not None:
             headers.append(("Last-Modified", format_datetime(resource.last_modified, True)))
         if resource.secret or resource.content_type == HTML_TYPE:
             headers.append(("Referrer-Policy", "no-referrer"))
         if not_modified(environ, etag, resource.last_modified):
             return "304 Not Modified", headers, b""
-        headers += [("Content-Type", resource.content_type),
-                    ("Content-Length", str(len(body))),
-                    ("X-Content-Type-Options", "nosniff")]
+        headers += [
+            ("Content-Type", resource.content_type),
+            ("Content-Length", str(len(body))),
+            ("X-Content-Type-Options", "nosniff"),
+        ]
         if zipped:
             headers.append(("Content-Encoding", "gzip"))
         if resource.content_type == HTML_TYPE:
-            headers.append(("Content-Security-Policy", "default-src 'none'; "
-                            "style-src 'unsafe-inline'"))
+            headers.append(
+                ("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")
+            )
         return "200 OK", headers, b"" if method == "HEAD" else body
 
 
 def _plain(status: str, method: str) -> tuple[str, list[tuple[str, str]], bytes]:
     text = (status.split(" ", 1)[1] + "\n").encode()
-    headers = [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(text))),
-               ("Cache-Control", "no-store")]
+    headers = [
+        ("Content-Type", "text/plain; charset=utf-8"),
+        ("Content-Length", str(len(text))),
+        ("Cache-Control", "no-store"),
+    ]
     return status, headers, b"" if method == "HEAD" else text

@@ -40,16 +40,32 @@ def feeds_of(config: Config, series: list[Series], team_public: bool) -> list[Fe
     out = [Feed("team", "team", team.name, private=not team_public)]
     for person in config.people.values():
         if select(series, for_email=person.email):
-            out.append(Feed(f"person-{slug(person.key)}", "person",
-                            f"{team.name}: {person.name}", True, for_email=person.email))
+            out.append(
+                Feed(
+                    f"person-{slug(person.key)}",
+                    "person",
+                    f"{team.name}: {person.name}",
+                    True,
+                    for_email=person.email,
+                )
+            )
     for account in config.accounts:
-        out.append(Feed(f"account-{slug(account.name)}", "account",
-                        f"{team.name}: {account.name}", True, account=account.name))
+        out.append(
+            Feed(
+                f"account-{slug(account.name)}",
+                "account",
+                f"{team.name}: {account.name}",
+                True,
+                account=account.name,
+            )
+        )
     seen: dict[str, Feed] = {}
     for f in out:
         if f.id in seen:
-            raise TacalError(f"two feeds would share the id {f.id!r} ({seen[f.id].title!r} and "
-                             f"{f.title!r})", hint="make the person keys or account names "
-                             "differ in more than case and punctuation")
+            raise TacalError(
+                f"two feeds would share the id {f.id!r} ({seen[f.id].title!r} and {f.title!r})",
+                hint="make the person keys or account names "
+                "differ in more than case and punctuation",
+            )
         seen[f.id] = f
     return out

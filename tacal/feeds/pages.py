@@ -63,10 +63,12 @@ li{{margin:.6rem 0}}a{{margin-right:1rem}}</style>
 
 def _links(feed: Feed, url: str) -> str:
     e = html.escape
-    return (f'<li><strong>{e(feed.title)}</strong><br>'
-            f'<a class="webcal" href="{e(webcal_url(url))}">Subscribe</a>'
-            f'<a class="google" href="{e(google_url(url))}">Add to Google Calendar</a>'
-            f'<a class="ics" href="{e(url)}">Download .ics</a></li>')
+    return (
+        f"<li><strong>{e(feed.title)}</strong><br>"
+        f'<a class="webcal" href="{e(webcal_url(url))}">Subscribe</a>'
+        f'<a class="google" href="{e(google_url(url))}">Add to Google Calendar</a>'
+        f'<a class="ics" href="{e(url)}">Download .ics</a></li>'
+    )
 
 
 def index_page(config: Config, public: list[tuple[Feed, str]], private_count: int) -> bytes:
@@ -89,22 +91,29 @@ def _private_note(config: Config, count: int) -> str:
     if ref:
         # a name, not an address, on a page that may be public (a bare email is the organizer
         # every event names anyway)
-        who = (e(person.name) if person
-               else f'<a class="contact" href="mailto:{e(ref)}">{e(ref)}</a>')
+        who = (
+            e(person.name) if person else f'<a class="contact" href="mailto:{e(ref)}">{e(ref)}</a>'
+        )
         ask = f"If you have not received yours, ask {who}, who manages these calendars."
     else:
-        ask = ("If you have not received yours, ask the person who manages this team's "
-               "<code>tacal.toml</code>.")
-    return (f"<p>{calendars} not listed here: your own calendar (the meetings you attend) and "
-            "each account's calendar have their own secret link, sent only to the people who "
-            f"need it, with a page to subscribe from. {ask}</p>\n"
-            "<p><small>For whoever manages the calendars: <code>tacal feeds list --format "
-            "csv</code> gives every person's name, email and link, ready for a mail merge."
-            "</small></p>")
+        ask = (
+            "If you have not received yours, ask the person who manages this team's "
+            "<code>tacal.toml</code>."
+        )
+    return (
+        f"<p>{calendars} not listed here: your own calendar (the meetings you attend) and "
+        "each account's calendar have their own secret link, sent only to the people who "
+        f"need it, with a page to subscribe from. {ask}</p>\n"
+        "<p><small>For whoever manages the calendars: <code>tacal feeds list --format "
+        "csv</code> gives every person's name, email and link, ready for a mail merge."
+        "</small></p>"
+    )
 
 
 def feed_page(feed: Feed, url: str) -> bytes:
     """The subscribe page of one private feed, at that feed's secret path only."""
-    body = (f"<ul>\n{_links(feed, url)}\n</ul>\n<p>This link is personal: anyone who has it "
-            "can read this calendar.</p>")
+    body = (
+        f"<ul>\n{_links(feed, url)}\n</ul>\n<p>This link is personal: anyone who has it "
+        "can read this calendar.</p>"
+    )
     return _PAGE.format(title=html.escape(feed.title), body=body).encode("utf-8")

@@ -52,8 +52,9 @@ def _remove_ours(directory: Path, rel: str, expected: str) -> bool:
     fds = [os.open(directory, os.O_RDONLY | os.O_DIRECTORY)]
     try:
         for folder in folders:
-            fds.append(os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW,
-                               dir_fd=fds[-1]))
+            fds.append(
+                os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=fds[-1])
+            )
         info = os.stat(name, dir_fd=fds[-1], follow_symlinks=False)
         if not stat.S_ISREG(info.st_mode):
             return False
@@ -81,9 +82,16 @@ class PublishResult:
     site: Site
 
 
-def publish(config: Config, directory: Path, *, today: dt.date, now: dt.datetime,
-            base_url: str, series: list[Series] | None = None,
-            stamps: Mapping[str, Stamp] | None = None) -> PublishResult:
+def publish(
+    config: Config,
+    directory: Path,
+    *,
+    today: dt.date,
+    now: dt.datetime,
+    base_url: str,
+    series: list[Series] | None = None,
+    stamps: Mapping[str, Stamp] | None = None,
+) -> PublishResult:
     """Write the site into ``directory``; unchanged files are not touched.
 
     The previous bytes of each feed are read from its current path, else from a path under
@@ -105,8 +113,16 @@ def publish(config: Config, directory: Path, *, today: dt.date, now: dt.datetime
                 return data
         return None
 
-    site = build_site(config, today=today, now=now, base_url=base_url, previous=previous,
-                      tokens=store, series=series, stamps=stamps)
+    site = build_site(
+        config,
+        today=today,
+        now=now,
+        base_url=base_url,
+        previous=previous,
+        tokens=store,
+        series=series,
+        stamps=stamps,
+    )
     manifest = _load_manifest(directory)
     written, unchanged = [], []
     for page in site.pages:
@@ -118,8 +134,9 @@ def publish(config: Config, directory: Path, *, today: dt.date, now: dt.datetime
         write_atomic(target, page.body)
         written.append(page.path)
     current = {p.path for p in site.pages}
-    ours = {"team.ics"} | {f"{tok}/{name}" for fid, tok in store.every_token()
-                           for name in (f"{fid}.ics", "index.html")}
+    ours = {"team.ics"} | {
+        f"{tok}/{name}" for fid, tok in store.every_token() for name in (f"{fid}.ics", "index.html")
+    }
     removed = []
     for rel in sorted(ours - current):
         key = _digest(rel.encode())

@@ -130,16 +130,21 @@ class GuardedServer(TcpWSGIServer):
         want += max(1, self.adj.connection_limit // 20) - closing
         if want <= 0:
             return
-        idle = sorted((c for c in channels if not c.requests and not c.will_close),
-                      key=lambda c: c.progress_at)
+        idle = sorted(
+            (c for c in channels if not c.requests and not c.will_close),
+            key=lambda c: c.progress_at,
+        )
         for channel in idle[:want]:
             channel.will_close = True
         now = time.monotonic()
         if idle and now - self._last_eviction_log > 60:
             GuardedServer._last_eviction_log = now
-            log.warning("all %d connection slots in use: closing the %d that waited longest "
-                        "without sending a request", self.adj.connection_limit,
-                        min(want, len(idle)))
+            log.warning(
+                "all %d connection slots in use: closing the %d that waited longest "
+                "without sending a request",
+                self.adj.connection_limit,
+                min(want, len(idle)),
+            )
 
 
 def connection_slots(wanted: int) -> int:
@@ -166,8 +171,13 @@ def connection_slots(wanted: int) -> int:
 class FeedServer:
     """One or more listening sockets (``localhost`` may be two) sharing one event loop."""
 
-    def __init__(self, servers: list[GuardedServer], socket_map: dict[int, Any],
-                 dispatcher: ThreadedTaskDispatcher, loop_timeout: float) -> None:
+    def __init__(
+        self,
+        servers: list[GuardedServer],
+        socket_map: dict[int, Any],
+        dispatcher: ThreadedTaskDispatcher,
+        loop_timeout: float,
+    ) -> None:
         self.servers = servers
         self.map = socket_map
         self.dispatcher = dispatcher
@@ -197,17 +207,28 @@ class FeedServer:
         self.dispatcher.shutdown()
 
 
-def make_server(app: Callable[..., Any], *, host: str = "127.0.0.1", port: int = 0,
-                sockets: Sequence[socket.socket] = (), threads: int = 8,
-                limits: Limits = DEFAULT_LIMITS, loop_timeout: float = 1.0) -> FeedServer:
+def make_server(
+    app: Callable[..., Any],
+    *,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    sockets: Sequence[socket.socket] = (),
+    threads: int = 8,
+    limits: Limits = DEFAULT_LIMITS,
+    loop_timeout: float = 1.0,
+) -> FeedServer:
     """A server for ``app`` on ``host:port``, or on already bound ``sockets``."""
-    where: dict[str, Any] = {"sockets": list(sockets)} if sockets else {"host": host,
-                                                                        "port": port}
+    where: dict[str, Any] = {"sockets": list(sockets)} if sockets else {"host": host, "port": port}
     adj = Adjustments(
-        **where, threads=threads, ident="tacal",
+        **where,
+        threads=threads,
+        ident="tacal",
         connection_limit=connection_slots(limits.connections),
-        channel_timeout=limits.idle_timeout, cleanup_interval=limits.check_every,
-        max_request_body_size=0, asyncore_use_poll=True, asyncore_loop_timeout=loop_timeout,
+        channel_timeout=limits.idle_timeout,
+        cleanup_interval=limits.check_every,
+        max_request_body_size=0,
+        asyncore_use_poll=True,
+        asyncore_loop_timeout=loop_timeout,
     )
     socket_map: dict[int, Any] = {}
     dispatcher = ThreadedTaskDispatcher()
@@ -216,14 +237,29 @@ def make_server(app: Callable[..., Any], *, host: str = "127.0.0.1", port: int =
     try:
         if adj.sockets:
             for sock in adj.sockets:
-                servers.append(GuardedServer(
-                    app, socket_map, True, sock, dispatcher=dispatcher, adj=adj,
-                    bind_socket=False,
-                    sockinfo=(sock.family, sock.type, sock.proto, sock.getsockname())))
+                servers.append(
+                    GuardedServer(
+                        app,
+                        socket_map,
+                        True,
+                        sock,
+                        dispatcher=dispatcher,
+                        adj=adj,
+                        bind_socket=False,
+                        sockinfo=(sock.family, sock.type, sock.proto, sock.getsockname()),
+                    )
+                )
         else:
             for sockinfo in adj.listen:
-                servers.append(GuardedServer(app, socket_map, dispatcher=dispatcher, adj=adj,
-                                             sockinfo=sockinfo))  # type: ignore[arg-type]
+                servers.append(
+                    GuardedServer(
+                        app,
+                        socket_map,
+                        dispatcher=dispatcher,
+                        adj=adj,
+                        sockinfo=sockinfo,  # type: ignore[arg-type]
+                    )
+                )
     except BaseException:
         wasyncore.close_all(socket_map)
         dispatcher.shutdown()
@@ -233,14 +269,22 @@ def make_server(app: Callable[..., Any], *, host: str = "127.0.0.1", port: int =
     return FeedServer(servers, socket_map, dispatcher, loop_timeout)
 
 
-def run(app: Callable[..., Any], host: str, port: int, *, threads: int = 8,
-        on_listen: Callable[[str], None] = lambda url: None) -> None:
+def run(
+    app: Callable[..., Any],
+    host: str,
+    port: int,
+    *,
+    threads: int = 8,
+    on_listen: Callable[[str], None] = lambda url: None,
+) -> None:
     """Serve until interrupted."""
     try:
         server = make_server(app, host=host, port=port, threads=threads)
     except OSError as exc:
-        raise TacalError(f"cannot listen on {host}:{port}: {exc.strerror or exc}",
-                         hint="pick another --port, or stop what is using it") from None
+        raise TacalError(
+            f"cannot listen on {host}:{port}: {exc.strerror or exc}",
+            hint="pick another --port, or stop what is using it",
+        ) from None
     on_listen(http_address(host, server.port))
     server.run()
 

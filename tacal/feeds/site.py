@@ -76,16 +76,23 @@ def build_site(
     public: list[tuple[Feed, str]] = []
     for feed in feeds:
         path = feed_path(feed, store)
-        cal = calendar_for(config, today=today, now=now,
-                           previous=None if stamps is not None else previous(feed, path),
-                           for_email=feed.for_email, account=feed.account, name=feed.title,
-                           extra_props=props, series=series, stamps=stamps)
+        cal = calendar_for(
+            config,
+            today=today,
+            now=now,
+            previous=None if stamps is not None else previous(feed, path),
+            for_email=feed.for_email,
+            account=feed.account,
+            name=feed.title,
+            extra_props=props,
+            series=series,
+            stamps=stamps,
+        )
         token = store.tokens[feed.id] if feed.private else None
         pages.append(Page(path, cal.to_ical(), ICS_TYPE, feed, token))
         url = feed_url(base_url, feed, store)
         if token:
-            pages.append(Page(f"{token}/index.html", feed_page(feed, url), HTML_TYPE, feed,
-                              token))
+            pages.append(Page(f"{token}/index.html", feed_page(feed, url), HTML_TYPE, feed, token))
         else:
             public.append((feed, url))
     private_count = sum(1 for f in feeds if f.private)
@@ -105,9 +112,9 @@ def size_warnings(pages: list[Page]) -> list[str]:
     return out
 
 
-def _plan(config: Config, today: dt.date, tokens: TokenStore | None,
-          series: list[Series] | None = None
-          ) -> tuple[list[Series], list[Feed], TokenStore, bool]:
+def _plan(
+    config: Config, today: dt.date, tokens: TokenStore | None, series: list[Series] | None = None
+) -> tuple[list[Series], list[Feed], TokenStore, bool]:
     """Series, feeds and tokens; issues (and saves) tokens for new private feeds."""
     if series is None:
         series = build_series(config, today)

@@ -57,8 +57,16 @@ class Resource:
             cache = "no-cache"
         else:
             cache = f"{'private' if page.token else 'public'}, max-age={max_age}"
-        return cls(page.body, zipped, _etag(page.body), _etag(zipped), page.content_type,
-                   cache, last_modified, page.token is not None)
+        return cls(
+            page.body,
+            zipped,
+            _etag(page.body),
+            _etag(zipped),
+            page.content_type,
+            cache,
+            last_modified,
+            page.token is not None,
+        )
 
 
 @dataclass(frozen=True)
@@ -129,15 +137,19 @@ class FeedState:
         before = self._modified.get(feed_id)
         if self.previous(feed_id) == body and before is not None:
             return before
-        candidates = [d for d in (latest_dtstamp(body),
-                                  before + dt.timedelta(seconds=1) if before else None) if d]
+        candidates = [
+            d
+            for d in (latest_dtstamp(body), before + dt.timedelta(seconds=1) if before else None)
+            if d
+        ]
         modified = max(candidates) if candidates else None
         write_atomic(self.dir / f"{feed_id}.ics", body, mode=0o600)
         self._bodies[feed_id] = body
         if modified is not None:
             self._modified[feed_id] = modified
-            text = json.dumps({k: v.isoformat() for k, v in sorted(self._modified.items())},
-                              indent=1)
+            text = json.dumps(
+                {k: v.isoformat() for k, v in sorted(self._modified.items())}, indent=1
+            )
             write_atomic(self._meta_path, text.encode("utf-8"), mode=0o600)
         return modified
 
@@ -157,8 +169,14 @@ def default_state_dir(config_path: Path | None) -> Path:
 class FeedSource:
     """Builds snapshots from a config path, and digests the inputs to tell when they change."""
 
-    def __init__(self, config_path: Path | None, *, base_url: str, state_dir: Path | None = None,
-                 today_value: str | None = None) -> None:
+    def __init__(
+        self,
+        config_path: Path | None,
+        *,
+        base_url: str,
+        state_dir: Path | None = None,
+        today_value: str | None = None,
+    ) -> None:
         self.config_path = config_path
         self.base_url = base_url
         self.state = FeedState(state_dir or default_state_dir(config_path))
@@ -182,9 +200,13 @@ class FeedSource:
         before = self.inputs()
         config = config_mod.load(self.config_path)
         max_age = min(300, int(settings(config).refresh.total_seconds()))
-        site = build_site(config, today=clock.today(self.today_value),
-                          now=clock.now(self.today_value), base_url=self.base_url,
-                          previous=lambda feed, path: self.state.previous(feed.id))
+        site = build_site(
+            config,
+            today=clock.today(self.today_value),
+            now=clock.now(self.today_value),
+            base_url=self.base_url,
+            previous=lambda feed, path: self.state.previous(feed.id),
+        )
         public: dict[str, Resource] = {}
         private: dict[str, list[tuple[str, Resource]]] = {}
         for page in site.pages:
@@ -205,5 +227,4 @@ class FeedSource:
         if site.tokens_written:
             key = f"file:{site.tokens.path}"
             seen[key] = after[key]
-        return Snapshot(public, private, len(site.feeds),
-                        tuple(size_warnings(site.pages))), seen
+        return Snapshot(public, private, len(site.feeds), tuple(size_warnings(site.pages))), seen

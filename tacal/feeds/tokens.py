@@ -55,12 +55,16 @@ class TokenStore:
             tokens = {str(k): str(v) for k, v in data["tokens"].items()}
             retired = {str(k): [str(t) for t in v] for k, v in data.get("retired", {}).items()}
         except (ValueError, KeyError, TypeError, AttributeError):
-            raise TacalError(f"{path}: not a tacal tokens file",
-                             hint="fix it, or delete it to issue new feed URLs") from None
+            raise TacalError(
+                f"{path}: not a tacal tokens file",
+                hint="fix it, or delete it to issue new feed URLs",
+            ) from None
         bad = [k for k, v in tokens.items() if not TOKEN_RE.match(v)]
         if bad:
-            raise TacalError(f"{path}: the token of {bad[0]!r} is not a tacal token",
-                             hint="delete that entry; a new token is issued on the next run")
+            raise TacalError(
+                f"{path}: the token of {bad[0]!r} is not a tacal token",
+                hint="delete that entry; a new token is issued on the next run",
+            )
         return cls(path, tokens, retired)
 
     def ensure(self, feeds: Iterable[Feed]) -> bool:
@@ -80,8 +84,11 @@ class TokenStore:
             self.tokens[fid] = secrets.token_urlsafe(TOKEN_BYTES)
 
     def save(self) -> None:
-        data = {"version": 1, "tokens": dict(sorted(self.tokens.items())),
-                "retired": dict(sorted(self.retired.items()))}
+        data = {
+            "version": 1,
+            "tokens": dict(sorted(self.tokens.items())),
+            "retired": dict(sorted(self.retired.items())),
+        }
         text = json.dumps(data, indent=2) + "\n"
         write_atomic(self.path, text.encode("utf-8"), mode=0o600)
 

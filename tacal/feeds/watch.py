@@ -42,8 +42,7 @@ def file_digest(path: Path) -> str:
         return "-"
 
 
-def input_digests(today: dt.date, folders: Iterable[Path],
-                  files: Iterable[Path]) -> dict[str, str]:
+def input_digests(today: dt.date, folders: Iterable[Path], files: Iterable[Path]) -> dict[str, str]:
     """Digest per input: today's date (a new fiscal year can move series starts), each
     folder's listing and each file's contents. Equal dicts mean nothing changed."""
     out = {"today": today.isoformat()}

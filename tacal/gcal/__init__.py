@@ -8,8 +8,11 @@ Modules, each importing only those below it:
 - :mod:`~tacal.gcal.transport` -- paced, retrying API calls: ``Timing``, the
   ``TokenBucket`` pacing window, batches, backoff, error classification.
 - :mod:`~tacal.gcal.report` -- ``SyncReport``/``SeriesLine`` and ``SyncIncomplete``.
-- :mod:`~tacal.gcal.plan` -- the pure plan: create/update/restore/delete/unchanged/skip
-  per series, and the mass-delete guard.
+- :mod:`~tacal.gcal.plan` -- the pure plan: create/update/restore/delete/unchanged/skip/
+  gone per series, the scope of ``--account``/``--for`` (``Scope``), the series
+  ``--overwrite``/``--restore`` name (``Pick``), and the mass-delete guard.
+- :mod:`~tacal.gcal.changes` -- what a write changes: the first occurrence that moves
+  (old -> new), the fields, the guests added and removed.
 - :mod:`~tacal.gcal.desired` -- ``DesiredSeries``: a calendar's series as Google bodies
   with their hashes.
 - :mod:`~tacal.gcal.compare` -- change detection: the normalised form of what Google

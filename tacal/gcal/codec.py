@@ -26,10 +26,13 @@ from dateutil.rrule import rrule, rruleset, rrulestr
 from tacal.errors import SyncError
 
 __all__ = [
+    "ACCOUNT_KEY",
     "CADENCE_KEY",
     "CHECK_KEY",
+    "DELETED_KEY",
     "HASH_KEY",
     "MARKER",
+    "ORGANIZER_KEY",
     "PENDING_KEY",
     "UID_KEY",
     "event_id_for",
@@ -43,6 +46,10 @@ HASH_KEY = "tacalHash"
 CHECK_KEY = "tacalCheck"
 PENDING_KEY = "tacalPending"
 CADENCE_KEY = "tacalCadence"
+# Scope (what `--account` / `--for` may delete) and "tacal itself deleted this event".
+ACCOUNT_KEY = "tacalAccount"
+ORGANIZER_KEY = "tacalOrganizer"
+DELETED_KEY = "tacalDeleted"
 
 
 # ---------------------------------------------------------------------------- ids

@@ -2,7 +2,10 @@
 
 Each carries the master body (from :mod:`tacal.gcal.codec`), the bodies of its
 single-occurrence exceptions, and the two hashes of :mod:`tacal.gcal.compare`, which
-are also stored in the body's private extended properties.
+are also stored in the body's private extended properties, with the scope tags (the
+series' account and organizer) that let a later ``--account`` / ``--for`` sync tell
+which of tacal's events are its own to delete. The tags are bookkeeping, not content:
+they are left out of the hashes, so events written before they existed stay unchanged.
 """
 
 from __future__ import annotations
@@ -15,10 +18,12 @@ from icalendar import Calendar
 
 from tacal.errors import SyncError
 from tacal.gcal.codec import (
+    ACCOUNT_KEY,
     CADENCE_KEY,
     CHECK_KEY,
     HASH_KEY,
     MARKER,
+    ORGANIZER_KEY,
     UID_KEY,
     _base_body,
     _instance_body,
@@ -44,6 +49,28 @@ class DesiredSeries:
     hash: str
     check: str
     warnings: list[str] = field(default_factory=list)
+
+    @property
+    def cadence(self) -> str:
+        return str(self.body["extendedProperties"]["private"].get(CADENCE_KEY, ""))
+
+
+# Google keeps at most 1,024 characters per extended property value.
+_MAX_VALUE = 1024
+
+
+def _scope_tags(comp: Any) -> dict[str, str]:
+    """The series' account (``X-TACAL-ACCOUNT``) and organizer e-mail, for scoped syncs."""
+    tags: dict[str, str] = {}
+    account = str(comp.get("X-TACAL-ACCOUNT") or "")
+    if account and len(account.encode("utf-8")) <= _MAX_VALUE:
+        tags[ACCOUNT_KEY] = account
+    organizer = str(comp.get("ORGANIZER") or "").strip()
+    if organizer.lower().startswith("mailto:"):
+        organizer = organizer[7:]
+    if organizer and len(organizer.encode("utf-8")) <= _MAX_VALUE:
+        tags[ORGANIZER_KEY] = organizer.lower()
+    return tags
 
 
 def desired_series(calendar: Calendar) -> list[DesiredSeries]:
@@ -106,6 +133,7 @@ def _series(uid: str, comp: Any, override_comps: list[Any]) -> DesiredSeries:
     check = _check_of(body, ovs.items())
     private[HASH_KEY] = digest
     private[CHECK_KEY] = check
+    private.update(_scope_tags(comp))
     body["id"] = eid
     body["extendedProperties"] = {"private": private}
     return DesiredSeries(uid, eid, body, ovs, shown, digest, check, warnings)

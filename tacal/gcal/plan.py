@@ -1,10 +1,21 @@
 """The plan: what each series needs, decided without any I/O.
 
 :func:`plan` compares the wanted series with what one listing of tacal's events returned
-and yields create/update/restore/delete/unchanged/skip actions, so ``--dry-run`` shows
-exactly what would be written. A plan deleting all of tacal's events, or more than
-``delete_threshold`` of them (and more than one), raises :class:`~tacal.errors.SyncError`
-unless ``allow_deletes``: a config that briefly looks empty must not wipe a calendar.
+and yields create/update/restore/delete/unchanged/skip/gone actions, so ``--dry-run``
+shows exactly what would be written, and what each write changes
+(:mod:`tacal.gcal.changes`).
+
+- **Scope.** With a :class:`Scope` (``--account`` / ``--for``) only the wanted series and,
+  for deletions, tacal's events tagged with that account or inviting that person whose
+  UID no series of the whole config has any more, are considered; every other event is
+  counted (``Plan.outside``) and left alone.
+- **Hand edits and hand deletions.** A series edited in Google is skipped unless
+  ``overwrite`` picks it; one deleted in Google (cancelled, and not by tacal: tacal tags
+  what it deletes with ``tacalDeleted``) is reported as gone unless ``restore`` picks it.
+  :class:`Pick` is a set of cadence ids and UIDs, or every series.
+- **Mass deletes.** A plan deleting all of the events it considers, or more than
+  ``delete_threshold`` of them (and more than one), raises :class:`~tacal.errors.SyncError`
+  unless ``allow_deletes``: a config that briefly looks empty must not wipe a calendar.
 """
 
 from __future__ import annotations
@@ -12,13 +23,20 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from icalendar import Calendar
 
+from tacal.config.values import did_you_mean
 from tacal.errors import SyncError
+from tacal.gcal.changes import Change, describe_create, describe_update, guest_emails
 from tacal.gcal.codec import (
+    ACCOUNT_KEY,
+    CADENCE_KEY,
+    DELETED_KEY,
     HASH_KEY,
+    ORGANIZER_KEY,
     PENDING_KEY,
     UID_KEY,
     _is_ours,
@@ -30,7 +48,7 @@ from tacal.gcal.codec import (
 from tacal.gcal.compare import _generated, _hand_edited, _observable, _remote_exceptions, _same
 from tacal.gcal.desired import DesiredSeries, desired_series
 
-__all__ = ["Action", "InstanceWrite", "Plan", "plan"]
+__all__ = ["Action", "InstanceWrite", "Pick", "Plan", "Scope", "plan"]
 
 # Action kinds, also the ``action`` of a SeriesLine.
 CREATE = "create"
@@ -39,6 +57,71 @@ RESTORE = "restore"
 DELETE = "delete"
 UNCHANGED = "unchanged"
 SKIPPED = "skipped-hand-edited"
+GONE = "deleted-in-google"
+#: kinds that write to Google
+WRITES = (CREATE, UPDATE, RESTORE, DELETE)
+
+
+@dataclass(frozen=True)
+class Pick:
+    """The series a flag names (``--overwrite``, ``--restore``): cadence ids and UIDs, or
+    every series (``all``)."""
+
+    names: frozenset[str] = frozenset()
+    every: bool = False
+
+    @classmethod
+    def of(cls, values: Iterable[str] | bool | None) -> Pick:
+        """From flag values (each may hold several, comma-separated); ``True`` is every
+        series, ``False``/``None`` none."""
+        if values is True:
+            return cls(every=True)
+        if not values:
+            return cls()
+        names = {n.strip() for v in values for n in str(v).split(",") if n.strip()}
+        if "all" in names:
+            return cls(every=True)
+        return cls(frozenset(names))
+
+    def __bool__(self) -> bool:
+        return self.every or bool(self.names)
+
+    def picks(self, uid: str, cadence: str) -> bool:
+        return self.every or uid in self.names or (bool(cadence) and cadence in self.names)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a ``--account`` / ``--for`` sync may touch besides the series it wants: tacal's
+    events in Google tagged with ``account`` (``tacalAccount``) and/or inviting ``email``
+    (or organised by it: ``tacalOrganizer``), whose UID is not in ``known`` (every series
+    of the whole config: one that merely left the scope is not deleted)."""
+
+    account: str | None = None
+    email: str | None = None
+    known: frozenset[str] = frozenset()
+
+    def holds(self, remote: dict[str, Any]) -> bool:
+        private = _private(remote)
+        if self.account is not None:
+            tag = private.get(ACCOUNT_KEY)
+            if tag is None or tag.casefold() != self.account.casefold():
+                return False
+        if self.email is not None:
+            wanted = self.email.lower()
+            if wanted not in guest_emails(remote) and (
+                private.get(ORGANIZER_KEY, "").lower() != wanted
+            ):
+                return False
+        return True
+
+    def describe(self) -> str:
+        parts = []
+        if self.account is not None:
+            parts.append(f"account {self.account}")
+        if self.email is not None:
+            parts.append(f"for {self.email}")
+        return ", ".join(parts)
 
 
 @dataclass
@@ -64,6 +147,13 @@ class Action:
     instance_writes: list[InstanceWrite] = field(default_factory=list)
     reason: str = ""
     desired_hash: str = ""
+    cadence: str = ""
+    #: what the write changes (first moved occurrence, fields, guests); None if no write
+    change: Change | None = None
+    #: the guests Google would notify about this write (``sendUpdates``), lower case
+    emails: list[str] = field(default_factory=list)
+    #: a CREATE that may restore an event Google still keeps cancelled under its id
+    may_restore: bool = False
 
 
 @dataclass
@@ -72,6 +162,9 @@ class Plan:
 
     actions: list[Action]
     existing: int
+    #: tacal's live events left alone because they are outside the scope
+    outside: int = 0
+    scope: Scope | None = None
 
     def of(self, kind: str) -> list[Action]:
         return [a for a in self.actions if a.kind == kind]
@@ -82,8 +175,10 @@ class Plan:
         aside)."""
         n = 0
         for a in self.actions:
-            if a.kind in (CREATE, UPDATE, RESTORE, DELETE):
+            if a.kind in WRITES:
                 n += 1 + len(a.instance_writes) + (1 if a.instance_writes else 0)
+            if a.kind == DELETE:
+                n += 1  # the tacalDeleted tag before the delete
         return n
 
 
@@ -149,101 +244,56 @@ def plan(
     desired: Calendar | list[DesiredSeries],
     remote: list[dict[str, Any]],
     *,
-    overwrite: bool = False,
+    overwrite: bool | Pick = False,
+    restore: bool | Pick = False,
     allow_deletes: bool = False,
     delete_threshold: float = 0.2,
+    scope: Scope | None = None,
+    now: datetime | None = None,
 ) -> Plan:
     """Decide, without any I/O, what each series needs.
 
     ``remote`` is tacal's listing (``privateExtendedProperty=tacal=1``,
-    ``showDeleted=true``). Raises SyncError when the plan would delete too much.
+    ``showDeleted=true``); a cancelled master of a wanted series should carry its private
+    properties (``events.get`` gives them) so that tacal's own deletions are told from
+    deletions in Google. ``now`` starts the search for the first changed occurrence.
+    Raises SyncError when the plan would delete too much, or when ``overwrite`` /
+    ``restore`` names a series the plan does not consider.
     """
     series = desired if isinstance(desired, list) else desired_series(desired)
+    over = overwrite if isinstance(overwrite, Pick) else Pick.of(overwrite)
+    back = restore if isinstance(restore, Pick) else Pick.of(restore)
+    since = (now or datetime.now(UTC)).astimezone(UTC)
     masters, exceptions = _remote_groups(remote)
     actions: list[Action] = []
     wanted: set[str] = set()
     for ds in series:
         wanted.add(ds.event_id)
-        have = masters.get(ds.event_id)
-        common = dict(uid=ds.uid, event_id=ds.event_id, summary=ds.body.get("summary", ""))
-        common["attendees"] = ds.attendees
-        exc = exceptions.get(ds.event_id, [])
-        reason = "; ".join(ds.warnings)
-        if have is None:
-            writes = _instance_writes(ds, [], restore=False)
-            body = _with_pending(ds.body, bool(writes))
-            actions.append(
-                Action(
-                    CREATE,
-                    **common,
-                    body=body,
-                    instance_writes=writes,
-                    reason=reason,
-                    desired_hash=ds.hash,
-                )
+        actions.append(
+            _plan_series(
+                ds, masters.get(ds.event_id), exceptions.get(ds.event_id, []), over, back, since
             )
-            continue
-        if have.get("status") == "cancelled":
-            writes = _instance_writes(ds, exc, restore=True)
-            body = _with_pending(ds.body, bool(writes))
-            actions.append(
-                Action(
-                    RESTORE,
-                    **common,
-                    body=body,
-                    etag=have.get("etag"),
-                    instance_writes=writes,
-                    reason=reason or "deleted in Google",
-                    desired_hash=ds.hash,
-                )
-            )
-            continue
-        private = _private(have)
-        edited = _hand_edited(have, exc)
-        pending = private.get(PENDING_KEY) == "1"
-        if edited and not overwrite:
-            actions.append(
-                Action(
-                    SKIPPED,
-                    **common,
-                    etag=have.get("etag"),
-                    reason="edited in Google since tacal wrote it; --overwrite replaces the edits",
-                    desired_hash=ds.hash,
-                )
-            )
-            continue
-        if edited or pending or private.get(HASH_KEY) != ds.hash:
-            writes = _instance_writes(ds, exc, restore=False)
-            body = _with_pending(ds.body, bool(writes))
-            why = "overwriting edits made in Google" if edited else reason
-            actions.append(
-                Action(
-                    UPDATE,
-                    **common,
-                    body=body,
-                    etag=have.get("etag"),
-                    instance_writes=writes,
-                    reason=why,
-                    desired_hash=ds.hash,
-                )
-            )
-        else:
-            actions.append(
-                Action(
-                    UNCHANGED, **common, etag=have.get("etag"), reason=reason, desired_hash=ds.hash
-                )
-            )
+        )
     live = {eid: m for eid, m in masters.items() if m.get("status") != "cancelled" and _is_ours(m)}
+    considered = sum(1 for eid in live if eid in wanted)
+    outside = 0
     for eid, have in live.items():
         if eid in wanted:
             continue
+        private = _private(have)
+        uid = private.get(UID_KEY, "")
+        if scope is not None and (uid in scope.known or not scope.holds(have)):
+            outside += 1
+            continue
+        considered += 1
         common = dict(
-            uid=_private(have).get(UID_KEY, ""),
+            uid=uid,
             event_id=eid,
             summary=have.get("summary", ""),
             attendees=[str(a.get("email", "")) for a in have.get("attendees") or []],
+            cadence=private.get(CADENCE_KEY, ""),
         )
-        if _hand_edited(have, exceptions.get(eid, [])) and not overwrite:
+        if _hand_edited(have, exceptions.get(eid, [])) and not over.picks(uid, common["cadence"]):
             actions.append(
                 Action(
                     SKIPPED,
@@ -254,17 +304,116 @@ def plan(
                 )
             )
             continue
-        actions.append(Action(DELETE, **common, etag=have.get("etag")))
-    result = Plan(actions, existing=len(live))
+        actions.append(
+            Action(
+                DELETE, **common, etag=have.get("etag"), change=Change(), emails=guest_emails(have)
+            )
+        )
+    _check_picks(actions, over, "--overwrite")
+    _check_picks(actions, back, "--restore")
+    result = Plan(actions, existing=considered, outside=outside, scope=scope)
     deletes = len(result.of(DELETE))
     if deletes and not allow_deletes:
         existing = result.existing
         if deletes >= existing or deletes > max(1.0, delete_threshold * existing):
+            where = f"for {scope.describe()}" if scope else "in this calendar"
             raise SyncError(
-                f"this sync would delete {deletes} of the {existing} events tacal manages "
-                "in this calendar",
+                f"this sync would delete {deletes} of the {existing} events tacal manages {where}",
                 hint="if cadences were really removed, run again with --allow-deletes; "
                 "otherwise check the config (an empty or broken config must not wipe "
                 "the calendar)",
             )
     return result
+
+
+def _plan_series(
+    ds: DesiredSeries,
+    have: dict[str, Any] | None,
+    exc: list[dict[str, Any]],
+    over: Pick,
+    back: Pick,
+    since: datetime,
+) -> Action:
+    """The action for one wanted series, given its master in Google (or None)."""
+    common: dict[str, Any] = dict(
+        uid=ds.uid,
+        event_id=ds.event_id,
+        summary=ds.body.get("summary", ""),
+        attendees=ds.attendees,
+        desired_hash=ds.hash,
+        cadence=ds.cadence,
+    )
+    reason = "; ".join(ds.warnings)
+    guests = guest_emails(ds.body)
+    if have is None:
+        writes = _instance_writes(ds, [], restore=False)
+        return Action(
+            CREATE,
+            **common,
+            body=_with_pending(ds.body, bool(writes)),
+            instance_writes=writes,
+            reason=reason,
+            change=describe_create(ds.body, ds.overrides, since),
+            emails=guests,
+            may_restore=back.picks(ds.uid, ds.cadence),
+        )
+    private = _private(have)
+    if have.get("status") == "cancelled":
+        ours = private.get(DELETED_KEY) == "1"
+        if not ours and not back.picks(ds.uid, ds.cadence):
+            return Action(
+                GONE,
+                **common,
+                etag=have.get("etag"),
+                reason="deleted in Google; left deleted (--restore brings it back)",
+            )
+        writes = _instance_writes(ds, exc, restore=True)
+        return Action(
+            RESTORE,
+            **common,
+            body=_with_pending(ds.body, bool(writes)),
+            etag=have.get("etag"),
+            instance_writes=writes,
+            reason=reason or ("back in the config" if ours else "deleted in Google; restored"),
+            change=describe_create(ds.body, ds.overrides, since),
+            emails=guests,
+        )
+    edited = _hand_edited(have, exc)
+    pending = private.get(PENDING_KEY) == "1" or private.get(DELETED_KEY) == "1"
+    if edited and not over.picks(ds.uid, ds.cadence):
+        return Action(
+            SKIPPED,
+            **common,
+            etag=have.get("etag"),
+            reason="edited in Google since tacal wrote it; --overwrite replaces the edits",
+        )
+    if edited or pending or private.get(HASH_KEY) != ds.hash:
+        writes = _instance_writes(ds, exc, restore=False)
+        change = describe_update(have, exc, ds.body, ds.overrides, since)
+        return Action(
+            UPDATE,
+            **common,
+            body=_with_pending(ds.body, bool(writes)),
+            etag=have.get("etag"),
+            instance_writes=writes,
+            reason="overwriting edits made in Google" if edited else reason,
+            change=change,
+            emails=guests + [e for e in change.removed if e not in guests],
+        )
+    return Action(UNCHANGED, **common, etag=have.get("etag"), reason=reason)
+
+
+def _check_picks(actions: list[Action], pick: Pick, flag: str) -> None:
+    """A name in ``--overwrite`` / ``--restore`` that is no series of this plan is a typo
+    (or outside the scope): exit 2 before anything is written."""
+    if pick.every or not pick.names:
+        return
+    known = {a.uid for a in actions} | {a.cadence for a in actions if a.cadence}
+    unknown = sorted(pick.names - known)
+    if unknown:
+        name = unknown[0]
+        raise SyncError(
+            f"{flag} {name!r}: no series with that cadence id or UID in this sync"
+            f"{did_you_mean(name, sorted(known))}",
+            hint=f"name series by cadence id (all its series) or UID, or use {flag} all",
+        )

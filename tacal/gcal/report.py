@@ -5,7 +5,19 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from tacal.errors import SyncError
-from tacal.gcal.plan import CREATE, DELETE, RESTORE, SKIPPED, UNCHANGED, UPDATE, Plan
+from tacal.gcal.changes import Change
+from tacal.gcal.plan import (
+    CREATE,
+    DELETE,
+    GONE,
+    RESTORE,
+    SKIPPED,
+    UNCHANGED,
+    UPDATE,
+    WRITES,
+    Plan,
+    Scope,
+)
 
 __all__ = ["SeriesLine", "SyncIncomplete", "SyncReport"]
 
@@ -20,8 +32,18 @@ class SeriesLine:
     event_id: str
     attendees: list[str]
     overrides: int = 0
-    status: str = "planned"  # planned | done | failed | conflict | skipped
+    status: str = "planned"  # planned | done | failed | conflict | skipped | gone
     detail: str = ""
+    cadence: str = ""
+    #: what the write changes (None for unchanged, skipped and gone series)
+    change: Change | None = None
+    #: the guests Google notifies about this write when ``sendUpdates`` allows
+    emails: list[str] = field(default_factory=list)
+
+    @property
+    def writes(self) -> bool:
+        """Whether this series is (or would be) written to Google."""
+        return self.action in WRITES and self.status in ("planned", "done")
 
 
 @dataclass
@@ -37,24 +59,41 @@ class SyncReport:
     batches: int = 0
     retries: int = 0
     list_pages: int = 0
+    #: tacal's events left alone because they are outside ``scope``
+    outside: int = 0
+    scope: Scope | None = None
+    send_updates: str = "none"
 
     def counts(self) -> dict[str, int]:
-        """created/updated/deleted/unchanged/skipped/failed/conflicts (restores count as
-        updates); in a dry run, what would happen."""
+        """created/updated/restored/deleted/unchanged/skipped (edited in Google)/gone
+        (deleted in Google)/failed/conflicts; in a dry run, what would happen."""
         ok = ("planned",) if self.dry_run else ("done",)
         c = dict.fromkeys(
-            ("created", "updated", "deleted", "unchanged", "skipped", "failed", "conflicts"), 0
+            (
+                "created",
+                "updated",
+                "restored",
+                "deleted",
+                "unchanged",
+                "skipped",
+                "gone",
+                "failed",
+                "conflicts",
+            ),
+            0,
         )
         names = {
             CREATE: "created",
             UPDATE: "updated",
-            RESTORE: "updated",
+            RESTORE: "restored",
             DELETE: "deleted",
             UNCHANGED: "unchanged",
         }
         for line in self.lines:
             if line.action == SKIPPED:
                 c["skipped"] += 1
+            elif line.action == GONE or line.status == "gone":
+                c["gone"] += 1
             elif line.status == "failed":
                 c["failed"] += 1
             elif line.status == "conflict":
@@ -87,6 +126,8 @@ def _lines_for(p: Plan, dry_run: bool) -> list[SeriesLine]:
         status = "planned" if dry_run else "done"
         if a.kind == SKIPPED:
             status = "skipped"
+        elif a.kind == GONE:
+            status = "gone"
         elif a.kind == UNCHANGED:
             status = "done"
         out.append(
@@ -99,6 +140,9 @@ def _lines_for(p: Plan, dry_run: bool) -> list[SeriesLine]:
                 overrides=len(a.instance_writes),
                 status=status,
                 detail=a.reason,
+                cadence=a.cadence,
+                change=a.change,
+                emails=list(a.emails),
             )
         )
     return out

@@ -11,7 +11,12 @@ Why it is shaped this way:
 - **Only tacal's events.** Events are listed and matched by the private extended
   property ``tacal=1``; anything without it is never read for changes, updated or deleted.
 - **Hand edits are not overwritten** (:mod:`tacal.gcal.compare`): an event edited in
-  Google is reported and left alone unless ``overwrite``.
+  Google is reported and left alone unless ``overwrite`` names it; one deleted in Google
+  stays deleted unless ``restore`` names it. tacal tags an event ``tacalDeleted=1``
+  before deleting it, so that its own deletions (a series that comes back to the
+  config) are told from deletions by hand.
+- **Scoped syncs** (``--account`` / ``--for``, :class:`~tacal.gcal.plan.Scope`) touch
+  only the series in the scope.
 - **Mass deletes need consent** (:mod:`tacal.gcal.plan`).
 - **Quota-friendly** (:mod:`tacal.gcal.transport`): batched, paced, retried.
 - **Single-occurrence changes.** VEVENTs with RECURRENCE-ID become instance exceptions
@@ -26,19 +31,20 @@ for the CLI.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from icalendar import Calendar
 
 from tacal.errors import SyncError
 from tacal.gcal.auth import ServiceBundle
-from tacal.gcal.codec import MARKER, PENDING_KEY
+from tacal.gcal.codec import DELETED_KEY, MARKER, PENDING_KEY
 from tacal.gcal.desired import desired_series
-from tacal.gcal.plan import CREATE, DELETE, RESTORE, UPDATE, Action, Plan, plan
+from tacal.gcal.plan import CREATE, DELETE, RESTORE, UPDATE, Action, Pick, Plan, Scope, plan
 from tacal.gcal.report import SyncIncomplete, SyncReport, _lines_for
 from tacal.gcal.transport import _TRANSPORT_ERRORS, Timing, _Applier, _Call, _fatal, _reason
 
-__all__ = ["apply", "list_remote", "sync"]
+__all__ = ["apply", "details_of_cancelled", "list_remote", "sync"]
 
 SEND_UPDATES = ("none", "all", "externalOnly")
 MAX_BATCH = 1000
@@ -56,7 +62,8 @@ def apply(
     timing: Timing | None = None,
     report: SyncReport | None = None,
 ) -> SyncReport:
-    """Write a plan: masters, then occurrence exceptions, then clear ``tacalPending``."""
+    """Write a plan: masters (and the ``tacalDeleted`` tag of those to delete), then
+    occurrence exceptions and deletes, then clear ``tacalPending``."""
     if send_updates not in SEND_UPDATES:
         raise SyncError(f"send_updates must be one of {', '.join(SEND_UPDATES)}")
     if not 1 <= batch_size <= MAX_BATCH:
@@ -72,7 +79,12 @@ def apply(
     for action, line in zip(p.actions, report.lines, strict=True):
         if action.kind == CREATE:
             call = _Call(
-                "insert", action.event_id, action.body, line, desired_hash=action.desired_hash
+                "insert",
+                action.event_id,
+                action.body,
+                line,
+                desired_hash=action.desired_hash,
+                may_restore=action.may_restore,
             )
         elif action.kind in (UPDATE, RESTORE):
             call = _Call(
@@ -84,14 +96,23 @@ def apply(
                 desired_hash=action.desired_hash,
             )
         elif action.kind == DELETE:
-            call = _Call("delete", action.event_id, None, line, etag=action.etag)
+            tag = {"extendedProperties": {"private": {DELETED_KEY: "1"}}}
+            call = _Call("mark", action.event_id, tag, line, etag=action.etag)
         else:
             continue
         masters.append((action, call))
     applier.run([c for _, c in masters])
 
     instances: list[tuple[Action, list[_Call]]] = []
+    deletes: list[_Call] = []
     for action, call in masters:
+        if call.kind == "mark":
+            if call.outcome == "done":
+                etag = (call.result or {}).get("etag") if isinstance(call.result, dict) else None
+                deletes.append(_Call("delete", action.event_id, None, call.line, etag=etag))
+                continue
+            if call.outcome == "gone":  # deleted meanwhile: what we wanted
+                call.outcome = "done"
         _settle(call)
         if call.outcome != "done" or not action.instance_writes:
             continue
@@ -100,7 +121,9 @@ def apply(
             for w in action.instance_writes
         ]
         instances.append((action, calls))
-    applier.run([c for _, cs in instances for c in cs])
+    applier.run([c for _, cs in instances for c in cs] + deletes)
+    for call in deletes:
+        _settle(call)
 
     clears = []
     for action, calls in instances:
@@ -129,7 +152,9 @@ def _settle(call: _Call) -> None:
         call.line.status = "done"
     else:
         call.line.status = call.outcome or "failed"
-        call.line.detail = _join(call.line.detail, call.error)
+        call.line.detail = (
+            call.error if call.outcome == "gone" else _join(call.line.detail, call.error)
+        )
 
 
 # ------------------------------------------------------------------ list and sync
@@ -185,6 +210,58 @@ def list_remote(
             return items, pages
 
 
+def details_of_cancelled(
+    bundle: ServiceBundle,
+    calendar_id: str,
+    remote: list[dict[str, Any]],
+    event_ids: set[str],
+    *,
+    timing: Timing | None = None,
+) -> list[dict[str, Any]]:
+    """``remote`` with each cancelled master among ``event_ids`` replaced by what
+    ``events.get`` shows of it: a listing guarantees little more than the id and status
+    of a cancelled event, but the private properties tell whether tacal deleted it."""
+    from googleapiclient.errors import HttpError
+
+    wanted = [
+        i
+        for i, item in enumerate(remote)
+        if item.get("status") == "cancelled"
+        and not item.get("recurringEventId")
+        and item.get("id") in event_ids
+    ]
+    if not wanted:
+        return remote
+    applier = _Applier(
+        bundle,
+        calendar_id,
+        "none",
+        1,
+        timing or Timing(),
+        None,
+        SyncReport(calendar_id, dry_run=True),
+    )
+    out = list(remote)
+    for i in wanted:
+        eid = str(out[i]["id"])
+
+        def get(eid: str = eid) -> Any:
+            return bundle.service.events().get(calendarId=calendar_id, eventId=eid)
+
+        try:
+            full = applier.single(get)
+        except HttpError:
+            continue  # treated as deleted in Google
+        except _TRANSPORT_ERRORS as exc:
+            raise SyncError(
+                f"cannot reach Google Calendar: {exc.__class__.__name__}",
+                hint="check the network and run again",
+            ) from None
+        if isinstance(full, dict) and full.get("status") == "cancelled":
+            out[i] = full
+    return out
+
+
 def sync(
     calendar: Calendar,
     *,
@@ -192,14 +269,23 @@ def sync(
     calendar_id: str = "primary",
     dry_run: bool = False,
     send_updates: str = "none",
-    overwrite: bool = False,
+    overwrite: bool | Pick = False,
+    restore: bool | Pick = False,
     allow_deletes: bool = False,
     batch_size: int = 50,
     progress: Callable[[int, int], None] | None = None,
     delete_threshold: float = 0.2,
     timing: Timing | None = None,
+    scope: Scope | None = None,
+    now: datetime | None = None,
+    confirm: Callable[[SyncReport], None] | None = None,
 ) -> SyncReport:
     """List tacal's events once, plan, and (unless ``dry_run``) apply.
+
+    ``scope`` limits the sync to a ``--account`` / ``--for`` part of the config (see
+    :class:`~tacal.gcal.plan.Scope`); ``overwrite`` / ``restore`` pick the series edited
+    or deleted in Google to replace or bring back. ``confirm``, when given, sees the
+    planned report before anything is written and raises to stop the sync.
 
     Raises SyncError/AuthError for problems the user must fix, and
     :class:`SyncIncomplete` (a SyncError carrying ``report``) when some writes still
@@ -213,17 +299,34 @@ def sync(
     start = service_bundle.http.count
     series = desired_series(calendar)
     remote, pages = list_remote(service_bundle, calendar_id, timing=timing)
+    remote = details_of_cancelled(
+        service_bundle, calendar_id, remote, {ds.event_id for ds in series}, timing=timing
+    )
     p = plan(
         series,
         remote,
         overwrite=overwrite,
+        restore=restore,
         allow_deletes=allow_deletes,
         delete_threshold=delete_threshold,
+        scope=scope,
+        now=now,
     )
-    report = SyncReport(calendar_id, dry_run=dry_run, list_pages=pages)
-    if dry_run:
-        report.lines = _lines_for(p, dry_run=True)
-    else:
+    # the plan, as a dry run shows it; a real run then becomes what was done
+    report = SyncReport(
+        calendar_id,
+        dry_run=True,
+        list_pages=pages,
+        outside=p.outside,
+        scope=scope,
+        send_updates=send_updates,
+    )
+    report.lines = _lines_for(p, dry_run=True)
+    if not dry_run and confirm is not None:
+        report.http_requests = service_bundle.http.count - start
+        confirm(report)
+    if not dry_run:
+        report.dry_run = False
         apply(
             service_bundle,
             p,

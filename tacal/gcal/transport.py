@@ -10,9 +10,11 @@
 - **Retries.** 429, 403 ``rateLimitExceeded``/``userRateLimitExceeded``/``quotaExceeded``,
   5xx and broken connections are retried with exponential backoff and jitter, as
   https://developers.google.com/calendar/api/guides/errors recommends, resending only
-  the calls that failed. 409 on insert becomes an update (the id exists, possibly
-  cancelled), 404/410 on delete count as done, 412 (stale ``If-Match``) is checked
-  against the event's current state. Errors that concern the whole calendar (401,
+  the calls that failed. 409 on insert means the id exists: a live event (our own
+  insert whose answer was lost) is updated; a cancelled one is restored only when tacal
+  deleted it itself (``tacalDeleted``) or ``--restore`` names it, else it is reported
+  as deleted in Google. 404/410 on delete count as done, 412 (stale ``If-Match``) is
+  checked against the event's current state. Errors that concern the whole calendar (401,
   unknown calendar, no write access) stop the sync with a message saying what to do.
 
 Clock, sleep and randomness are injectable (:class:`Timing`), so tests never wait.
@@ -34,7 +36,7 @@ import httplib2
 
 from tacal.errors import AuthError, SyncError
 from tacal.gcal.auth import ServiceBundle
-from tacal.gcal.codec import HASH_KEY, _private
+from tacal.gcal.codec import DELETED_KEY, HASH_KEY, _private
 from tacal.gcal.report import SeriesLine, SyncReport
 
 __all__ = ["Timing", "TokenBucket"]
@@ -99,7 +101,7 @@ class TokenBucket:
 
 @dataclass
 class _Call:
-    kind: str  # insert | update | delete | iput | idelete | clear
+    kind: str  # insert | update | delete | iput | idelete | clear | mark
     event_id: str
     body: dict[str, Any] | None
     line: SeriesLine
@@ -107,8 +109,12 @@ class _Call:
     attempts: int = 0
     converted: bool = False
     desired_hash: str = ""
-    outcome: str = ""  # done | failed | conflict
+    outcome: str = ""  # done | failed | conflict | gone
     error: str = ""
+    #: an insert that may restore an event Google keeps cancelled under the same id
+    may_restore: bool = False
+    #: the answer of the call that succeeded
+    result: Any = None
 
 
 _TRANSPORT_ERRORS: tuple[type[BaseException], ...] = (
@@ -194,13 +200,13 @@ class _Applier:
             req = events.update(
                 calendarId=self.cid, eventId=call.event_id, body=call.body, sendUpdates=su
             )
-        elif call.kind == "clear":
+        elif call.kind in ("clear", "mark"):
             req = events.patch(
                 calendarId=self.cid, eventId=call.event_id, body=call.body, sendUpdates="none"
             )
         else:
             req = events.delete(calendarId=self.cid, eventId=call.event_id, sendUpdates=su)
-        if call.etag and call.kind in ("update", "delete"):
+        if call.etag and call.kind in ("update", "delete", "mark"):
             req.headers["If-Match"] = call.etag
         return req
 
@@ -285,25 +291,54 @@ class _Applier:
             return exc.resp.status in (404, 410) and call.kind == "delete"
         if call.kind == "delete":
             return current.get("status") == "cancelled"
+        if call.kind == "mark":
+            return current.get("status") != "cancelled" and (
+                _private(current).get(DELETED_KEY) == "1"
+            )
         return (
             current.get("status") != "cancelled"
             and _private(current).get(HASH_KEY) == call.desired_hash
         )
 
-    def _handle(self, call: _Call, exc: Any, again: list[_Call], retry: list[_Call]) -> None:
+    def _existing_id(self, call: _Call) -> bool:
+        """After a 409 on insert: may the event Google keeps under this id be overwritten?
+        A live one is our own earlier insert (its answer was lost); a cancelled one only
+        when tacal deleted it or ``--restore`` names it (else: deleted in Google)."""
+        from googleapiclient.errors import HttpError
+
+        try:
+            current = self.single(
+                lambda: self.events.get(calendarId=self.cid, eventId=call.event_id)
+            )
+        except HttpError:
+            return True  # let the update say what is wrong
+        if current.get("status") != "cancelled":
+            return True
+        return call.may_restore or _private(current).get(DELETED_KEY) == "1"
+
+    def _handle(
+        self, call: _Call, exc: Any, again: list[_Call], retry: list[_Call], resp: Any = None
+    ) -> None:
         """Settle one call from its answer, or queue it (``again`` now, ``retry`` later)."""
         if exc is None:
             call.outcome = "done"
+            call.result = resp
             return
         status, reason = exc.resp.status, _reason(exc)
         if call.kind == "insert" and status == 409 and not call.converted:
-            call.kind, call.etag, call.converted = "update", None, True  # restore the id
-            again.append(call)
+            if self._existing_id(call):
+                call.kind, call.etag, call.converted = "update", None, True  # restore the id
+                again.append(call)
+            else:
+                call.outcome = "gone"
+                call.error = "deleted in Google; left deleted (--restore brings it back)"
         elif call.kind == "update" and status == 404 and not call.converted:
             call.kind, call.etag, call.converted = "insert", None, True
             again.append(call)
         elif call.kind in ("delete", "idelete") and status in (404, 410):
             call.outcome = "done"
+        elif call.kind == "mark" and status in (404, 410):
+            call.outcome = "gone"  # already deleted: nothing left to delete
         elif call.kind in ("iput", "clear") and status == 404:
             call.outcome = "done"
             call.error = "occurrence no longer exists"
@@ -339,7 +374,7 @@ class _Applier:
                     retry.extend(chunk)
                     continue
                 for i, call in enumerate(chunk):
-                    self._handle(call, results[i][1], again, retry)
+                    self._handle(call, results[i][1], again, retry, results[i][0])
                 self.done += sum(1 for c in chunk if c.outcome)
                 if self.progress is not None:
                     self.progress(self.done, self.total)

@@ -11,20 +11,26 @@ from collections.abc import Mapping
 
 from icalendar import Calendar
 
+from tacal.ical.changes import moves
 from tacal.ical.stamps import Stamp, lock_stamps, next_stamps, previous_stamps
 from tacal.ical.writer import build_calendar
 from tacal.model import Config, Lock, LockEntry
 from tacal.series import Series, build_series
 
 
-def select(series: list[Series], *, for_email: str | None = None,
-           account: str | None = None) -> list[Series]:
+def select(
+    series: list[Series], *, for_email: str | None = None, account: str | None = None
+) -> list[Series]:
     """Only what ``for_email`` attends (or organises) and/or only ``account``'s series."""
     out = series
     if for_email:
         wanted = for_email.lower()
-        out = [s for s in out if any(a.email.lower() == wanted for a in s.attendees)
-               or (s.organizer is not None and s.organizer.email.lower() == wanted)]
+        out = [
+            s
+            for s in out
+            if any(a.email.lower() == wanted for a in s.attendees)
+            or (s.organizer is not None and s.organizer.email.lower() == wanted)
+        ]
     if account:
         wanted_acct = account.casefold()
         out = [s for s in out if s.account is not None and s.account.casefold() == wanted_acct]
@@ -57,12 +63,22 @@ def calendar_for(
         title = f"{config.team.name}: {for_email}"
     if account and not name:
         title = f"{config.team.name}: {account}"
-    return build_calendar(chosen, name=title, timezone=config.team.timezone, now=now,
-                          stamps=stamps, extra_props=extra_props)
+    return build_calendar(
+        chosen,
+        name=title,
+        timezone=config.team.timezone,
+        now=now,
+        stamps=stamps,
+        extra_props=extra_props,
+    )
 
 
-def stamps_for(config: Config, series: list[Series], now: dt.datetime,
-               previous: bytes | Mapping[str, Stamp] | None = None) -> dict[str, Stamp]:
+def stamps_for(
+    config: Config,
+    series: list[Series],
+    now: dt.datetime,
+    previous: bytes | Mapping[str, Stamp] | None = None,
+) -> dict[str, Stamp]:
     """SEQUENCE/DTSTAMP/hash for every series: what the lock remembers first, then what a
     previous output file says (calendars written before the lock existed), else new."""
     known = previous_stamps(previous) if isinstance(previous, bytes | None) else dict(previous)
@@ -70,18 +86,32 @@ def stamps_for(config: Config, series: list[Series], now: dt.datetime,
     return next_stamps(series, known, now)
 
 
-def next_lock(config: Config, series: list[Series], stamps: Mapping[str, Stamp],
-              today: dt.date) -> Lock:
+def next_lock(
+    config: Config, series: list[Series], stamps: Mapping[str, Stamp], today: dt.date
+) -> Lock:
     """The lock after this build: every series' placement and stamps (series that are gone
     drop out)."""
     entries = {}
     for s in series:
         stamp = stamps[s.uid]
+        skip, extra = moves(s)
         entries[s.uid] = LockEntry(
-            placed=s.placed or today, start=s.start, sequence=stamp.sequence,
-            dtstamp=stamp.dtstamp, hash=stamp.hash, inputs=s.inputs, slot=s.slot,
-            people=s.people, duration=int(s.duration.total_seconds() // 60) if s.slot else 0,
-            moves=s.moves)
+            placed=s.placed or today,
+            start=s.start,
+            sequence=stamp.sequence,
+            dtstamp=stamp.dtstamp,
+            hash=stamp.hash,
+            inputs=s.inputs,
+            slot=s.slot,
+            people=s.people,
+            duration=int(s.duration.total_seconds() // 60),
+            summary=s.summary,
+            rule=s.recurrence.rrule or "",
+            skip=skip,
+            extra=extra,
+            attendees=tuple(a.email for a in s.attendees),
+            moves=s.moves,
+        )
     old = config.lock
     return Lock(team=config.team.id, entries=entries, path=old.path if old else None)
 

@@ -55,16 +55,19 @@ def expand(data: bytes, start: dt.date, end: dt.date, timezone: str) -> list[Occ
         if not isinstance(attendees, list):
             attendees = [attendees]
         acct = ev.get("X-TACAL-ACCOUNT")
-        out.append(Occurrence(
-            uid=str(ev["UID"]),
-            cadence=str(ev.get("X-TACAL-CADENCE", "")),
-            summary=str(ev.get("SUMMARY", "")),
-            start=s.astimezone(tz),
-            end=e.astimezone(tz),
-            account=str(acct) if acct is not None else None,
-            attendees=tuple(str(a).removeprefix("mailto:").removeprefix("MAILTO:")
-                            for a in attendees),
-        ))
+        out.append(
+            Occurrence(
+                uid=str(ev["UID"]),
+                cadence=str(ev.get("X-TACAL-CADENCE", "")),
+                summary=str(ev.get("SUMMARY", "")),
+                start=s.astimezone(tz),
+                end=e.astimezone(tz),
+                account=str(acct) if acct is not None else None,
+                attendees=tuple(
+                    str(a).removeprefix("mailto:").removeprefix("MAILTO:") for a in attendees
+                ),
+            )
+        )
     out.sort(key=lambda o: (o.start, o.uid))
     return out
 

@@ -190,16 +190,22 @@ def pieces(date: PosixDate) -> tuple[Piece, ...] | None:
         positive = sorted({d.day for d in dates})
         negative = sorted({d.day - _calendar.monthrange(d.year, month)[1] - 1 for d in dates})
         day = _DAYS[weekday]
-        candidates = [(f"BYDAY={n}{day}", positive) for n in range(1, 5)
-                      if positive == list(range(7 * n - 6, 7 * n + 1))]
+        candidates = [
+            (f"BYDAY={n}{day}", positive)
+            for n in range(1, 5)
+            if positive == list(range(7 * n - 6, 7 * n + 1))
+        ]
         if negative == list(range(-7, 0)):
             candidates.append((f"BYDAY=-1{day}", negative))
-        candidates += [(f"BYDAY={day};BYMONTHDAY={','.join(map(str, days))}", days)
-                       for days in (positive, negative)]
+        candidates += [
+            (f"BYDAY={day};BYMONTHDAY={','.join(map(str, days))}", days)
+            for days in (positive, negative)
+        ]
         for byday, days in candidates:
             if _occurrences(years[1:-1], month, weekday, days) == expected:
-                pieces.append(Piece(month, f"FREQ=YEARLY;BYMONTH={month};{byday}",
-                                     changes[0].time()))
+                pieces.append(
+                    Piece(month, f"FREQ=YEARLY;BYMONTH={month};{byday}", changes[0].time())
+                )
                 break
         else:
             return None

@@ -13,12 +13,16 @@ def size_warning(what: str, size: int, split: str) -> str | None:
     how to get smaller feeds."""
     if size <= GOOGLE_FEED_LIMIT:
         return None
-    return (f"warning: {what} is {size / 1_000_000:.1f} MB; Google Calendar ignores subscribed "
-            f"calendars over about 1 MB: {split}")
+    return (
+        f"warning: {what} is {size / 1_000_000:.1f} MB; Google Calendar ignores subscribed "
+        f"calendars over about 1 MB: {split}"
+    )
 
 
 #: the advice for a team-wide calendar
-SPLIT_TEAM = ("subscribe to the per-person (person-KEY) or per-account (account-SLUG) feeds of "
-              "`tacal publish` or `tacal serve` instead (`tacal feeds list`)")
+SPLIT_TEAM = (
+    "subscribe to the per-person (person-KEY) or per-account (account-SLUG) feeds of "
+    "`tacal publish` or `tacal serve` instead (`tacal feeds list`)"
+)
 #: the advice for a calendar that is already one person's or one account's
 SPLIT_FEED = "shorten its agendas, or subscribe to the per-account (account-SLUG) feeds"

@@ -26,8 +26,29 @@ FORMAT_VERSION = "1"
 #: text these fields formed in the first releases (Python's dataclass repr of each value), so
 #: existing calendars keep their SEQUENCE. A new field enters the hash only when added here
 #: together with a new FORMAT_VERSION.
-HASHED_FIELDS = ("uid", "cadence_id", "summary", "description", "recurrence", "duration",
-                 "timezone", "attendees", "organizer", "kind", "location", "account", "overrides")
+#:
+#: ``Recurrence.moves`` is hashed within version "1" and only when there are any. Moved
+#: occurrences were EXDATE + RDATE and are now RECURRENCE-ID overrides: the same meetings, but
+#: a master that loses RDATE and EXDATE values is a revision (RFC 5546, 2.1.4 names both), and
+#: a client that keeps the old master beside the new overrides would show a moved meeting
+#: twice. The text of such a series differs from the old one (the moved occurrences left
+#: ``exdates`` and ``rdates`` for ``moves``), so its SEQUENCE goes up once; a series without
+#: moves is written as before and keeps its hash, which a new FORMAT_VERSION would not allow.
+HASHED_FIELDS = (
+    "uid",
+    "cadence_id",
+    "summary",
+    "description",
+    "recurrence",
+    "duration",
+    "timezone",
+    "attendees",
+    "organizer",
+    "kind",
+    "location",
+    "account",
+    "overrides",
+)
 
 
 @dataclass(frozen=True)
@@ -79,8 +100,10 @@ def _attendee(a: Attendee | None) -> str:
 
 
 def _override(o: Override) -> str:
-    return (f"Override(recurrence_id={o.recurrence_id!r}, start={o.start!r}, "
-            f"summary={o.summary!r}, description={o.description!r})")
+    return (
+        f"Override(recurrence_id={o.recurrence_id!r}, start={o.start!r}, "
+        f"summary={o.summary!r}, description={o.description!r})"
+    )
 
 
 def _tuple(items: list[str]) -> str:
@@ -93,8 +116,12 @@ def _value(series: Series, name: str) -> str:
     value = getattr(series, name)
     if name == "recurrence":
         r = value
-        return (f"Recurrence(start={r.start!r}, rrule={r.rrule!r}, exdates={r.exdates!r}, "
-                f"rdates={r.rdates!r})")
+        text = (
+            f"Recurrence(start={r.start!r}, rrule={r.rrule!r}, exdates={r.exdates!r}, "
+            f"rdates={r.rdates!r}"
+        )
+        # only when there are any: a series without moves keeps the hash it always had
+        return text + (f", moves={r.moves!r})" if r.moves else ")")
     if name == "attendees":
         return _tuple([_attendee(a) for a in value])
     if name == "organizer":
@@ -110,8 +137,9 @@ def hashed_text(series: Series) -> str:
     return f"{FORMAT_VERSION}|Series({body})"
 
 
-def next_stamps(series: list[Series], previous: Mapping[str, Stamp],
-                now: dt.datetime) -> dict[str, Stamp]:
+def next_stamps(
+    series: list[Series], previous: Mapping[str, Stamp], now: dt.datetime
+) -> dict[str, Stamp]:
     """SEQUENCE/DTSTAMP/hash per UID: unchanged content keeps its stamp, changed content gets
     SEQUENCE + 1 and DTSTAMP = now, a new series SEQUENCE 0 and now."""
     stamp_now = now.astimezone(dt.UTC).replace(microsecond=0)

@@ -53,18 +53,20 @@ def _tzif_bytes(name: str) -> bytes | None:
             with open(path, "rb") as f:
                 return f.read()
     try:
-        return importlib.resources.files("tzdata").joinpath(
-            "zoneinfo", *name.split("/")).read_bytes()
+        return (
+            importlib.resources.files("tzdata").joinpath("zoneinfo", *name.split("/")).read_bytes()
+        )
     except (ImportError, OSError):
         return None
 
 
 def _read_tzif(data: bytes) -> tuple[list[Change], str | None]:
     """A TZif file's offset changes (abbreviation-only changes dropped) and footer, if any."""
+
     def header(at: int) -> tuple[int, ...]:
-        if data[at:at + 4] != b"TZif":
+        if data[at : at + 4] != b"TZif":
             raise ValueError("not a TZif file")
-        return struct.unpack(">6l", data[at + 20:at + 44])
+        return struct.unpack(">6l", data[at + 20 : at + 44])
 
     isut, isstd, leap, timecnt, typecnt, charcnt = header(0)
     at, size = 44, 4
@@ -72,18 +74,17 @@ def _read_tzif(data: bytes) -> tuple[list[Change], str | None]:
         at += timecnt * 5 + typecnt * 6 + charcnt + leap * 8 + isstd + isut
         isut, isstd, leap, timecnt, typecnt, charcnt = header(at)
         at, size = at + 44, 8
-    times = struct.unpack(f">{timecnt}{'q' if size == 8 else 'l'}",
-                          data[at:at + timecnt * size])
+    times = struct.unpack(f">{timecnt}{'q' if size == 8 else 'l'}", data[at : at + timecnt * size])
     at += timecnt * size
-    kinds = data[at:at + timecnt]
+    kinds = data[at : at + timecnt]
     at += timecnt
-    types = [struct.unpack(">lBB", data[at + 6 * i:at + 6 * i + 6]) for i in range(typecnt)]
+    types = [struct.unpack(">lBB", data[at + 6 * i : at + 6 * i + 6]) for i in range(typecnt)]
     at += typecnt * 6
-    chars = data[at:at + charcnt]
+    chars = data[at : at + charcnt]
     at += charcnt + leap * (size + 4) + isstd + isut
 
     def abbr(index: int) -> str:
-        return chars[index:chars.index(b"\0", index)].decode("ascii", "replace")
+        return chars[index : chars.index(b"\0", index)].decode("ascii", "replace")
 
     changes = []
     offset = types[0][0] if types else 0
@@ -93,8 +94,8 @@ def _read_tzif(data: bytes) -> tuple[list[Change], str | None]:
             changes.append(Change(when, offset, utoff, abbr(index)))
             offset = utoff
     footer = None
-    if size == 8 and data[at:at + 1] == b"\n":
-        footer = data[at + 1:data.index(b"\n", at + 1)].decode("ascii")
+    if size == 8 and data[at : at + 1] == b"\n":
+        footer = data[at + 1 : data.index(b"\n", at + 1)].decode("ascii")
     return changes, footer or None
 
 
@@ -104,8 +105,10 @@ def _rule_changes(tz: PosixTz, first_year: int, last_year: int) -> list[Change]:
     assert tz.dst_name is not None and tz.dst_offset is not None
     out = []
     for year in range(max(first_year, 1), min(last_year, 9998) + 1):
-        for date, before, after, name in ((tz.start, tz.std_offset, tz.dst_offset, tz.dst_name),
-                                          (tz.end, tz.dst_offset, tz.std_offset, tz.std_name)):
+        for date, before, after, name in (
+            (tz.start, tz.std_offset, tz.dst_offset, tz.dst_name),
+            (tz.end, tz.dst_offset, tz.std_offset, tz.std_name),
+        ):
             at = (date.local(year) - EPOCH) // dt.timedelta(seconds=1) - before
             out.append(Change(at, before, after, name))
     return sorted(out, key=lambda c: c.at)
@@ -152,11 +155,18 @@ def _analysis(data: bytes) -> _Zone | None:
         return _Zone((), rule, (start, end), float("-inf"), float("-inf"))
     # Walk back from the last listed change while the rule makes the same change: fat TZif
     # files list the rule's changes up to 2037, slim ones stop about where it takes over.
-    expected = [c for c in _rule_changes(rule, year_of(changes[0].at) - 1, year_of(changes[-1].at))
-                if c.at <= changes[-1].at]
+    expected = [
+        c
+        for c in _rule_changes(rule, year_of(changes[0].at) - 1, year_of(changes[-1].at))
+        if c.at <= changes[-1].at
+    ]
     i, j = len(changes) - 1, len(expected) - 1
-    while i >= 0 and j >= 0 and (changes[i].at, changes[i].before, changes[i].after) == (
-            expected[j].at, expected[j].before, expected[j].after):
+    while (
+        i >= 0
+        and j >= 0
+        and (changes[i].at, changes[i].before, changes[i].after)
+        == (expected[j].at, expected[j].before, expected[j].after)
+    ):
         i, j = i - 1, j - 1
     if i < 0:  # every listed change is the rule's
         agrees = takes_over = changes[0].at
@@ -172,8 +182,9 @@ def _analysis(data: bytes) -> _Zone | None:
             takes_over = changes[i + 1].at
         else:
             year = year_of(changes[-1].at)
-            takes_over = next(c.at for c in _rule_changes(rule, year, year + 2)
-                              if c.at > changes[-1].at)
+            takes_over = next(
+                c.at for c in _rule_changes(rule, year, year + 2) if c.at > changes[-1].at
+            )
     return _Zone(tuple(changes), rule, (start, end), float(agrees), float(takes_over))
 
 

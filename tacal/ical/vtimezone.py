@@ -59,8 +59,10 @@ def _first(date: PosixDate, piece: Piece, before: int, since: float) -> dt.datet
     year = year_of(int(max(since, year_start(2))))
     for y in range(year - 1, min(year + 800, 9998)):
         local = date.local(y)
-        if local.month == piece.month and \
-                (local - EPOCH) // dt.timedelta(seconds=1) - before >= since:
+        if (
+            local.month == piece.month
+            and (local - EPOCH) // dt.timedelta(seconds=1) - before >= since
+        ):
             return local
     raise ValueError(f"{piece.rule} makes no change after {since}")
 
@@ -100,13 +102,11 @@ def vtimezone(name: str, first_year: int, last_year: int) -> Timezone:
         assert tzr is not None and tzr.start is not None and tzr.end is not None
         assert tzr.dst_offset is not None and tzr.dst_name is not None
         for date, pieces, change in (
-                (tzr.start, zone.pieces[0],
-                 Change(0, tzr.std_offset, tzr.dst_offset, tzr.dst_name)),
-                (tzr.end, zone.pieces[1],
-                 Change(0, tzr.dst_offset, tzr.std_offset, tzr.std_name))):
+            (tzr.start, zone.pieces[0], Change(0, tzr.std_offset, tzr.dst_offset, tzr.dst_name)),
+            (tzr.end, zone.pieces[1], Change(0, tzr.dst_offset, tzr.std_offset, tzr.std_name)),
+        ):
             for piece in pieces:
-                rules.append((_first(date, piece, change.before, rules_from), change,
-                              piece.rule))
+                rules.append((_first(date, piece, change.before, rules_from), change, piece.rule))
         rules.sort(key=lambda r: r[0])
     if not changes and not rules:
         ref = dt.datetime(first_year, 1, 1, 12, tzinfo=tz)
@@ -134,8 +134,9 @@ def vtimezone(name: str, first_year: int, last_year: int) -> Timezone:
         standard = first.before if first.after > first.before else first.after
         lead = _block(standard, lead_offset)
         lead.add("dtstart", dt.datetime(since, 1, 1))
-        lead.add("tzoffsetfrom", _delta(
-            standard if isinstance(lead, TimezoneDaylight) else lead_offset))
+        lead.add(
+            "tzoffsetfrom", _delta(standard if isinstance(lead, TimezoneDaylight) else lead_offset)
+        )
         lead.add("tzoffsetto", _delta(lead_offset))
         comp.add_component(lead)
     blocks = [(c.local, c, None) for c in changes] + rules

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from collections.abc import Mapping
+from dataclasses import replace
 
 from icalendar import Calendar, Event, vCalAddress, vRecur, vText
 
@@ -18,7 +19,7 @@ from tacal import __version__
 from tacal.ical.stamps import HASH_PROP, Stamp, next_stamps
 from tacal.ical.vtimezone import vtimezone
 from tacal.schedule.clocks import CELL, dst_cells
-from tacal.series import Attendee, Series
+from tacal.series import Attendee, Override, Series
 
 PRODID = f"-//tacal//tacal {__version__}//EN"
 
@@ -57,16 +58,39 @@ def _add_end(ev: Event, start: dt.datetime, s: Series, tz: dt.tzinfo, exact: boo
         ev.add("dtend", (start + s.duration).replace(tzinfo=tz))
 
 
+def instance_overrides(s: Series) -> list[Override]:
+    """Every occurrence that differs from the rule, one per RECURRENCE-ID, sorted: the moves
+    (holidays, clashes) and the series' own overrides (the MBR's Top 3), merged when both
+    concern the same occurrence.
+
+    A move is an override and not EXDATE + RDATE because that is what every client exports
+    and reads: node-ical ignores RDATE (the moved meeting vanishes), libical misreads
+    RDATE;TZID, and Outlook takes an RDATE only under extra rules (MS-OXCICAL 2.1.3.1.1.20.18).
+    An override keeps a move's time unless it sets a time of its own; one naming the moved
+    time instead of the occurrence (an RDATE's own RECURRENCE-ID) is read as that occurrence.
+    """
+    moves = dict(s.recurrence.moves)
+    origin = {new: old for old, new in moves.items()}
+    merged = {old: Override(old, new) for old, new in moves.items()}
+    for o in s.overrides:
+        rid = origin.get(o.recurrence_id, o.recurrence_id)
+        start = o.start
+        if rid in moves and o.start == o.recurrence_id:
+            start = moves[rid]
+        merged[rid] = replace(o, recurrence_id=rid, start=start)
+    return [merged[k] for k in sorted(merged)]
+
+
 def _crosses_a_clock_change(s: Series) -> bool:
     """Whether any wall-clock time of the series' day span is skipped or repeated by a DST
     change in its zone during the years it runs."""
     first = s.recurrence.start
-    last = max([first, *s.recurrence.rdates, *(o.start for o in s.overrides)])
+    starts = [first, *s.recurrence.rdates, *(o.start for o in instance_overrides(s))]
+    last = max(starts)
     end_year = last.year + (30 if s.recurrence.rrule else 0)
     unclean = _unclean_times(s.timezone, first.year, min(end_year, first.year + 30))
     if not unclean:
         return False
-    starts = [first, *s.recurrence.rdates, *(o.start for o in s.overrides)]
     for start in starts:
         begin = start.hour * 60 + start.minute
         for minute in range(begin, begin + int(s.duration.total_seconds() // 60) + 1, CELL):
@@ -105,7 +129,7 @@ def _event_body(s: Series, tz: dt.tzinfo) -> list[Event]:
     if s.account:
         master.add("x-tacal-account", vText(s.account))
     events = [master]
-    for o in s.overrides:
+    for o in instance_overrides(s):
         ev = Event()
         ev.add("uid", s.uid)
         ev.add("recurrence-id", o.recurrence_id.replace(tzinfo=tz))
@@ -117,6 +141,9 @@ def _event_body(s: Series, tz: dt.tzinfo) -> list[Event]:
             ev.add("description", desc)
         _add_shared(ev, s)
         ev.add("x-tacal-cadence", vText(s.cadence_id))
+        if s.account:
+            # readers take an override's own properties, not the master's
+            ev.add("x-tacal-account", vText(s.account))
         events.append(ev)
     return events
 
@@ -147,9 +174,18 @@ def build_calendar(
     zones = sorted({s.timezone for s in series} | {timezone})
     for zone in zones:
         years = [s.start.year for s in series if s.timezone == zone] or [now.year]
-        last = max(max((d.year for s in series if s.timezone == zone
-                        for d in (*s.recurrence.rdates, s.start)), default=now.year),
-                   min(years) + 2)
+        last = max(
+            max(
+                (
+                    d.year
+                    for s in series
+                    if s.timezone == zone
+                    for d in (*s.recurrence.rdates, *(m[1] for m in s.recurrence.moves), s.start)
+                ),
+                default=now.year,
+            ),
+            min(years) + 2,
+        )
         cal.add_component(vtimezone(zone, min(years), last))
     given = stamps if stamps is not None else next_stamps(series, previous, now)
     for s in series:

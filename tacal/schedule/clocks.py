@@ -68,15 +68,22 @@ class Clock:
         if not self.is_workday(local_start.date()):
             return False
         first = minutes(local_start.time())
-        last = minutes(local_end.time()) if local_end.date() == local_start.date() else (
-            24 * 60 + minutes(local_end.time())
-            if local_end.date() == local_start.date() + dt.timedelta(days=1) else 10**6)
+        last = (
+            minutes(local_end.time())
+            if local_end.date() == local_start.date()
+            else (
+                24 * 60 + minutes(local_end.time())
+                if local_end.date() == local_start.date() + dt.timedelta(days=1)
+                else 10**6
+            )
+        )
         return self.start <= first and last <= self.end
 
 
 @lru_cache(maxsize=256)
-def public_holidays(country: str, subdivision: str | None,
-                    years: tuple[int, ...]) -> frozenset[dt.date]:
+def public_holidays(
+    country: str, subdivision: str | None, years: tuple[int, ...]
+) -> frozenset[dt.date]:
     """Public holidays of ``country`` (ISO 3166-1 alpha-2) and ``subdivision`` in ``years``."""
     table = holidays_pkg.country_holidays(country, subdiv=subdivision, years=list(years))
     return frozenset(table.keys())
@@ -85,15 +92,19 @@ def public_holidays(country: str, subdivision: str | None,
 def country_problem(country: object, subdivision: object) -> str | None:
     """Why ``country``/``subdivision`` are not a known pair (None when they are)."""
     if not isinstance(country, str):
-        return f"{country!r}: use an ISO 3166 country code such as \"US\" or \"GB\""
+        return f'{country!r}: use an ISO 3166 country code such as "US" or "GB"'
     supported = holidays_pkg.list_supported_countries()
     if country not in supported:
-        return (f"{country!r} is not a country the holidays package knows; use an ISO 3166 "
-                "code such as \"US\", \"GB\", \"DE\"")
+        return (
+            f"{country!r} is not a country the holidays package knows; use an ISO 3166 "
+            'code such as "US", "GB", "DE"'
+        )
     if subdivision is not None and subdivision not in supported[country]:
         shown = ", ".join(supported[country][:12])
-        return (f"subdivision {subdivision!r} is not one of {country}'s "
-                f"({shown}{', ...' if len(supported[country]) > 12 else ''})")
+        return (
+            f"subdivision {subdivision!r} is not one of {country}'s "
+            f"({shown}{', ...' if len(supported[country]) > 12 else ''})"
+        )
     return None
 
 
@@ -139,8 +150,9 @@ def customer_clock(account: Account) -> Clock | None:
 
 
 @lru_cache(maxsize=1024)
-def hourly_shifts(zone: str, team_zone: str, first: dt.date,
-                  last: dt.date) -> dict[tuple[int, int], frozenset[int]]:
+def hourly_shifts(
+    zone: str, team_zone: str, first: dt.date, last: dt.date
+) -> dict[tuple[int, int], frozenset[int]]:
     """(team-local weekday, hour) -> every (zone offset - team offset), in minutes, seen at that
     team-local weekday and hour between ``first`` and ``last``.
 
@@ -159,7 +171,8 @@ def hourly_shifts(zone: str, team_zone: str, first: dt.date,
             off_b = local.utcoffset() or dt.timedelta(0)
             off_a = local.astimezone(a).utcoffset() or dt.timedelta(0)
             out.setdefault((day.weekday(), hour), set()).add(
-                int((off_a - off_b).total_seconds() // 60))
+                int((off_a - off_b).total_seconds() // 60)
+            )
         day += dt.timedelta(days=1)
     return {k: frozenset(v) for k, v in out.items()}
 
@@ -172,15 +185,23 @@ def offset_shifts(zone: str, team_zone: str, first: dt.date, last: dt.date) -> f
     return frozenset(found)
 
 
-def off_cells(clock: Clock, team_zone: str, first: dt.date,
-              last: dt.date) -> frozenset[tuple[int, int]]:
+def off_cells(
+    clock: Clock, team_zone: str, first: dt.date, last: dt.date
+) -> frozenset[tuple[int, int]]:
     """Team-local (weekday, cell) pairs that are outside ``clock``'s hours in some week."""
     return _off_cells(clock.zone, clock.start, clock.end, clock.workdays, team_zone, first, last)
 
 
 @lru_cache(maxsize=4096)
-def _off_cells(zone: str, start: int, end: int, workdays: frozenset[int], team_zone: str,
-               first: dt.date, last: dt.date) -> frozenset[tuple[int, int]]:
+def _off_cells(
+    zone: str,
+    start: int,
+    end: int,
+    workdays: frozenset[int],
+    team_zone: str,
+    first: dt.date,
+    last: dt.date,
+) -> frozenset[tuple[int, int]]:
     by_hour = hourly_shifts(zone, team_zone, first, last)
     out = set()
     for weekday in range(7):
@@ -235,6 +256,18 @@ def wall_time_is_clean(wall: dt.datetime, tz: ZoneInfo) -> bool:
     return back == wall
 
 
-__all__ = ["CELL", "Clock", "country_problem", "customer_clock", "dst_cells", "hourly_shifts",
-           "minutes", "off_cells", "offset_shifts", "person_clock", "public_holidays",
-           "team_window", "wall_time_is_clean"]
+__all__ = [
+    "CELL",
+    "Clock",
+    "country_problem",
+    "customer_clock",
+    "dst_cells",
+    "hourly_shifts",
+    "minutes",
+    "off_cells",
+    "offset_shifts",
+    "person_clock",
+    "public_holidays",
+    "team_window",
+    "wall_time_is_clean",
+]

@@ -11,7 +11,8 @@ from __future__ import annotations
 import calendar as _calendar
 import datetime as dt
 import re
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -23,14 +24,25 @@ from tacal.schedule.fiscal import quarter_start_months
 _MONTHLY_INTERVAL = {"monthly": 1, "bimonthly": 2, "quarterly": 3, "fiscal-quarterly": 3}
 
 
+#: One moved occurrence: (the occurrence the rule generates, the time it meets instead).
+Move = tuple[dt.datetime, dt.datetime]
+
+
 @dataclass(frozen=True)
 class Recurrence:
-    """A series' schedule; times are naive local wall-clock times in the team's zone."""
+    """A series' schedule; times are naive local wall-clock times in the team's zone.
+
+    ``exdates`` are occurrences dropped with no replacement (a daily series' holiday, when it
+    meets the next workday anyway); ``moves`` pair an occurrence with the time it meets instead
+    (a holiday or a clash), sorted by the occurrence, and are written as RECURRENCE-ID
+    overrides; ``rdates`` are extra occurrences of no occurrence of the rule (none today).
+    """
 
     start: dt.datetime
     rrule: str | None
     exdates: tuple[dt.datetime, ...] = ()
     rdates: tuple[dt.datetime, ...] = ()
+    moves: tuple[Move, ...] = ()
 
 
 def _aligned_months(cadence: Cadence, team: Team) -> list[int]:
@@ -48,7 +60,7 @@ def rrule_text(cadence: Cadence, team: Team, until_utc: dt.datetime | None = Non
     """The RRULE value (without ``RRULE:``) for a cadence."""
     rule = cadence.rule
     if rule.upper().startswith("RRULE:"):
-        text = rule[len("RRULE:"):]
+        text = rule[len("RRULE:") :]
     elif rule == "daily":
         text = "FREQ=DAILY;BYDAY=" + ",".join(team.workdays)
     elif rule == "weekly":
@@ -76,8 +88,10 @@ def first_occurrence(cadence: Cadence, team: Team, start: dt.date) -> dt.datetim
         return rrulestr(text, dtstart=at).after(at, inc=True)
     # Search month by month in the aligned months only; the series' INTERVAL then counts from it.
     months = _aligned_months(cadence, team)
-    search = rrulestr(f"FREQ=MONTHLY;BYMONTH={','.join(map(str, months))};"
-                      f"BYDAY={cadence.week}{cadence.day}", dtstart=at)
+    search = rrulestr(
+        f"FREQ=MONTHLY;BYMONTH={','.join(map(str, months))};BYDAY={cadence.week}{cadence.day}",
+        dtstart=at,
+    )
     return search.after(at, inc=True)
 
 
@@ -91,6 +105,7 @@ def wall_clock(rrule_value: str, timezone: str | None) -> str:
     DTSTART. Without a zone the UTC digits are read as wall-clock time, which is off by at most
     the zone's offset, and only on the last day.
     """
+
     def local(m: re.Match[str]) -> str:
         moment = dt.datetime.strptime(m.group(1), "%Y%m%dT%H%M%S")
         if timezone:
@@ -101,8 +116,9 @@ def wall_clock(rrule_value: str, timezone: str | None) -> str:
 
 
 @lru_cache(maxsize=8192)
-def expand(rrule_value: str, start: dt.datetime, until: dt.datetime,
-           timezone: str | None = None) -> tuple[dt.datetime, ...]:
+def expand(
+    rrule_value: str, start: dt.datetime, until: dt.datetime, timezone: str | None = None
+) -> tuple[dt.datetime, ...]:
     """The rule's wall-clock occurrences in [start, until].
 
     Cached: accounts laid out in the same slot share rule and start, and each series is expanded
@@ -112,12 +128,23 @@ def expand(rrule_value: str, start: dt.datetime, until: dt.datetime,
     return tuple(rule.between(start, until, inc=True))
 
 
-def occurrences(rec: Recurrence, until: dt.datetime,
-                timezone: str | None = None) -> list[dt.datetime]:
-    """Wall-clock occurrences from the start through ``until`` (RRULE + RDATE − EXDATE).
+def occurrences(
+    rec: Recurrence, until: dt.datetime, timezone: str | None = None
+) -> list[dt.datetime]:
+    """Wall-clock starts from the start through ``until`` (RRULE + RDATE − EXDATE, each moved
+    occurrence at the time it meets instead).
 
     ``timezone`` (the series' zone) reads a UTC ``UNTIL`` exactly; without it the last day may
     be off by the zone's offset.
+    """
+    return sorted(start for _, start in instances(rec, until, timezone))
+
+
+def instances(rec: Recurrence, until: dt.datetime, timezone: str | None = None) -> list[Move]:
+    """(RECURRENCE-ID, start) of every meeting through ``until``, sorted by start: the
+    occurrence of the rule it stands for and when it meets (the same but for moves).
+
+    A moved occurrence counts when its new start is within ``until``, as an RDATE did.
     """
     found: set[dt.datetime] = set()
     if rec.rrule:
@@ -126,17 +153,38 @@ def occurrences(rec: Recurrence, until: dt.datetime,
         found.add(rec.start)
     found.update(d for d in rec.rdates if d <= until)
     found.difference_update(rec.exdates)
-    return sorted(found)
+    moved = dict(rec.moves)
+    found.difference_update(moved)
+    out = [(d, d) for d in found]
+    out += [(old, new) for old, new in moved.items() if new <= until]
+    return sorted(out, key=lambda m: (m[1], m[0]))
+
+
+def with_moves(
+    rec: Recurrence, dropped: Iterable[dt.datetime], moves: Iterable[Move]
+) -> Recurrence:
+    """``rec`` with more occurrences dropped and moved.
+
+    Two occurrences moved to the same time meet once (the second is dropped), as they did
+    when moves were EXDATE + RDATE sets; two overrides would have doubled the meeting.
+    """
+    taken = {new for _, new in rec.moves}
+    kept: list[Move] = list(rec.moves)
+    exdates = set(rec.exdates) | set(dropped)
+    for old, new in sorted(moves):
+        if new in taken:
+            exdates.add(old)
+            continue
+        taken.add(new)
+        kept.append((old, new))
+    return replace(rec, exdates=tuple(sorted(exdates)), moves=tuple(sorted(kept)))
 
 
 def holiday_moves(
     start: dt.datetime, rrule_value: str | None, team: Team
-) -> tuple[tuple[dt.datetime, ...], tuple[dt.datetime, ...]]:
-    """EXDATEs for occurrences on holidays and RDATEs on the next workday.
-
-    When the rule already meets on that next workday (a daily series), the holiday's meeting is
-    simply dropped rather than doubled.
-    """
+) -> tuple[tuple[dt.datetime, ...], tuple[Move, ...]]:
+    """Occurrences on holidays: moved to the same time on the next workday, or dropped (the
+    EXDATEs) when the rule already meets that day (a daily series), rather than doubled."""
     if not team.holidays:
         return (), ()
     last = dt.datetime.combine(team.holidays[-1], dt.time(23, 59, 59))
@@ -148,18 +196,18 @@ def holiday_moves(
         planned = [start]
     planned_days = {d.date() for d in planned}
     holidays = set(team.holidays)
-    exdates: list[dt.datetime] = []
-    rdates: list[dt.datetime] = []
+    dropped: list[dt.datetime] = []
+    moves: list[Move] = []
     for occ in planned:
         if occ.date() not in holidays:
             continue
-        exdates.append(occ)
         target = team.next_workday(occ.date())
-        if target not in planned_days:
-            moved = dt.datetime.combine(target, occ.time())
-            if moved not in rdates:
-                rdates.append(moved)
-    return tuple(exdates), tuple(rdates)
+        if target in planned_days:
+            dropped.append(occ)
+        else:
+            moves.append((occ, dt.datetime.combine(target, occ.time())))
+    rec = with_moves(Recurrence(start, rrule_value), dropped, moves)
+    return rec.exdates, rec.moves
 
 
 def recurrence(cadence: Cadence, team: Team, start: dt.date) -> Recurrence | None:
@@ -174,8 +222,8 @@ def recurrence(cadence: Cadence, team: Team, start: dt.date) -> Recurrence | Non
         local_end = dt.datetime.combine(cadence.until, dt.time(23, 59, 59), tzinfo=team.tz)
         until_utc = local_end.astimezone(dt.UTC)
     text = rrule_text(cadence, team, until_utc)
-    exdates, rdates = holiday_moves(first, text, team)
-    return Recurrence(first, text, exdates, rdates)
+    exdates, moves = holiday_moves(first, text, team)
+    return Recurrence(first, text, exdates, moves=moves)
 
 
 def one_off(when: dt.datetime, team: Team) -> Recurrence:
@@ -186,13 +234,28 @@ def one_off(when: dt.datetime, team: Team) -> Recurrence:
 
 def nth_weekday(year: int, month: int, weekday: int, n: int) -> dt.date | None:
     """The nth (1-5, or -1 for last) ``weekday`` (0=Monday) of a month, or None."""
-    days = [d for d in _calendar.Calendar().itermonthdates(year, month)
-            if d.month == month and d.weekday() == weekday]
+    days = [
+        d
+        for d in _calendar.Calendar().itermonthdates(year, month)
+        if d.month == month and d.weekday() == weekday
+    ]
     try:
         return days[n - 1] if n > 0 else days[n]
     except IndexError:
         return None
 
 
-__all__ = ["Recurrence", "first_occurrence", "holiday_moves", "nth_weekday", "occurrences",
-           "recurrence", "rrule_text", "one_off", "rrule"]
+__all__ = [
+    "Move",
+    "Recurrence",
+    "first_occurrence",
+    "holiday_moves",
+    "instances",
+    "nth_weekday",
+    "occurrences",
+    "recurrence",
+    "rrule_text",
+    "one_off",
+    "rrule",
+    "with_moves",
+]

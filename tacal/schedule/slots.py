@@ -70,8 +70,12 @@ class Slot:
 class Grid:
     """Who is busy when; ``people`` are person keys (everyone internal who attends)."""
 
-    def __init__(self, team: Team, clocks: Mapping[str, Clock] | None = None,
-                 horizon: tuple[dt.date, dt.date] | None = None) -> None:
+    def __init__(
+        self,
+        team: Team,
+        clocks: Mapping[str, Clock] | None = None,
+        horizon: tuple[dt.date, dt.date] | None = None,
+    ) -> None:
         self.team = team
         self.tz = ZoneInfo(team.timezone)
         self.start_min = _minutes(team.workday_start)
@@ -91,8 +95,9 @@ class Grid:
         self.off = {key: off_cells(c, team.timezone, first, last) for key, c in self.clocks.items()}
         self.dst_dated = dst_cells(team.timezone, first, last) if clocks else frozenset()
         self.dst_pattern = {(d.weekday(), week_of_month(d), c) for d, c in self.dst_dated}
-        self.budget = {k: c.max_minutes // CELL for k, c in self.clocks.items()
-                       if c.max_minutes is not None}
+        self.budget = {
+            k: c.max_minutes // CELL for k, c in self.clocks.items() if c.max_minutes is not None
+        }
         #: busy cells per (person, weekday, week) and per (person, date), for the budgets
         self.pattern_load: dict[tuple[str, int, int], int] = {}
         self.dated_load: dict[tuple[str, dt.date], int] = {}
@@ -127,8 +132,14 @@ class Grid:
                 return False
         return True
 
-    def _within_budget(self, people: Iterable[str], weekday: int, weeks: Iterable[int],
-                       cells: int, day: dt.date | None = None) -> bool:
+    def _within_budget(
+        self,
+        people: Iterable[str],
+        weekday: int,
+        weeks: Iterable[int],
+        cells: int,
+        day: dt.date | None = None,
+    ) -> bool:
         for p in people:
             limit = self.budget.get(p)
             if limit is None:
@@ -143,8 +154,9 @@ class Grid:
 
     # ---- occupancy
 
-    def take_pattern(self, people: tuple[str, ...], weekday: int, weeks: tuple[int, ...],
-                     start: int, end: int) -> bool:
+    def take_pattern(
+        self, people: tuple[str, ...], weekday: int, weeks: tuple[int, ...], start: int, end: int
+    ) -> bool:
         """Take one given pattern for ``people`` if it is free (a slot kept from the lock)."""
         if not self._pattern_free(people, weekday, weeks, start, end):
             return False
@@ -182,29 +194,33 @@ class Grid:
         first = _minutes(start.time())
         return any((p, day, c) in self.dated for p in busy for c in _cells(first, first + duration))
 
-    def _pattern_free(self, people: Iterable[str], weekday: int, weeks: Iterable[int],
-                      start: int, end: int) -> bool:
+    def _pattern_free(
+        self, people: Iterable[str], weekday: int, weeks: Iterable[int], start: int, end: int
+    ) -> bool:
         cells = _cells(start, end)
         if any((p, weekday, w, c) in self.pattern for p in people for w in weeks for c in cells):
             return False
         if not self._within_hours(people, weekday, cells):
             return False
-        if self.dst_pattern and any((weekday, w, c) in self.dst_pattern
-                                    for w in weeks for c in cells):
+        if self.dst_pattern and any(
+            (weekday, w, c) in self.dst_pattern for w in weeks for c in cells
+        ):
             return False
         return self._within_budget(people, weekday, weeks, len(cells))
 
     def _date_free(self, people: Iterable[str], day: dt.date, start: int, end: int) -> bool:
         cells = _cells(start, end)
-        if any((p, day.weekday(), week_of_month(day), c) in self.pattern
-               for p in people for c in cells):
+        if any(
+            (p, day.weekday(), week_of_month(day), c) in self.pattern for p in people for c in cells
+        ):
             return False
         if any((p, day, c) in self.dated for p in people for c in cells):
             return False
         if self.dst_dated and any((day, c) in self.dst_dated for c in cells):
             return False
-        if not self.fits_clocks(people, dt.datetime.combine(day, dt.time(0))
-                                + dt.timedelta(minutes=start), end - start):
+        if not self.fits_clocks(
+            people, dt.datetime.combine(day, dt.time(0)) + dt.timedelta(minutes=start), end - start
+        ):
             return False
         return self._within_budget(people, day.weekday(), (week_of_month(day),), len(cells), day)
 
@@ -245,22 +261,36 @@ class Grid:
         hours)."""
         first = _minutes(time)
         later = range(first, self.end_min - duration + 1, STEP)
-        earlier: Iterable[int] = range(self.start_min, min(first, self.end_min - duration + 1),
-                                       STEP)
+        earlier: Iterable[int] = range(
+            self.start_min, min(first, self.end_min - duration + 1), STEP
+        )
         if back:
             earlier = sorted(earlier, reverse=True)
         seen = {*later, *earlier}
-        rest = sorted((m for m in range(0, 24 * 60 - duration + 1, STEP) if m not in seen),
-                      key=lambda m: (abs(m - first), -m))
+        rest = sorted(
+            (m for m in range(0, 24 * 60 - duration + 1, STEP) if m not in seen),
+            key=lambda m: (abs(m - first), -m),
+        )
         if not self.clocks:
             rest = []  # nobody's clock widens the day
         head = [] if first in later else [first]
-        return [*head, *later, *(m for m in earlier if m != first),
-                *(m for m in rest if m != first)]
+        return [
+            *head,
+            *later,
+            *(m for m in earlier if m != first),
+            *(m for m in rest if m != first),
+        ]
 
-    def _candidate_list(self, duration: int, monthly: bool, time: dt.time, day: str | None,
-                        week: int | None, fixed_week: bool = False,
-                        day_major: bool = False) -> list[tuple[int, int, int | None]]:
+    def _candidate_list(
+        self,
+        duration: int,
+        monthly: bool,
+        time: dt.time,
+        day: str | None,
+        week: int | None,
+        fixed_week: bool = False,
+        day_major: bool = False,
+    ) -> list[tuple[int, int, int | None]]:
         """(minutes, weekday, week) in preference order: per time (see :meth:`_times`) every
         workday (from ``day``); per day every week (from ``week``) for monthly types. With
         ``fixed_week`` only ``week`` itself; with ``day_major`` every time of a day before the
@@ -287,18 +317,29 @@ class Grid:
             self._candidates[key] = found
         return self._candidates[key]
 
-    def place_recurring(self, people: tuple[str, ...], duration: int, monthly: bool,
-                        time: dt.time, day: str | None = None, week: int | None = None,
-                        fixed_week: bool = False, day_major: bool = False) -> Slot | None:
+    def place_recurring(
+        self,
+        people: tuple[str, ...],
+        duration: int,
+        monthly: bool,
+        time: dt.time,
+        day: str | None = None,
+        week: int | None = None,
+        fixed_week: bool = False,
+        day_major: bool = False,
+    ) -> Slot | None:
         """The first free pattern for everyone in ``people``, now taken; None when full."""
-        candidates = self._candidate_list(duration, monthly, time, day, week, fixed_week,
-                                          day_major)
+        candidates = self._candidate_list(duration, monthly, time, day, week, fixed_week, day_major)
         base = (duration, monthly, time, day, week, fixed_week, day_major)
         cursor_key = (*base, people)
         # Candidates before a person's own cursor are busy for that person, so for everyone
         # with them: sessions that share a director skip what earlier sessions filled.
-        index = max([self._cursors.get(cursor_key, 0),
-                     *(self._person_cursors.get((*base, p), 0) for p in people)])
+        index = max(
+            [
+                self._cursors.get(cursor_key, 0),
+                *(self._person_cursors.get((*base, p), 0) for p in people),
+            ]
+        )
         while index < len(candidates):
             minutes, weekday, wk = candidates[index]
             weeks = weeks_of(wk)
@@ -318,8 +359,13 @@ class Grid:
         self._cursors[cursor_key] = index
         return None
 
-    def _advance(self, base: tuple[object, ...], people: tuple[str, ...],
-                 candidates: list[tuple[int, int, int | None]], duration: int) -> None:
+    def _advance(
+        self,
+        base: tuple[object, ...],
+        people: tuple[str, ...],
+        candidates: list[tuple[int, int, int | None]],
+        duration: int,
+    ) -> None:
         """Move each person's cursor past the candidates now busy for them (busy stays busy,
         so each cursor only moves forward: linear over a whole build)."""
         for p in people:
@@ -334,9 +380,15 @@ class Grid:
 
     # ---- one-off meetings
 
-    def place_on(self, people: tuple[str, ...], day: dt.date, time: dt.time,
-                 duration: int, calendar: Team | None = None,
-                 window: tuple[dt.date, dt.date] | None = None) -> dt.datetime | None:
+    def place_on(
+        self,
+        people: tuple[str, ...],
+        day: dt.date,
+        time: dt.time,
+        duration: int,
+        calendar: Team | None = None,
+        window: tuple[dt.date, dt.date] | None = None,
+    ) -> dt.datetime | None:
         """The first free start on ``day`` (from ``time``, then from the start of the workday,
         then the rest of the day), else on the following workdays of ``calendar`` (the team's
         by default); taken. ``window`` (inclusive) keeps it within a range of dates, trying the
@@ -355,8 +407,9 @@ class Grid:
         return None
 
     @staticmethod
-    def _days_from(day: dt.date, calendar: Team,
-                   window: tuple[dt.date, dt.date] | None) -> Iterator[dt.date]:
+    def _days_from(
+        day: dt.date, calendar: Team, window: tuple[dt.date, dt.date] | None
+    ) -> Iterator[dt.date]:
         """Workdays to try, lazily: most meetings fit on the first one."""
         if window is None:
             current = day

@@ -27,8 +27,9 @@ from tacal.series.team import (
 from tacal.series.types import Attendee, Override, Series, uid_for
 
 
-def build_series(config: Config, today: dt.date, warnings: list[Problem] | None = None,
-                 lock: Lock | None = None) -> list[Series]:
+def build_series(
+    config: Config, today: dt.date, warnings: list[Problem] | None = None, lock: Lock | None = None
+) -> list[Series]:
     """Every series the config means, sorted by UID; raises ConfigError on cadence problems.
 
     Plain cadences first, then the account series, which are placed around the meetings the
@@ -37,8 +38,9 @@ def build_series(config: Config, today: dt.date, warnings: list[Problem] | None 
     return build_checked(config, today, warnings, lock)[0]
 
 
-def build_checked(config: Config, today: dt.date, warnings: list[Problem] | None = None,
-                  lock: Lock | None = None) -> tuple[list[Series], PeopleReport]:
+def build_checked(
+    config: Config, today: dt.date, warnings: list[Problem] | None = None, lock: Lock | None = None
+) -> tuple[list[Series], PeopleReport]:
     """:func:`build_series` and the (clean) people check it ended with, for ``validate``;
     placement warnings (a team time a DST change skips) go to ``warnings``."""
     ctx = BuildContext(config, today, lock=lock)
@@ -75,13 +77,22 @@ def build_checked(config: Config, today: dt.date, warnings: list[Problem] | None
     dupes = []
     for s in out:
         if s.uid in seen:
-            dupes.append(Problem(config.source, f"two series share the UID {s.uid}; make the "
-                                 "cadence ids or account names distinct"))
+            dupes.append(
+                Problem(
+                    config.source,
+                    f"two series share the UID {s.uid}; make the "
+                    "cadence ids or account names distinct",
+                )
+            )
         seen[s.uid] = s
     if dupes:
         raise ConfigError(dupes)
-    out = [replace(s, moves=tuple(sorted(planner.moves[s.uid].items())))
-           if s.uid in planner.moves else s for s in out]
+    out = [
+        replace(s, moves=tuple(sorted(planner.moves[s.uid].items())))
+        if s.uid in planner.moves
+        else s
+        for s in out
+    ]
     out.sort(key=lambda s: s.uid)
     report = check_people(config, out, today)
     if not report.clean:
@@ -89,5 +100,13 @@ def build_checked(config: Config, today: dt.date, warnings: list[Problem] | None
     return out, report
 
 
-__all__ = ["Attendee", "BuildContext", "Override", "Series", "build_checked", "build_series",
-           "series_start", "uid_for"]
+__all__ = [
+    "Attendee",
+    "BuildContext",
+    "Override",
+    "Series",
+    "build_checked",
+    "build_series",
+    "series_start",
+    "uid_for",
+]

@@ -41,8 +41,9 @@ class AccountSeries:
         self.team = builder.team
         self.grid = planner.grid
         self.out: list[Series] = []
-        self._placed: list[tuple[Cadence, Account, rules.Recurrence, dict[str, Any], str,
-                                 tuple[str, ...], str]] = []
+        self._placed: list[
+            tuple[Cadence, Account, rules.Recurrence, dict[str, Any], str, tuple[str, ...], str]
+        ] = []
         self.accounts = sorted(self.config.accounts, key=lambda a: (a.name.casefold(), a.name))
 
     def internal(self, attendees: Iterable[Attendee]) -> tuple[str, ...]:
@@ -54,10 +55,12 @@ class AccountSeries:
 
     def focus(self, account: Account) -> dict[str, Any]:
         people = self.config.people
-        return {**self.builder.account_focus(account),
-                "ta_person": people.get(account.ta or ""),
-                "ae_person": people.get(account.ae or ""),
-                "check_in": account.check_in}
+        return {
+            **self.builder.account_focus(account),
+            "ta_person": people.get(account.ta or ""),
+            "ae_person": people.get(account.ae or ""),
+            "check_in": account.check_in,
+        }
 
     def attendees(self, cadence: Cadence, focus: dict[str, Any]) -> list[Attendee]:
         found = self.builder.resolve(cadence.attendees, focus)
@@ -102,9 +105,18 @@ class AccountSeries:
 
     # ---- series
 
-    def series(self, cadence: Cadence, account: Account, rec: rules.Recurrence,
-               focus: dict[str, Any], *suffix: str, slot: str = "", who: tuple[str, ...] = (),
-               inputs: str = "", note: str = "") -> Series:
+    def series(
+        self,
+        cadence: Cadence,
+        account: Account,
+        rec: rules.Recurrence,
+        focus: dict[str, Any],
+        *suffix: str,
+        slot: str = "",
+        who: tuple[str, ...] = (),
+        inputs: str = "",
+        note: str = "",
+    ) -> Series:
         attendees = self.attendees(cadence, focus)
         uid = uid_for(self.team, cadence.id, slug(account.name), *suffix)
         return Series(
@@ -126,8 +138,9 @@ class AccountSeries:
             inputs=inputs,
         )
 
-    def _recurring_plan(self, cadence: Cadence, account: Account, frequency: str,
-                        default_week: int) -> tuple[str, tuple[str, ...], tuple[str, ...], str]:
+    def _recurring_plan(
+        self, cadence: Cadence, account: Account, frequency: str, default_week: int
+    ) -> tuple[str, tuple[str, ...], tuple[str, ...], str]:
         """uid, internal people, customer clock and placement inputs of one recurring series."""
         focus = self.focus(account)
         people = self.internal(self.attendees(cadence, focus))
@@ -135,24 +148,39 @@ class AccountSeries:
         inputs = self.planner.inputs(cadence, frequency, cadence.week or default_week)
         return uid_for(self.team, cadence.id, slug(account.name)), people, extra, inputs
 
-    def recurring(self, cadence: Cadence, account: Account, frequency: str,
-                  default_week: int) -> None:
+    def recurring(
+        self, cadence: Cadence, account: Account, frequency: str, default_week: int
+    ) -> None:
         """One laid-out series with ``frequency`` (weekly ... quarterly) for ``account``; its
         holiday moves come in :meth:`settle` once every pattern is placed."""
         focus = self.focus(account)
-        uid, people, extra, inputs = self._recurring_plan(cadence, account, frequency,
-                                                          default_week)
+        uid, people, extra, inputs = self._recurring_plan(cadence, account, frequency, default_week)
         try:
-            rec, slot = self.planner.flexible(cadence, people, self.first_day(account, uid),
-                                              rule=frequency, week=cadence.week or default_week,
-                                              extra=extra, uid=uid)
+            rec, slot = self.planner.flexible(
+                cadence,
+                people,
+                self.first_day(account, uid),
+                rule=frequency,
+                week=cadence.week or default_week,
+                extra=extra,
+                uid=uid,
+            )
         except PlacementError as exc:
             self.problem(cadence, f"{account.name}: {exc}")
             return
         if rec is None:
             return  # ended (until) before this account's meetings begin
-        self._placed.append((cadence, account, rec, {**focus, "slot": slot}, slot_text(slot),
-                             (*people, *extra), inputs))
+        self._placed.append(
+            (
+                cadence,
+                account,
+                rec,
+                {**focus, "slot": slot},
+                slot_text(slot),
+                (*people, *extra),
+                inputs,
+            )
+        )
 
     def place(self) -> None:
         """Every recurring account meeting's weekly pattern (after the sessions')."""
@@ -165,14 +193,19 @@ class AccountSeries:
             if isinstance(done, PlacementError):
                 self.problem(cadence, f"{account.name}: {done}")
                 continue
-            self.out.append(self.series(cadence, account, done, focus, slot=slot, who=who,
-                                        inputs=inputs))
+            self.out.append(
+                self.series(cadence, account, done, focus, slot=slot, who=who, inputs=inputs)
+            )
         self._placed.clear()
 
     def _recurring_jobs(self) -> list[tuple[Cadence, Account, str, int]]:
         jobs = [(c, a, a.check_in, 1) for c in self.cadences("check-in") for a in self.accounts]
-        jobs += [(c, a, "monthly", 3) for c in self.cadences("touch-base")
-                 for a in self.accounts if a.check_in in RARE]
+        jobs += [
+            (c, a, "monthly", 3)
+            for c in self.cadences("touch-base")
+            for a in self.accounts
+            if a.check_in in RARE
+        ]
         return jobs
 
     def claim(self) -> None:
@@ -180,21 +213,32 @@ class AccountSeries:
         inputs are unchanged (:meth:`Planner.claim`), before any slot is reserved."""
         for cadence, account, frequency, week in self._recurring_jobs():
             uid, people, extra, inputs = self._recurring_plan(cadence, account, frequency, week)
-            self.planner.claim(uid, inputs, (*people, *extra), cadence.duration, False,
-                               self.builder.lock.entries.get(uid))
+            self.planner.claim(
+                uid,
+                inputs,
+                (*people, *extra),
+                cadence.duration,
+                False,
+                self.builder.lock.entries.get(uid),
+            )
 
     def reserve(self) -> None:
         """Take back every locked slot whose inputs are unchanged, before anything new is
         placed: adding, removing or editing one account moves no other account's meetings."""
         for cadence, account, frequency, week in self._recurring_jobs():
             uid, people, extra, inputs = self._recurring_plan(cadence, account, frequency, week)
-            self.planner.reserve(uid, inputs, (*people, *extra), cadence.duration,
-                                 frequency in MONTHLY_TYPES,
-                                 self.builder.lock.entries.get(uid))
+            self.planner.reserve(
+                uid,
+                inputs,
+                (*people, *extra),
+                cadence.duration,
+                frequency in MONTHLY_TYPES,
+                self.builder.lock.entries.get(uid),
+            )
 
-    def _one_off_plan(self, cadence: Cadence, account: Account, day: dt.date, suffix: str,
-                      overdue_ok: bool) -> tuple[str, tuple[str, ...], dt.date, int | None,
-                                                 str, str] | None:
+    def _one_off_plan(
+        self, cadence: Cadence, account: Account, day: dt.date, suffix: str, overdue_ok: bool
+    ) -> tuple[str, tuple[str, ...], dt.date, int | None, str, str] | None:
         """uid, everyone whose time it takes (people and customer clock), the day to start
         looking, how many workdays it may use, the summary note and the placement inputs of
         one one-off; None when it is history.
@@ -219,8 +263,15 @@ class AccountSeries:
         inputs = self.planner.inputs(cadence, f"once {day} {within}", None)
         return uid, who, day, within, note, inputs
 
-    def one_off(self, cadence: Cadence, account: Account, day: dt.date, suffix: str,
-                extra: dict[str, Any], overdue_ok: bool = False) -> None:
+    def one_off(
+        self,
+        cadence: Cadence,
+        account: Account,
+        day: dt.date,
+        suffix: str,
+        extra: dict[str, Any],
+        overdue_ok: bool = False,
+    ) -> None:
         """A single meeting on ``day`` (the first free time from it; see
         :meth:`_one_off_plan`), or where the lock says it already is."""
         plan = self._one_off_plan(cadence, account, day, suffix, overdue_ok)
@@ -231,15 +282,26 @@ class AccountSeries:
         when = self.planner.one_off(who, day, cadence.time, cadence.duration, within, uid=uid)
         if when is None:
             span = f"the next {within} workdays" if within else f"a month of {day}"
-            self.problem(cadence, f"{account.name}: no free {cadence.duration}-minute time "
-                         f"within {span} that fits everyone's hours")
+            self.problem(
+                cadence,
+                f"{account.name}: no free {cadence.duration}-minute time "
+                f"within {span} that fits everyone's hours",
+            )
             return
         rec = rules.Recurrence(when, None)
-        self.out.append(self.series(cadence, account, rec, {**focus, "date": when.date()},
-                                    suffix, note=note, inputs=inputs))
+        self.out.append(
+            self.series(
+                cadence,
+                account,
+                rec,
+                {**focus, "date": when.date()},
+                suffix,
+                note=note,
+                inputs=inputs,
+            )
+        )
 
-    def _one_off_jobs(self) -> list[tuple[Cadence, Account, dt.date, str, dict[str, Any],
-                                          bool]]:
+    def _one_off_jobs(self) -> list[tuple[Cadence, Account, dt.date, str, dict[str, Any], bool]]:
         """(cadence, account, day, uid suffix, template variables, overdue_ok) of every
         onboarding step and renewal check, in the order they are placed."""
         jobs: list[tuple[Cadence, Account, dt.date, str, dict[str, Any], bool]] = []
@@ -247,18 +309,35 @@ class AccountSeries:
             steps = self.onboarding_days(account)
             for cadence in self.cadences("onboarding"):
                 if cadence.id in steps:
-                    jobs.append((cadence, account, steps[cadence.id],
-                                 f"{account.onboarding_start:%Y%m%d}",
-                                 {"onboarding_start": account.onboarding_start,
-                                  "steps": steps}, False))
+                    jobs.append(
+                        (
+                            cadence,
+                            account,
+                            steps[cadence.id],
+                            f"{account.onboarding_start:%Y%m%d}",
+                            {"onboarding_start": account.onboarding_start, "steps": steps},
+                            False,
+                        )
+                    )
         for cadence in self.cadences("renewal"):
             for account in self.accounts:
                 if account.renewal is None or account.renewal < self.builder.today:
                     continue  # a stale renewal date: a warning from build()
                 day = account.renewal - dt.timedelta(days=cadence.days_before or 180)
-                jobs.append((cadence, account, day, f"{account.renewal:%Y%m%d}",
-                             {"renewal": account.renewal, "due": day,
-                              "days_before": cadence.days_before or 180}, True))
+                jobs.append(
+                    (
+                        cadence,
+                        account,
+                        day,
+                        f"{account.renewal:%Y%m%d}",
+                        {
+                            "renewal": account.renewal,
+                            "due": day,
+                            "days_before": cadence.days_before or 180,
+                        },
+                        True,
+                    )
+                )
         return jobs
 
     def reserve_one_offs(self) -> None:
@@ -271,8 +350,9 @@ class AccountSeries:
             if plan is None:
                 continue
             uid, who, day, within, _note, inputs = plan
-            self.planner.reserve_on(uid, inputs, who, day, cadence.duration, within,
-                                    self.builder.lock.entries.get(uid))
+            self.planner.reserve_on(
+                uid, inputs, who, day, cadence.duration, within, self.builder.lock.entries.get(uid)
+            )
 
     def build(self) -> list[Series]:
         """The one-offs (onboarding steps, renewal checks), after :meth:`place` and
@@ -280,10 +360,15 @@ class AccountSeries:
         for _cadence in self.cadences("renewal"):  # one warning per renewal cadence
             for account in self.accounts:
                 if account.renewal is not None and account.renewal < self.builder.today:
-                    self.planner.warnings.append(Problem(
-                        account.where, f"stale renewal date: {account.name!r} renewed on "
-                        f"{account.renewal} (in the past), so no renewal check is planned; "
-                        "enter the next renewal date", "warning"))
+                    self.planner.warnings.append(
+                        Problem(
+                            account.where,
+                            f"stale renewal date: {account.name!r} renewed on "
+                            f"{account.renewal} (in the past), so no renewal check is planned; "
+                            "enter the next renewal date",
+                            "warning",
+                        )
+                    )
         for cadence, account, day, suffix, extra, overdue_ok in self._one_off_jobs():
             self.one_off(cadence, account, day, suffix, extra, overdue_ok)
         return self.out

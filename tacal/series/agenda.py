@@ -114,8 +114,9 @@ def _check_size(value: Any) -> None:
         if len(value) > MAX_ITEMS:
             raise _too_long("a list", len(value), MAX_ITEMS, "items")
     elif isinstance(value, int) and value.bit_length() > MAX_INT_BITS:
-        raise TemplateLimit(f"a number would have {value.bit_length():,} bits "
-                            f"(at most {MAX_INT_BITS:,})")
+        raise TemplateLimit(
+            f"a number would have {value.bit_length():,} bits (at most {MAX_INT_BITS:,})"
+        )
 
 
 def _check_width(name: str, value: Any) -> None:
@@ -151,21 +152,27 @@ def _check_binop(operator: str, left: Any, right: Any) -> None:
     if operator == "*":
         for seq, n in ((left, right), (right, left)):
             if isinstance(seq, str | bytes | list | tuple) and isinstance(n, int):
-                limit, unit = (MAX_TEXT, "characters") if isinstance(seq, str | bytes) else (
-                    MAX_ITEMS, "items")
+                limit, unit = (
+                    (MAX_TEXT, "characters")
+                    if isinstance(seq, str | bytes)
+                    else (MAX_ITEMS, "items")
+                )
                 if len(seq) * n > limit:
                     raise _too_long("a repetition", len(seq) * n, limit, unit)
         if isinstance(left, int) and isinstance(right, int):
             bits = left.bit_length() + right.bit_length()
             if bits > MAX_INT_BITS:
-                raise TemplateLimit(f"a product would have about {bits:,} bits "
-                                    f"(at most {MAX_INT_BITS:,})")
+                raise TemplateLimit(
+                    f"a product would have about {bits:,} bits (at most {MAX_INT_BITS:,})"
+                )
     elif operator == "**":
         if isinstance(left, int) and isinstance(right, int) and abs(left) > 1 and right > 0:
             estimate = math.log2(abs(left)) * right
             if estimate > MAX_INT_BITS:
-                raise TemplateLimit(f"{left} ** {right} would have about {estimate:,.0f} bits "
-                                    f"(at most {MAX_INT_BITS:,})")
+                raise TemplateLimit(
+                    f"{left} ** {right} would have about {estimate:,.0f} bits "
+                    f"(at most {MAX_INT_BITS:,})"
+                )
     elif operator == "+":
         sized = isinstance(left, str | list | tuple) and isinstance(right, str | list | tuple)
         if sized and len(left) + len(right) > MAX_TEXT:
@@ -174,8 +181,9 @@ def _check_binop(operator: str, left: Any, right: Any) -> None:
         raise TemplateLimit("a %-format width is too wide")
 
 
-def _bound(func: Callable[..., Any], args: tuple[Any, ...],
-           kwargs: dict[str, Any]) -> dict[str, Any]:
+def _bound(
+    func: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> dict[str, Any]:
     try:
         bound = inspect.signature(func).bind(*args, **kwargs)
     except (TypeError, ValueError):
@@ -183,11 +191,22 @@ def _bound(func: Callable[..., Any], args: tuple[Any, ...],
     return dict(bound.arguments)
 
 
-def _check_filter(name: str, func: Callable[..., Any], args: tuple[Any, ...],
-                  kwargs: dict[str, Any]) -> None:
+def _check_filter(
+    name: str, func: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> None:
     """Refuse a built-in filter call whose result would be over budget, before it runs."""
-    if name not in ("center", "indent", "wordwrap", "batch", "slice", "tojson", "replace",
-                    "join", "sum", "format"):
+    if name not in (
+        "center",
+        "indent",
+        "wordwrap",
+        "batch",
+        "slice",
+        "tojson",
+        "replace",
+        "join",
+        "sum",
+        "format",
+    ):
         return
     a = _bound(getattr(func, "__wrapped__", func), args, kwargs)
     for key in ("width", "linecount", "slices", "indent"):
@@ -196,7 +215,8 @@ def _check_filter(name: str, func: Callable[..., Any], args: tuple[Any, ...],
     if name == "indent" and "s" in a:
         width = a.get("width", 4)
         size = _text_len(a["s"]) + (str(a["s"]).count("\n") + 1) * (
-            width if isinstance(width, int) else _text_len(width))
+            width if isinstance(width, int) else _text_len(width)
+        )
         if size > MAX_TEXT:
             raise _too_long("|indent", size, MAX_TEXT, "characters")
     elif name == "wordwrap" and "s" in a:
@@ -263,8 +283,10 @@ class AgendaEnvironment(ImmutableSandboxedEnvironment):
 
     def check_time(self) -> None:
         if time.monotonic() > self.deadline:
-            raise TemplateLimit(f"took longer than {RENDER_SECONDS:g} s (a loop that does "
-                                "not end, or one too large?)")
+            raise TemplateLimit(
+                f"took longer than {RENDER_SECONDS:g} s (a loop that does "
+                "not end, or one too large?)"
+            )
 
     def loop_items(self, iterable: Iterable[Any]) -> Iterator[Any]:
         """What every ``{% for %}`` iterates (see :meth:`_parse`)."""
@@ -300,16 +322,16 @@ class AgendaEnvironment(ImmutableSandboxedEnvironment):
         assert isinstance(tree, nodes.Template)
         return tree
 
-    def call(self, context: jinja2.runtime.Context, obj: Any, /, *args: Any,
-             **kwargs: Any) -> Any:
+    def call(self, context: jinja2.runtime.Context, obj: Any, /, *args: Any, **kwargs: Any) -> Any:
         self.check_time()
         _check_method(obj, args, kwargs)
         result = super().call(context, obj, *args, **kwargs)
         _check_size(result)
         return result
 
-    def call_binop(self, context: jinja2.runtime.Context, operator: str, left: Any,
-                   right: Any) -> Any:
+    def call_binop(
+        self, context: jinja2.runtime.Context, operator: str, left: Any, right: Any
+    ) -> Any:
         self.check_time()
         _check_binop(operator, left, right)
         result = super().call_binop(context, operator, left, right)
@@ -347,14 +369,26 @@ class _Budgeted(NodeTransformer):
 
     def visit_For(self, node: nodes.For) -> nodes.Node:
         self.generic_visit(node)  # changes node in place
-        node.iter = nodes.Call(nodes.EnvironmentAttribute("loop_items"), [node.iter], [], None,
-                               None, lineno=node.iter.lineno)
+        node.iter = nodes.Call(
+            nodes.EnvironmentAttribute("loop_items"),
+            [node.iter],
+            [],
+            None,
+            None,
+            lineno=node.iter.lineno,
+        )
         return node
 
     def visit_Concat(self, node: nodes.Concat) -> nodes.Node:
         self.generic_visit(node)
-        return nodes.Call(nodes.EnvironmentAttribute("concat_text"), node.nodes, [], None, None,
-                          lineno=node.lineno)
+        return nodes.Call(
+            nodes.EnvironmentAttribute("concat_text"),
+            node.nodes,
+            [],
+            None,
+            None,
+            lineno=node.lineno,
+        )
 
 
 def _template_line(tb: TracebackType | None, filename: str) -> int | None:
@@ -368,21 +402,29 @@ def _template_line(tb: TracebackType | None, filename: str) -> int | None:
     return line
 
 
-def _problem(exc: BaseException, context: Mapping[str, Any] | None = None,
-             globals_: Mapping[str, Any] | None = None,
-             what: str = "template") -> tuple[str, str | None]:
+def _problem(
+    exc: BaseException,
+    context: Mapping[str, Any] | None = None,
+    globals_: Mapping[str, Any] | None = None,
+    what: str = "template",
+) -> tuple[str, str | None]:
     """The message and hint for an exception raised while rendering."""
     if isinstance(exc, jinja2.UndefinedError):
         names = [*(context or {}), *(globals_ or {})]
-        return (undefined_message(exc, names),
-                f"the variables of this {what} are: {', '.join(sorted(context or {}))}")
+        return (
+            undefined_message(exc, names),
+            f"the variables of this {what} are: {', '.join(sorted(context or {}))}",
+        )
     if isinstance(exc, TemplateLimit):
-        return f"over the template budget: {exc}", ("agendas are short texts: simplify the "
-                                                    "template")
+        return f"over the template budget: {exc}", (
+            "agendas are short texts: simplify the template"
+        )
     if isinstance(exc, SecurityError):
-        return f"blocked by the template sandbox: {exc}", ("templates can read the variables "
-                                                          "listed in the README, not change "
-                                                          "them or reach Python internals")
+        return f"blocked by the template sandbox: {exc}", (
+            "templates can read the variables "
+            "listed in the README, not change "
+            "them or reach Python internals"
+        )
     if isinstance(exc, RecursionError):
         return "recursion too deep (a macro or recursive loop that calls itself without end?)", None
     if isinstance(exc, MemoryError):
@@ -440,16 +482,18 @@ class Agendas:
             message, hint = _problem(exc, context, self.env.globals, "template")
             raise TemplateError(f"{where}: {owner}: {message}", hint=hint) from None
 
-    def render_string(self, text: str, context: Mapping[str, Any], owner: str,
-                      where: str | None = None) -> str:
+    def render_string(
+        self, text: str, context: Mapping[str, Any], owner: str, where: str | None = None
+    ) -> str:
         """An inline ``description``; ``where`` is its cadence's ``PATH:LINE: cadence[N]``."""
         prefix = f"{where}.description" if where else f"{owner}: description"
         try:
             template = self.env.from_string(text)
         except jinja2.TemplateSyntaxError as exc:
-            raise TemplateError(f"{prefix}: line {exc.lineno}: template syntax error: "
-                                f"{exc.message}",
-                                hint="fix the Jinja2 syntax in that description") from None
+            raise TemplateError(
+                f"{prefix}: line {exc.lineno}: template syntax error: {exc.message}",
+                hint="fix the Jinja2 syntax in that description",
+            ) from None
         try:
             return self.env.render(template, context).strip()
         except Exception as exc:  # noqa: BLE001 - any failure of user code is located

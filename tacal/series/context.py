@@ -36,8 +36,13 @@ class BuildContext:
     (:mod:`tacal.series.accounts`) both read it; neither calls the other.
     """
 
-    def __init__(self, config: Config, today: dt.date, agendas: Agendas | None = None,
-                 lock: Lock | None = None) -> None:
+    def __init__(
+        self,
+        config: Config,
+        today: dt.date,
+        agendas: Agendas | None = None,
+        lock: Lock | None = None,
+    ) -> None:
         self.config = config
         self.lock = lock or config.lock or Lock(team=config.team.id)
         self.team = config.team
@@ -75,8 +80,10 @@ class BuildContext:
                     out.extend(_person(self.config, r) for r in self.team.leadership)
                 elif role in focus and focus[role] is not None:
                     value = focus[role]
-                    out.extend(_person(self.config, r) for r in (
-                        value if isinstance(value, list | tuple) else [value]))
+                    out.extend(
+                        _person(self.config, r)
+                        for r in (value if isinstance(value, list | tuple) else [value])
+                    )
                 else:
                     out.extend(Attendee(p.email, p.name) for p in people.values() if p.role == role)
             else:
@@ -144,8 +151,9 @@ class BuildContext:
         owner = f"cadence {cadence.id!r}"
         parts = []
         if cadence.description:
-            parts.append(self.agendas.render_string(cadence.description, ctx, owner,
-                                                    cadence.where or None))
+            parts.append(
+                self.agendas.render_string(cadence.description, ctx, owner, cadence.where or None)
+            )
         if cadence.template:
             parts.append(self.agendas.render(cadence.template, ctx, owner))
         return "\n\n".join(p for p in parts if p)
@@ -166,17 +174,23 @@ class BuildContext:
                     # "@ta" in an AE's series means the TAs of that AE's accounts, and so on.
                     for role in ("ta", "ae", "ce", "sdr"):
                         if role != cadence.per:
-                            focus[role] = sorted({getattr(a, role) for a in mine
-                                                  if getattr(a, role)})
+                            focus[role] = sorted(
+                                {getattr(a, role) for a in mine if getattr(a, role)}
+                            )
                 out.append((p.key, focus))
             return out
         return [(slug(a.name), self.account_focus(a)) for a in self.config.accounts]
 
     def account_focus(self, account: Account) -> dict[str, Any]:
         # an empty list (not None) means "nobody": "@ce" must not invite every CE on the team
-        return {"account": account, "ta": account.ta, "ae": account.ae,
-                "ce": [account.ce] if account.ce else [],
-                "sdr": [account.sdr] if account.sdr else [], "contacts": list(account.contacts)}
+        return {
+            "account": account,
+            "ta": account.ta,
+            "ae": account.ae,
+            "ce": [account.ce] if account.ce else [],
+            "sdr": [account.sdr] if account.sdr else [],
+            "contacts": list(account.contacts),
+        }
 
 
 def dedupe(items: list[Attendee]) -> list[Attendee]:

@@ -60,12 +60,15 @@ class PeopleReport:
         span = f"for {who} over the next 12 months ({self.start} to {self.end})"
         if self.clean:
             return f"0 overlaps {span}; every meeting inside its attendees' hours"
-        return (f"{len(self.overlaps)} overlaps, {len(self.outside)} meetings outside someone's "
-                f"hours, {len(self.over_budget)} days over a meeting budget {span}")
+        return (
+            f"{len(self.overlaps)} overlaps, {len(self.outside)} meetings outside someone's "
+            f"hours, {len(self.over_budget)} days over a meeting budget {span}"
+        )
 
 
-def check_people(config: Config, series: list[Series], start: dt.date,
-                 end: dt.date | None = None) -> PeopleReport:
+def check_people(
+    config: Config, series: list[Series], start: dt.date, end: dt.date | None = None
+) -> PeopleReport:
     """Every occurrence between ``start`` and ``end`` (default: a year), every internal
     attendee: overlaps, hours, workdays, holidays and daily budgets, each in their own zone."""
     end = end or start + WINDOW
@@ -81,17 +84,20 @@ def check_people(config: Config, series: list[Series], start: dt.date,
     utc_of: dict[dt.datetime, dt.datetime] = {}
     # people with the same clock share every answer (most of a team keeps the team's day)
     shapes: dict[tuple[object, ...], int] = {}
-    shape_of = {k: shapes.setdefault((c.zone, c.start, c.end, c.workdays, c.holidays), len(shapes))
-                for k, c in clocks.items()}
+    shape_of = {
+        k: shapes.setdefault((c.zone, c.start, c.end, c.workdays, c.holidays), len(shapes))
+        for k, c in clocks.items()
+    }
     fits_cache: dict[tuple[int, dt.datetime, dt.timedelta], bool] = {}
     for s in series:
-        people = sorted({by_email[a.email.lower()] for a in s.attendees
-                         if a.email.lower() in by_email})
+        people = sorted(
+            {by_email[a.email.lower()] for a in s.attendees if a.email.lower() in by_email}
+        )
         if not people:
             continue
         moved = {o.recurrence_id: o.start for o in s.overrides}
-        for occ in rules.occurrences(s.recurrence, until, s.timezone):
-            occ = moved.get(occ, occ)
+        for original, occ in rules.instances(s.recurrence, until, s.timezone):
+            occ = moved.get(original, occ)
             if occ < lo:
                 continue
             begin = utc_of.get(occ)
@@ -131,8 +137,10 @@ def _why(clock: Clock, begin: dt.datetime, finish: dt.datetime) -> str:
         return f"{day} is a holiday for {clock.label}"
     if day.weekday() not in clock.workdays:
         return f"{local:%A} is not a workday for {clock.label}"
-    return (f"{local:%H:%M}-{finish.astimezone(clock.tz):%H:%M} {clock.zone} is outside "
-            f"{clock.label}'s hours ({clock.hours_text()})")
+    return (
+        f"{local:%H:%M}-{finish.astimezone(clock.tz):%H:%M} {clock.zone} is outside "
+        f"{clock.label}'s hours ({clock.hours_text()})"
+    )
 
 
 def problems(config: Config, report: PeopleReport) -> list[Problem]:
@@ -153,37 +161,57 @@ def problems(config: Config, report: PeopleReport) -> list[Problem]:
         o = found[0]
         first, second = o.first, o.second
         who = ", ".join(sorted({names.get(x.person, x.person) for x in found}))
-        when = f"{o.at:%a %Y-%m-%d %H:%M}" + (f" and {len(found) - 1} more times"
-                                              if len(found) > 1 else "")
+        when = f"{o.at:%a %Y-%m-%d %H:%M}" + (
+            f" and {len(found) - 1} more times" if len(found) > 1 else ""
+        )
         ca, cb = cadences.get(first.cadence_id), cadences.get(second.cadence_id)
         if ca is not None and cb is not None and _exact(ca) and _exact(cb):
             later = cb if (cb.where, cb.id) >= (ca.where, ca.id) else ca
             other = ca if later is cb else cb
             # where names the cadence ("tacal.toml:24: cadence 'x'"): say only where the other is
             other_at = (other.where or "built-in default").rsplit(": cadence ", 1)[0]
-            out.append(Problem(later.where or f"{config.source}: cadence {later.id!r}",
-                               f"meets at the same time as cadence {other.id!r} ({other_at}) "
-                               f"for {who}, on {when}; move one of them"))
+            out.append(
+                Problem(
+                    later.where or f"{config.source}: cadence {later.id!r}",
+                    f"meets at the same time as cadence {other.id!r} ({other_at}) "
+                    f"for {who}, on {when}; move one of them",
+                )
+            )
         else:
-            out.append(Problem(config.source,
-                               f"{who} double-booked by tacal: {first.summary!r} and "
-                               f"{second.summary!r} on {when}; please report this with your "
-                               "config"))
+            out.append(
+                Problem(
+                    config.source,
+                    f"{who} double-booked by tacal: {first.summary!r} and "
+                    f"{second.summary!r} on {when}; please report this with your "
+                    "config",
+                )
+            )
     for x in report.outside[:20]:
         cadence = cadences.get(x.series.cadence_id)
-        out.append(Problem((cadence.where if cadence else "") or config.source,
-                           f"{x.series.summary!r} on {x.at:%a %Y-%m-%d %H:%M}: {x.why}"))
+        out.append(
+            Problem(
+                (cadence.where if cadence else "") or config.source,
+                f"{x.series.summary!r} on {x.at:%a %Y-%m-%d %H:%M}: {x.why}",
+            )
+        )
     for person, day, minutes in report.over_budget[:20]:
-        out.append(Problem(config.source,
-                           f"{names.get(person, person)} has {minutes / 60:.1f} h of meetings on "
-                           f"{day}, over max_meeting_hours_per_day; raise it or move meetings"))
+        out.append(
+            Problem(
+                config.source,
+                f"{names.get(person, person)} has {minutes / 60:.1f} h of meetings on "
+                f"{day}, over max_meeting_hours_per_day; raise it or move meetings",
+            )
+        )
     return out
 
 
 def _exact(cadence: Cadence) -> bool:
     """Whether the cadence meets at exactly its own time (nothing for placement to move)."""
-    return cadence.per == "team" or cadence.rule == "daily" or cadence.rule.upper().startswith(
-        "RRULE:")
+    return (
+        cadence.per == "team"
+        or cadence.rule == "daily"
+        or cadence.rule.upper().startswith("RRULE:")
+    )
 
 
 __all__ = ["OutOfHours", "Overlap", "PeopleReport", "check_people", "problems"]

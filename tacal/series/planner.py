@@ -11,8 +11,8 @@ Every series goes through :class:`Planner`, which owns the busy grid of the whol
    week of the month (an MBR stays in days 8-14, a QBR in days 1-7), or fail with an error;
 3. one-offs (renewal checks, onboarding steps) on their dates (:meth:`Planner.one_off`).
 
-An occurrence on a holiday or non-workday of any internal attendee moves (EXDATE plus a moved
-occurrence) to the first free time on the next day that fits everyone, inside the week of the
+An occurrence on a holiday or non-workday of any internal attendee moves (a RECURRENCE-ID
+override) to the first free time on the next day that fits everyone, inside the week of the
 month when the cadence names one; these moves are settled once every weekly pattern is in
 place, the fixed series' first (:meth:`Planner.settle_fixed`, :meth:`Planner.settle_all`).
 
@@ -65,15 +65,17 @@ def horizon_of(team: Team, start: dt.date, today: dt.date) -> tuple[dt.date, dt.
 class Planner:
     """Who is busy when, and where each new meeting goes."""
 
-    def __init__(self, config: Config, start: dt.date, today: dt.date,
-                 lock: Lock | None = None) -> None:
+    def __init__(
+        self, config: Config, start: dt.date, today: dt.date, lock: Lock | None = None
+    ) -> None:
         self.config = config
         self.lock = lock
         self.team = config.team
         self.horizon = horizon_of(self.team, start, today)
         years = tuple(range(self.horizon[0].year, self.horizon[1].year + 1))
         self.clocks: dict[str, Clock] = {
-            key: person_clock(self.team, p, years) for key, p in config.people.items()}
+            key: person_clock(self.team, p, years) for key, p in config.people.items()
+        }
         self.grid = Grid(self.team, self.clocks, self.horizon)
         self.until = dt.datetime.combine(self.horizon[1], dt.time(0))
         self.by_email = {p.email.lower(): p.key for p in config.people.values()}
@@ -82,8 +84,9 @@ class Planner:
         self.reserved: dict[str, Slot] = {}
         #: one-date meetings taken back from the lock (uid -> start), see :meth:`reserve_on`
         self.reserved_on: dict[str, dt.datetime] = {}
-        self._pending: list[tuple[rules.Recurrence, tuple[str, ...], int, Team,
-                                  int | None, str]] = []
+        self._pending: list[
+            tuple[rules.Recurrence, tuple[str, ...], int, Team, int | None, str]
+        ] = []
         #: holiday moves made by this build (uid -> holiday occurrence -> where it went),
         #: for the lock; and those taken back from the lock, not yet used by :meth:`_settle`
         self.moves: dict[str, dict[dt.datetime, dt.datetime]] = {}
@@ -95,8 +98,9 @@ class Planner:
 
     def internal(self, emails: Iterable[str]) -> tuple[str, ...]:
         """Person keys of the attendees on the team (sorted: a stable key)."""
-        return tuple(sorted({self.by_email[e.lower()] for e in emails
-                             if e.lower() in self.by_email}))
+        return tuple(
+            sorted({self.by_email[e.lower()] for e in emails if e.lower() in self.by_email})
+        )
 
     def customer(self, account: Account | None, external: bool) -> tuple[str, ...]:
         """The customer's clock key for an external meeting with a known customer zone."""
@@ -120,8 +124,9 @@ class Planner:
                 holidays |= {d for d in c.holidays if lo <= d <= hi}
                 workdays &= {WEEKDAYS[i] for i in c.workdays}
             days = tuple(d for d in self.team.workdays if d in workdays) or self.team.workdays
-            self._calendars[people] = replace(self.team, holidays=tuple(sorted(holidays)),
-                                              workdays=days)
+            self._calendars[people] = replace(
+                self.team, holidays=tuple(sorted(holidays)), workdays=days
+            )
         return self._calendars[people]
 
     # ---- the lock: unchanged series keep their slot
@@ -132,12 +137,26 @@ class Planner:
         fits: who attends now and their clocks (hours, zone, workdays, budget) are checked
         when the slot is taken back (:meth:`reserve`), not hashed, so a change to someone's
         hours or to who attends moves only the series the old slot no longer fits."""
-        key = (frequency, cadence.day, week, cadence.time.isoformat(), cadence.duration,
-               cadence.per, cadence.kind)
+        key = (
+            frequency,
+            cadence.day,
+            week,
+            cadence.time.isoformat(),
+            cadence.duration,
+            cadence.per,
+            cadence.kind,
+        )
         return hashlib.sha256(repr(key).encode()).hexdigest()[:16]
 
-    def reserve(self, uid: str, inputs: str, who: tuple[str, ...], duration: int,
-                monthly: bool, entry: LockEntry | None) -> None:
+    def reserve(
+        self,
+        uid: str,
+        inputs: str,
+        who: tuple[str, ...],
+        duration: int,
+        monthly: bool,
+        entry: LockEntry | None,
+    ) -> None:
         """Take ``uid``'s locked slot back before anything new is placed, if its inputs are
         unchanged and the slot still breaks no rule (hours, a fixed series that changed)."""
         if entry is None or not entry.slot or entry.inputs != inputs:
@@ -146,13 +165,22 @@ class Planner:
         weekday = WEEKDAYS.index(slot.day)
         begin = slot.time.hour * 60 + slot.time.minute
         if monthly == (slot.week is not None) and self.grid.take_pattern(
-                who, weekday, weeks_of(slot.week), begin, begin + duration):
+            who, weekday, weeks_of(slot.week), begin, begin + duration
+        ):
             self.reserved[uid] = slot
         else:
             self._unclaim(uid, who, duration)  # placed afresh: other occurrences
 
-    def reserve_on(self, uid: str, inputs: str, who: tuple[str, ...], day: dt.date,
-                   duration: int, within: int | None, entry: LockEntry | None) -> None:
+    def reserve_on(
+        self,
+        uid: str,
+        inputs: str,
+        who: tuple[str, ...],
+        day: dt.date,
+        duration: int,
+        within: int | None,
+        entry: LockEntry | None,
+    ) -> None:
         """Take ``uid``'s locked one-date meeting (a renewal check, an onboarding step) back
         before holiday moves and other one-offs are placed, if its inputs are unchanged and
         its time is still free, a workday and inside the days it may use."""
@@ -168,8 +196,15 @@ class Planner:
         if self.grid.take_on(who, when.date(), begin, begin + duration):
             self.reserved_on[uid] = when
 
-    def claim(self, uid: str, inputs: str, who: tuple[str, ...], duration: int,
-              session: bool, entry: LockEntry | None) -> None:
+    def claim(
+        self,
+        uid: str,
+        inputs: str,
+        who: tuple[str, ...],
+        duration: int,
+        session: bool,
+        entry: LockEntry | None,
+    ) -> None:
         """Take back where the lock says the holiday occurrences of series ``uid`` went, if its
         inputs are unchanged: before any slot is reserved or placed, so that only fixed series
         (and what the lock already gave back) can make such a time unavailable.
@@ -186,8 +221,9 @@ class Planner:
         week = slot.week if session and slot.week is not None else None
         self._claim(uid, entry.moves, who, duration, self.calendar(who), week)
 
-    def claim_fixed(self, cadence: Cadence, people: tuple[str, ...], rec: rules.Recurrence,
-                    uid: str) -> None:
+    def claim_fixed(
+        self, cadence: Cadence, people: tuple[str, ...], rec: rules.Recurrence, uid: str
+    ) -> None:
         """:meth:`claim` for a fixed series, before any fixed series is settled."""
         entry = self.lock.entries.get(uid) if self.lock is not None else None
         if entry is None or not entry.moves:
@@ -195,13 +231,23 @@ class Planner:
         planned = set(rules.occurrences(rec, self.until, self.team.timezone))
         calendar = self.calendar(people)
         days = {o.date() for o in planned}
-        moves = [(occ, when) for occ, when in entry.moves if occ in planned and not (
-            rec.rrule and calendar.next_workday(occ.date()) in days)]  # dropped, not moved
+        moves = [
+            (occ, when)
+            for occ, when in entry.moves
+            if occ in planned
+            and not (rec.rrule and calendar.next_workday(occ.date()) in days)  # dropped
+        ]
         self._claim(uid, tuple(moves), people, cadence.duration, calendar, None)
 
-    def _claim(self, uid: str, moves: tuple[tuple[dt.datetime, dt.datetime], ...],
-               people: tuple[str, ...], duration: int, calendar: Team,
-               week: int | None) -> None:
+    def _claim(
+        self,
+        uid: str,
+        moves: tuple[tuple[dt.datetime, dt.datetime], ...],
+        people: tuple[str, ...],
+        duration: int,
+        calendar: Team,
+        week: int | None,
+    ) -> None:
         """Each move whose occurrence still falls on a holiday and whose time is still free
         and allowed (a workday: in its week of the month for a session that keeps one, else
         on or after the next workday)."""
@@ -227,8 +273,9 @@ class Planner:
 
     # ---- placing
 
-    def fixed(self, cadence: Cadence, people: tuple[str, ...],
-              start: dt.date) -> rules.Recurrence | None:
+    def fixed(
+        self, cadence: Cadence, people: tuple[str, ...], start: dt.date
+    ) -> rules.Recurrence | None:
         """A ``per = "team"`` series at exactly its time, its workday occurrences blocked;
         raises PlacementError when the time is outside someone's hours. Its holiday moves are
         placed by :meth:`settle_fixed` once every weekly pattern is in place."""
@@ -238,28 +285,47 @@ class Planner:
             return None
         self._check_hours(cadence, people, rec)
         self._check_clock_change(cadence, rec)
-        patterns = {(occ.weekday(), week_of_month(occ.date()), occ.hour * 60 + occ.minute)
-                    for occ in rules.occurrences(rec, self.until, self.team.timezone)
-                    if calendar.is_workday(occ.date())}
+        patterns = {
+            (occ.weekday(), week_of_month(occ.date()), occ.hour * 60 + occ.minute)
+            for occ in rules.occurrences(rec, self.until, self.team.timezone)
+            if calendar.is_workday(occ.date())
+        }
         for weekday, week, begin in patterns:
             end = min(begin + cadence.duration, 24 * 60)
             for p in people:
                 self.grid.block_pattern(p, weekday, week, begin, end)
         return rec
 
-    def settle_fixed(self, cadence: Cadence, people: tuple[str, ...],
-                     rec: rules.Recurrence, uid: str = "") -> rules.Recurrence:
+    def settle_fixed(
+        self, cadence: Cadence, people: tuple[str, ...], rec: rules.Recurrence, uid: str = ""
+    ) -> rules.Recurrence:
         """Holiday moves of a fixed series, after every weekly pattern is placed (fixed ones,
         sessions, account meetings) and before those of the others: to the first free time on
         the next workday that fits (a team cadence's day is a fact, not a window to stay
         in)."""
-        return self._settle(rec, people, cadence.duration, self.calendar(people), None,
-                            block=False, only_holidays=True, uid=uid)
+        return self._settle(
+            rec,
+            people,
+            cadence.duration,
+            self.calendar(people),
+            None,
+            block=False,
+            only_holidays=True,
+            uid=uid,
+        )
 
-    def flexible(self, cadence: Cadence, people: tuple[str, ...], start: dt.date,
-                 rule: str | None = None, day: str | None = None, week: int | None = None,
-                 session: bool = False, extra: tuple[str, ...] = (),
-                 uid: str = "") -> tuple[rules.Recurrence | None, Slot]:
+    def flexible(
+        self,
+        cadence: Cadence,
+        people: tuple[str, ...],
+        start: dt.date,
+        rule: str | None = None,
+        day: str | None = None,
+        week: int | None = None,
+        session: bool = False,
+        extra: tuple[str, ...] = (),
+        uid: str = "",
+    ) -> tuple[rules.Recurrence | None, Slot]:
         """A series at the nearest free pattern to the cadence's; PlacementError when full.
 
         ``extra`` are clocks that must fit but are not tracked as busy (a customer's).
@@ -271,9 +337,15 @@ class Planner:
         slot = self.reserved.pop(uid, None) if uid else None
         if slot is None:
             slot = self.grid.place_recurring(
-                who, cadence.duration, monthly, cadence.time, day or cadence.day,
-                week if week is not None else cadence.week, fixed_week=session and monthly,
-                day_major=session)
+                who,
+                cadence.duration,
+                monthly,
+                cadence.time,
+                day or cadence.day,
+                week if week is not None else cadence.week,
+                fixed_week=session and monthly,
+                day_major=session,
+            )
         if slot is None:
             raise PlacementError(self._no_slot(cadence, people, extra, session and monthly))
         placed = replace(cadence, rule=frequency, day=slot.day, week=slot.week, time=slot.time)
@@ -297,16 +369,23 @@ class Planner:
         out: dict[int, rules.Recurrence | PlacementError] = {}
         for rec, who, duration, calendar, week, uid in self._pending:
             try:
-                out[id(rec)] = self._settle(rec, who, duration, calendar, week, block=False,
-                                            uid=uid)
+                out[id(rec)] = self._settle(
+                    rec, who, duration, calendar, week, block=False, uid=uid
+                )
             except PlacementError as exc:
                 out[id(rec)] = exc
         self._pending.clear()
         return out
 
-    def one_off(self, people: tuple[str, ...], day: dt.date, time: dt.time,
-                duration: int, within: int | None = None,
-                uid: str = "") -> dt.datetime | None:
+    def one_off(
+        self,
+        people: tuple[str, ...],
+        day: dt.date,
+        time: dt.time,
+        duration: int,
+        within: int | None = None,
+        uid: str = "",
+    ) -> dt.datetime | None:
         """A single meeting on ``day`` or the first workday after it that fits everyone;
         ``within`` limits the search to that many workdays. A meeting :meth:`reserve_on` took
         back from the lock keeps its time."""
@@ -315,8 +394,9 @@ class Planner:
         first, window = self._one_off_days(people, day, within)
         return self.grid.place_on(people, first, time, duration, self.calendar(people), window)
 
-    def _one_off_days(self, people: tuple[str, ...], day: dt.date, within: int | None
-                      ) -> tuple[dt.date, tuple[dt.date, dt.date] | None]:
+    def _one_off_days(
+        self, people: tuple[str, ...], day: dt.date, within: int | None
+    ) -> tuple[dt.date, tuple[dt.date, dt.date] | None]:
         """The first workday a one-off may use and, with ``within``, its last."""
         calendar = self.calendar(people)
         first = calendar.next_workday(day)
@@ -329,9 +409,18 @@ class Planner:
 
     # ---- holiday moves and clashes with one-date meetings
 
-    def _settle(self, rec: rules.Recurrence, people: tuple[str, ...], duration: int,
-                calendar: Team, week: int | None, *, block: bool,
-                only_holidays: bool = False, uid: str = "") -> rules.Recurrence:
+    def _settle(
+        self,
+        rec: rules.Recurrence,
+        people: tuple[str, ...],
+        duration: int,
+        calendar: Team,
+        week: int | None,
+        *,
+        block: bool,
+        only_holidays: bool = False,
+        uid: str = "",
+    ) -> rules.Recurrence:
         """Move occurrences that fall on a holiday (of anyone attending) or on a one-date
         meeting to the first free time on the next day that fits (or where the lock says it
         went: :meth:`claim`); block what remains."""
@@ -339,22 +428,24 @@ class Planner:
         planned = rules.occurrences(rec, self.until, self.team.timezone)
         days = {o.date() for o in planned}
         exdates: list[dt.datetime] = []
-        moved: list[dt.datetime] = []
+        moved: list[rules.Move] = []
         kept: list[dt.datetime] = []
         for occ in planned:
             if not calendar.is_workday(occ.date()):
-                exdates.append(occ)
                 target = calendar.next_workday(occ.date())
                 if rec.rrule and target in days and week is None:
+                    exdates.append(occ)
                     continue  # a daily series already meets that day: drop, do not double
                 window = _week_window(occ.date(), week)
                 when = claimed.pop(occ, None) or self.grid.place_on(
-                    people, target, occ.time(), duration, calendar, window)
+                    people, target, occ.time(), duration, calendar, window
+                )
                 if when is None:
                     raise PlacementError(
                         f"the {occ:%Y-%m-%d} meeting falls on a holiday and no later time "
-                        "fits everyone" + (" in the same week of the month" if window else ""))
-                moved.append(when)
+                        "fits everyone" + (" in the same week of the month" if window else "")
+                    )
+                moved.append((occ, when))
                 if uid:
                     self.moves.setdefault(uid, {})[occ] = when
             else:
@@ -366,18 +457,24 @@ class Planner:
         elif not only_holidays:
             clashes = [o for o in kept if self.grid.clashes_on(people, o, duration)]
             for occ in clashes:
-                exdates.append(occ)
-                when = self.grid.place_on(people, occ.date(), occ.time(), duration, calendar,
-                                          _week_window(occ.date(), week))
+                when = self.grid.place_on(
+                    people,
+                    occ.date(),
+                    occ.time(),
+                    duration,
+                    calendar,
+                    _week_window(occ.date(), week),
+                )
                 if when is None:
-                    raise PlacementError(f"the {occ:%Y-%m-%d} meeting meets a moved meeting "
-                                         "and no other time fits everyone")
-                moved.append(when)
+                    raise PlacementError(
+                        f"the {occ:%Y-%m-%d} meeting meets a moved meeting "
+                        "and no other time fits everyone"
+                    )
+                moved.append((occ, when))
         if claimed:  # remembered moves of occurrences that no longer need one
             self._claimed[uid] = claimed
             self._unclaim(uid, people, duration)
-        return replace(rec, exdates=tuple(sorted({*rec.exdates, *exdates})),
-                       rdates=tuple(sorted(set(moved))))
+        return rules.with_moves(rec, exdates, moved)
 
     # ---- messages
 
@@ -391,20 +488,28 @@ class Planner:
             first = (occ.hour * 60 + occ.minute) // 5
             cells = range(first, first + max(1, cadence.duration // 5))
             if any((occ.date(), c) in dst for c in cells):
-                self.warnings.append(Problem(
-                    cadence.where, f"time = {cadence.time:%H:%M} on {occ:%a %Y-%m-%d} is in an "
-                    f"hour that a daylight-saving change skips or repeats in "
-                    f"{self.team.timezone}; clients show that meeting at a shifted time: "
-                    "choose a time outside 01:00-03:00", "warning"))
+                self.warnings.append(
+                    Problem(
+                        cadence.where,
+                        f"time = {cadence.time:%H:%M} on {occ:%a %Y-%m-%d} is in an "
+                        f"hour that a daylight-saving change skips or repeats in "
+                        f"{self.team.timezone}; clients show that meeting at a shifted time: "
+                        "choose a time outside 01:00-03:00",
+                        "warning",
+                    )
+                )
                 return
 
-    def _check_hours(self, cadence: Cadence, people: tuple[str, ...],
-                     rec: rules.Recurrence) -> None:
+    def _check_hours(
+        self, cadence: Cadence, people: tuple[str, ...], rec: rules.Recurrence
+    ) -> None:
         tz = self.team.tz
         lo, hi = self.horizon
         outside: list[str] = []
-        instants = [(occ, occ.replace(tzinfo=tz)) for occ in
-                    rules.occurrences(rec, self.until, self.team.timezone)]
+        instants = [
+            (occ, occ.replace(tzinfo=tz))
+            for occ in rules.occurrences(rec, self.until, self.team.timezone)
+        ]
         length = dt.timedelta(minutes=cadence.duration)
         seen: dict[tuple[object, ...], bool] = {}
         for p in people:
@@ -419,22 +524,33 @@ class Planner:
                 if ok is None:
                     ok = seen[key] = probe.fits(begin, begin.astimezone(dt.UTC) + length)
                 if not ok:
-                    local = "" if clock.zone == self.team.timezone else (
-                        f", that is {team_window(clock, self.team.timezone, lo, hi)} in "
-                        f"{self.team.timezone}")
-                    outside.append(f"{clock.label} ({clock.hours_text()} {clock.zone}{local}; "
-                                   f"first miss {occ:%a %Y-%m-%d %H:%M})")
+                    local = (
+                        ""
+                        if clock.zone == self.team.timezone
+                        else (
+                            f", that is {team_window(clock, self.team.timezone, lo, hi)} in "
+                            f"{self.team.timezone}"
+                        )
+                    )
+                    outside.append(
+                        f"{clock.label} ({clock.hours_text()} {clock.zone}{local}; "
+                        f"first miss {occ:%a %Y-%m-%d %H:%M})"
+                    )
                     break
         if outside:
             raise PlacementError(
                 f"time = {cadence.time:%H:%M} ({self.team.timezone}) is outside the working "
-                f"hours of {'; '.join(outside)}; {self._window_text(cadence, people)}")
+                f"hours of {'; '.join(outside)}; {self._window_text(cadence, people)}"
+            )
 
     def _window_text(self, cadence: Cadence, people: tuple[str, ...]) -> str:
         """Which team-local times on the cadence's day would fit everyone, for messages."""
         day = WEEKDAYS.index(cadence.day) if cadence.day else 0
-        free = [c for c in range(24 * 60 // 5)
-                if all((day, c) not in self.grid.off.get(p, frozenset()) for p in people)]
+        free = [
+            c
+            for c in range(24 * 60 // 5)
+            if all((day, c) not in self.grid.off.get(p, frozenset()) for p in people)
+        ]
         runs: list[tuple[int, int]] = []
         for c in free:
             if runs and runs[-1][1] == c:
@@ -444,31 +560,44 @@ class Planner:
         fitting = [(a * 5, b * 5) for a, b in runs if (b - a) * 5 >= cadence.duration]
         if not fitting:
             return "no time of day fits everyone: change someone's hours or the attendees"
-        shown = ", ".join(f"{a // 60:02d}:{a % 60:02d}-{b // 60:02d}:{b % 60:02d}"
-                          for a, b in fitting)
+        shown = ", ".join(
+            f"{a // 60:02d}:{a % 60:02d}-{b // 60:02d}:{b % 60:02d}" for a, b in fitting
+        )
         return f"a time that fits everyone: {shown} ({self.team.timezone})"
 
-    def _no_slot(self, cadence: Cadence, people: tuple[str, ...], extra: tuple[str, ...],
-                 in_week: bool) -> str:
+    def _no_slot(
+        self, cadence: Cadence, people: tuple[str, ...], extra: tuple[str, ...], in_week: bool
+    ) -> str:
         who = (*people, *extra)
-        common = [c for c in range(24 * 60 // 5)
-                  if any(all((d, c) not in self.grid.off.get(p, frozenset()) for p in who)
-                         for d in range(7))]
+        common = [
+            c
+            for c in range(24 * 60 // 5)
+            if any(
+                all((d, c) not in self.grid.off.get(p, frozenset()) for p in who) for d in range(7)
+            )
+        ]
         if not common:
             lo, hi = self.horizon
             hours = "; ".join(
                 f"{self.grid.clocks[p].label} {self.grid.clocks[p].hours_text()} "
                 f"{self.grid.clocks[p].zone} ("
                 f"{team_window(self.grid.clocks[p], self.team.timezone, lo, hi)} in "
-                f"{self.team.timezone})" for p in who if p in self.grid.clocks)
-            return (f"no time of day is inside everyone's working hours: {hours}; change "
-                    "someone's hours or who attends")
+                f"{self.team.timezone})"
+                for p in who
+                if p in self.grid.clocks
+            )
+            return (
+                f"no time of day is inside everyone's working hours: {hours}; change "
+                "someone's hours or who attends"
+            )
         names = ", ".join(self.clocks[p].label if p in self.clocks else p for p in people)
-        where = (f" in week {cadence.week} of the month" if in_week and cadence.week else "")
+        where = f" in week {cadence.week} of the month" if in_week and cadence.week else ""
         customer = " and the customer's hours" if extra else ""
-        return (f"no free {cadence.duration}-minute time{where} within the working hours of "
-                f"{names}{customer}; shorten the meetings, widen someone's hours, or spread "
-                "the work over more people")
+        return (
+            f"no free {cadence.duration}-minute time{where} within the working hours of "
+            f"{names}{customer}; shorten the meetings, widen someone's hours, or spread "
+            "the work over more people"
+        )
 
 
 def _week_window(day: dt.date, week: int | None) -> tuple[dt.date, dt.date] | None:

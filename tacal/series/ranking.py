@@ -89,19 +89,24 @@ def rank(accounts: Iterable[Account], quarter: Quarter, top: int = TOP) -> list[
     scored = []
     for a in pool:
         renewing = a.renewal is not None and quarter.start <= a.renewal < quarter.end
-        scored.append(Ranked(a, 0, a.arr > 0 and a.arr >= threshold, renewing, a.expansion,
-                             quarter.label))
-    scored.sort(key=lambda r: (
-        -r.criteria,
-        not r.renewing,
-        -r.account.arr,
-        not r.expansion,
-        r.account.renewal or dt.date.max,
-        r.account.name.casefold(),
-        r.account.name,
-    ))
-    return [Ranked(r.account, i + 1, r.top_arr, r.renewing, r.expansion, r.quarter)
-            for i, r in enumerate(scored)]
+        scored.append(
+            Ranked(a, 0, a.arr > 0 and a.arr >= threshold, renewing, a.expansion, quarter.label)
+        )
+    scored.sort(
+        key=lambda r: (
+            -r.criteria,
+            not r.renewing,
+            -r.account.arr,
+            not r.expansion,
+            r.account.renewal or dt.date.max,
+            r.account.name.casefold(),
+            r.account.name,
+        )
+    )
+    return [
+        Ranked(r.account, i + 1, r.top_arr, r.renewing, r.expansion, r.quarter)
+        for i, r in enumerate(scored)
+    ]
 
 
 def top3(accounts: Iterable[Account], quarter: Quarter) -> list[Ranked]:
@@ -112,8 +117,11 @@ def top3(accounts: Iterable[Account], quarter: Quarter) -> list[Ranked]:
 def renewals_at_risk(accounts: Iterable[Account], today: dt.date, days: int) -> list[Account]:
     """Yellow and red accounts renewing within ``days`` days of ``today``, soonest first."""
     end = today + dt.timedelta(days=days)
-    found = [a for a in accounts if a.health in ("yellow", "red") and a.renewal is not None
-             and today <= a.renewal <= end]
+    found = [
+        a
+        for a in accounts
+        if a.health in ("yellow", "red") and a.renewal is not None and today <= a.renewal <= end
+    ]
     return sorted(found, key=lambda a: (a.renewal, a.name.casefold()))
 
 

@@ -32,8 +32,11 @@ def team_series(ctx: BuildContext, planner: Planner) -> list[Series]:
 
 
 def _exact(cadence: Cadence) -> bool:
-    return cadence.per == "team" or cadence.rule == "daily" or cadence.rule.upper().startswith(
-        "RRULE:")
+    return (
+        cadence.per == "team"
+        or cadence.rule == "daily"
+        or cadence.rule.upper().startswith("RRULE:")
+    )
 
 
 def fixed_drafts(ctx: BuildContext, planner: Planner) -> list[_Draft]:
@@ -64,8 +67,7 @@ def settle_fixed(ctx: BuildContext, planner: Planner, drafts: list[_Draft]) -> N
     for draft in drafts:
         if draft.rec is not None:
             try:
-                draft.rec = planner.settle_fixed(draft.cadence, draft.people, draft.rec,
-                                                 draft.uid)
+                draft.rec = planner.settle_fixed(draft.cadence, draft.people, draft.rec, draft.uid)
             except PlacementError as exc:
                 ctx.problems.append(Problem(draft.cadence.where, str(exc)))
 
@@ -80,12 +82,19 @@ def session_drafts(ctx: BuildContext, planner: Planner) -> list[_Draft]:
         for suffix, focus in ctx.focuses(cadence):
             draft = _draft(ctx, planner, cadence, suffix, focus)
             account = focus.get("account")
-            draft.extra = planner.customer(account if isinstance(account, Account) else None,
-                                           cadence.kind == "external")
+            draft.extra = planner.customer(
+                account if isinstance(account, Account) else None, cadence.kind == "external"
+            )
             who = (*draft.people, *draft.extra)
             draft.inputs = planner.inputs(cadence, cadence.rule, cadence.week)
-            planner.claim(draft.uid, draft.inputs, who, cadence.duration, True,
-                          ctx.lock.entries.get(draft.uid))
+            planner.claim(
+                draft.uid,
+                draft.inputs,
+                who,
+                cadence.duration,
+                True,
+                ctx.lock.entries.get(draft.uid),
+            )
             drafts.append(draft)
     return drafts
 
@@ -95,25 +104,38 @@ def reserve_sessions(ctx: BuildContext, planner: Planner, drafts: list[_Draft]) 
     afresh can take it."""
     for draft in drafts:
         cadence = draft.cadence
-        planner.reserve(draft.uid, draft.inputs, (*draft.people, *draft.extra),
-                        cadence.duration, cadence.rule in MONTHLY_TYPES,
-                        ctx.lock.entries.get(draft.uid))
+        planner.reserve(
+            draft.uid,
+            draft.inputs,
+            (*draft.people, *draft.extra),
+            cadence.duration,
+            cadence.rule in MONTHLY_TYPES,
+            ctx.lock.entries.get(draft.uid),
+        )
 
 
 def place_sessions(ctx: BuildContext, planner: Planner, drafts: list[_Draft]) -> None:
     for draft in drafts:
         try:
-            draft.rec, slot = planner.flexible(draft.cadence, draft.people,
-                                               ctx.start_for(draft.uid), session=True,
-                                               extra=draft.extra, uid=draft.uid)
+            draft.rec, slot = planner.flexible(
+                draft.cadence,
+                draft.people,
+                ctx.start_for(draft.uid),
+                session=True,
+                extra=draft.extra,
+                uid=draft.uid,
+            )
             draft.slot = slot_text(slot)
         except PlacementError as exc:
             ctx.problems.append(Problem(draft.cadence.where, f"{_who(draft)}{exc}"))
             draft.failed = True
 
 
-def finish(ctx: BuildContext, drafts: list[_Draft],
-           settled: dict[int, rules.Recurrence | PlacementError] | None = None) -> list[Series]:
+def finish(
+    ctx: BuildContext,
+    drafts: list[_Draft],
+    settled: dict[int, rules.Recurrence | PlacementError] | None = None,
+) -> list[Series]:
     """The series of the drafts, with the holiday moves :meth:`Planner.settle_all` made."""
     out = []
     for draft in drafts:
@@ -126,8 +148,13 @@ def finish(ctx: BuildContext, drafts: list[_Draft],
         if draft.failed:
             continue
         if draft.rec is None:
-            ctx.problems.append(Problem(draft.cadence.where, "this cadence has no occurrence "
-                                        "after team.start; check rule, day, week and until"))
+            ctx.problems.append(
+                Problem(
+                    draft.cadence.where,
+                    "this cadence has no occurrence "
+                    "after team.start; check rule, day, week and until",
+                )
+            )
             continue
         out.append(_series(ctx, draft, draft.rec))
     return out
@@ -136,8 +163,14 @@ def finish(ctx: BuildContext, drafts: list[_Draft],
 class _Draft:
     """A series on its way: who attends, and (once placed) its recurrence."""
 
-    def __init__(self, cadence: Cadence, suffix: str, focus: dict[str, Any],
-                 attendees: list[Attendee], people: tuple[str, ...]) -> None:
+    def __init__(
+        self,
+        cadence: Cadence,
+        suffix: str,
+        focus: dict[str, Any],
+        attendees: list[Attendee],
+        people: tuple[str, ...],
+    ) -> None:
         self.cadence = cadence
         self.suffix = suffix
         self.focus = focus
@@ -161,8 +194,9 @@ def _who(draft: _Draft) -> str:
     return ""
 
 
-def _draft(ctx: BuildContext, planner: Planner, cadence: Cadence, suffix: str,
-           focus: dict[str, Any]) -> _Draft:
+def _draft(
+    ctx: BuildContext, planner: Planner, cadence: Cadence, suffix: str, focus: dict[str, Any]
+) -> _Draft:
     attendees = ctx.resolve(cadence.attendees, focus)
     for c in focus.get("contacts", []) if cadence.kind == "external" else []:
         attendees.append(Attendee(c))
@@ -171,8 +205,7 @@ def _draft(ctx: BuildContext, planner: Planner, cadence: Cadence, suffix: str,
         # a per-TA / per-AE series always reaches that person's own feed
         attendees.insert(0, Attendee(person.email, person.name))
     attendees = dedupe(attendees)
-    draft = _Draft(cadence, suffix, focus, attendees,
-                   planner.internal(a.email for a in attendees))
+    draft = _Draft(cadence, suffix, focus, attendees, planner.internal(a.email for a in attendees))
     draft.uid = uid_for(ctx.team, cadence.id, suffix)
     return draft
 
@@ -210,21 +243,25 @@ def _series(ctx: BuildContext, draft: _Draft, rec: rules.Recurrence) -> Series:
     )
 
 
-def top3_override(ctx: BuildContext, cadence: Cadence, rec: rules.Recurrence,
-              focus: dict[str, Any]) -> tuple[Override, ...]:
+def top3_override(
+    ctx: BuildContext, cadence: Cadence, rec: rules.Recurrence, focus: dict[str, Any]
+) -> tuple[Override, ...]:
     """The next occurrence on or after today, with the TA's Top 3 named in its agenda.
 
     A series has one description, but the Top 3 depends on the day (which fiscal quarter
     it is in), so only the next occurrence, the one the TA prepares for, carries it.
     """
     horizon = dt.datetime.combine(ctx.today + dt.timedelta(days=400), dt.time(23, 59))
-    upcoming = [o for o in rules.occurrences(rec, horizon) if o.date() >= ctx.today]
+    upcoming = [i for i in rules.instances(rec, horizon) if i[1].date() >= ctx.today]
     if not upcoming:
         return ()
-    when = upcoming[0]
-    quarter = quarter_of(when.date(), ctx.team.fiscal_year_start,
-                         ctx.team.fiscal_year_naming)
-    extra = {**focus, "top3": top3(focus.get("my_accounts", []), quarter),
-             "occurrence": when.date(), "quarter": quarter}
-    return (Override(recurrence_id=when, start=when,
-                     description=ctx.describe(cadence, extra)),)
+    # a moved occurrence keeps the RECURRENCE-ID of the one it stands for
+    original, when = upcoming[0]
+    quarter = quarter_of(when.date(), ctx.team.fiscal_year_start, ctx.team.fiscal_year_naming)
+    extra = {
+        **focus,
+        "top3": top3(focus.get("my_accounts", []), quarter),
+        "occurrence": when.date(),
+        "quarter": quarter,
+    }
+    return (Override(recurrence_id=original, start=when, description=ctx.describe(cadence, extra)),)

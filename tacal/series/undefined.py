@@ -41,8 +41,9 @@ class HintingUndefined(jinja2.StrictUndefined):
             return message
         hint = closest(name, _attributes(obj))
         what = "key" if isinstance(obj, dict) else "attribute"
-        return (f"{type(obj).__name__} has no {what} {name!r}"
-                + (f"; did you mean {hint!r}?" if hint else ""))
+        return f"{type(obj).__name__} has no {what} {name!r}" + (
+            f"; did you mean {hint!r}?" if hint else ""
+        )
 
 
 def template_line(tb: TracebackType | None) -> tuple[str, int] | None:

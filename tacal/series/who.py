@@ -45,8 +45,7 @@ def invited(series: Iterable[Series]) -> dict[str, str]:
     return out
 
 
-def resolve_for(config: Config, series: Iterable[Series], text: str,
-                option: str = "--for") -> Who:
+def resolve_for(config: Config, series: Iterable[Series], text: str, option: str = "--for") -> Who:
     """The person (or invited address) ``text`` means; :class:`TacalError` (exit 2) otherwise.
 
     ``option`` names the flag in the message: ``--for 'pipa': no such person; did you mean
@@ -59,8 +58,10 @@ def resolve_for(config: Config, series: Iterable[Series], text: str,
         if len(found) == 1:
             return Who(found[0].email, found[0])
         if len(found) > 1:
-            raise TacalError(f"{option} {text!r}: {len(found)} people are called that: "
-                             f"{', '.join(describe(p) for p in found)}; use a key or an email")
+            raise TacalError(
+                f"{option} {text!r}: {len(found)} people are called that: "
+                f"{', '.join(describe(p) for p in found)}; use a key or an email"
+            )
     outside = invited(series)
     if "@" in wanted and wanted in outside:
         return Who(outside[wanted])
@@ -81,8 +82,10 @@ def _suggestion(people: list[Person], outside: dict[str, str], wanted: str) -> s
     if not people:
         return "; the config has no [people]" + (f"; use {invite}" if "@" in wanted else "")
     p = people[0]
-    return (f"; use a person's key, name or email from [people], e.g. {p.key!r}, {p.name!r} or "
-            f"{p.email!r}" + (f", or {invite}" if "@" in wanted else ""))
+    return (
+        f"; use a person's key, name or email from [people], e.g. {p.key!r}, {p.name!r} or "
+        f"{p.email!r}" + (f", or {invite}" if "@" in wanted else "")
+    )
 
 
 __all__ = ["Who", "describe", "invited", "resolve_for"]

@@ -46,8 +46,17 @@ def test_config_from_env(tacal: Callable[..., Result], monkeypatch) -> None:  # 
 
 
 def test_preview_json_shape(tacal: Callable[..., Result]) -> None:
-    result = tacal("--config", FIXTURES / "berlin.toml", "--today", "2027-01-10", "preview",
-                   "--quarter", "current", "--format", "json")
+    result = tacal(
+        "--config",
+        FIXTURES / "berlin.toml",
+        "--today",
+        "2027-01-10",
+        "preview",
+        "--quarter",
+        "current",
+        "--format",
+        "json",
+    )
     assert result.code == 0, result.err
     items = json.loads(result.out)
     assert items[0] == {
@@ -68,33 +77,35 @@ def test_preview_table_groups_by_week(tacal: Callable[..., Result], tmp_path: Pa
     text = (FIXTURES / "berlin.toml").read_text().replace('time = "16:00"', 'time = "10:30"')
     text = text.replace('day = "FR"', 'day = "TU"')
     (tmp_path / "tacal.toml").write_text(text)
-    result = tacal("--today", "2027-01-10", "preview", "--from", "2027-01-25", "--to",
-                   "2027-02-01")
+    result = tacal("--today", "2027-01-10", "preview", "--from", "2027-01-25", "--to", "2027-02-01")
     assert result.code == 0, result.err
     assert "Week of Mon 2027-01-25: 2 meetings, 0.8 h" in result.out
     assert "overlapping" not in result.err
 
 
 def test_regression_team_cadences_at_the_same_time_are_a_located_error(
-        tacal: Callable[..., Result], tmp_path: Path) -> None:
+    tacal: Callable[..., Result], tmp_path: Path
+) -> None:
     """Two exact-time cadences that collide used to build with only a preview warning."""
     text = (FIXTURES / "berlin.toml").read_text().replace('time = "16:00"', 'time = "09:30"')
     text = text.replace('day = "FR"', 'day = "TU"')
     (tmp_path / "tacal.toml").write_text(text)
-    result = tacal("--today", "2027-01-10", "preview", "--from", "2027-01-25", "--to",
-                   "2027-02-01")
+    result = tacal("--today", "2027-01-10", "preview", "--from", "2027-01-25", "--to", "2027-02-01")
     assert result.code == 2
     config = tmp_path / "tacal.toml"
     assert result.err.strip() == (
         f"{config}:24: cadence 'last-friday': meets at the same time as cadence 'standup' "
         f"({config}:15) for Anna Schmidt, on Tue 2027-01-26 09:30 and 9 more times; move one "
-        "of them")
+        "of them"
+    )
 
 
 def test_preview_window_errors(tacal: Callable[..., Result]) -> None:
     assert "go together" in tacal("preview", "--from", "2027-01-01").err
-    assert "--to must be after --from" in tacal("preview", "--from", "2027-02-01", "--to",
-                                                  "2027-01-01").err
+    assert (
+        "--to must be after --from"
+        in tacal("preview", "--from", "2027-02-01", "--to", "2027-01-01").err
+    )
 
 
 @freeze_time("2027-05-20 15:00:00")
@@ -110,18 +121,31 @@ def test_now_comes_from_the_clock_when_not_pinned(tacal: Callable[..., Result]) 
 def test_python_m_tacal_and_console_script(tmp_path: Path) -> None:
     env = {**os.environ, "TACAL_TODAY": "2026-11-24"}
     env.pop("TACAL_CONFIG", None)
-    proc = subprocess.run([sys.executable, "-m", "tacal", "-q", "preview", "--format", "json"],
-                          cwd=tmp_path, env=env, capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-m", "tacal", "-q", "preview", "--format", "json"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)
-    bad = subprocess.run([sys.executable, "-m", "tacal", "--config", "missing.toml", "build"],
-                         cwd=tmp_path, env=env, capture_output=True, text=True, check=False)
+    bad = subprocess.run(
+        [sys.executable, "-m", "tacal", "--config", "missing.toml", "build"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert bad.returncode == 2
     assert "Traceback" not in bad.stderr
 
 
-def test_regression_a_line_number_is_not_an_emoji(tacal: Callable[..., Result],
-                                                  tmp_path: Path) -> None:
+def test_regression_a_line_number_is_not_an_emoji(
+    tacal: Callable[..., Result], tmp_path: Path
+) -> None:
     """rich turned "tacal.toml:100:" into "tacal.toml💯" in error messages."""
     text = (FIXTURES / "berlin.toml").read_text().replace('time = "16:00"', 'time = "25:00"')
     line = text.splitlines().index('time = "25:00"') + 1
@@ -130,5 +154,6 @@ def test_regression_a_line_number_is_not_an_emoji(tacal: Callable[..., Result],
     result = tacal("validate")
     assert result.code == 2
     assert f"{tmp_path / 'tacal.toml'}:100: " in result.err, result.err
-    assert all(line.startswith(f"{tmp_path / 'tacal.toml'}:") for line in
-               result.err.splitlines()), result.err
+    assert all(
+        line.startswith(f"{tmp_path / 'tacal.toml'}:") for line in result.err.splitlines()
+    ), result.err

@@ -33,8 +33,9 @@ def mode(path: Path) -> int:
     return stat.S_IMODE(path.stat().st_mode)
 
 
-def test_regression_build_honours_the_umask(tacal: Callable[..., Result], tmp_path: Path,
-                                            umask: Callable[[int], None]) -> None:
+def test_regression_build_honours_the_umask(
+    tacal: Callable[..., Result], tmp_path: Path, umask: Callable[[int], None]
+) -> None:
     umask(0o077)
     assert tacal("build", "-o", "private.ics").code == 0
     assert mode(tmp_path / "private.ics") == 0o600
@@ -48,8 +49,8 @@ def test_regression_build_honours_the_umask(tacal: Callable[..., Result], tmp_pa
 
 @pytest.mark.parametrize("old_mode", [0o600, 0o640, 0o444])
 def test_regression_build_keeps_an_existing_files_mode(
-        tacal: Callable[..., Result], tmp_path: Path, umask: Callable[[int], None],
-        old_mode: int) -> None:
+    tacal: Callable[..., Result], tmp_path: Path, umask: Callable[[int], None], old_mode: int
+) -> None:
     umask(0o022)
     target = tmp_path / "tacal.ics"
     target.write_bytes(b"an older calendar\n")
@@ -61,7 +62,8 @@ def test_regression_build_keeps_an_existing_files_mode(
 
 
 def test_regression_publish_honours_the_umask_and_tokens_stay_private(
-        tacal: Callable[..., Result], tmp_path: Path, umask: Callable[[int], None]) -> None:
+    tacal: Callable[..., Result], tmp_path: Path, umask: Callable[[int], None]
+) -> None:
     config = tmp_path / "conf" / "tacal.toml"
     config.parent.mkdir()
     config.write_bytes((FIXTURES / "feeds.toml").read_bytes())
@@ -77,7 +79,8 @@ def test_regression_publish_honours_the_umask_and_tokens_stay_private(
 
 
 def test_write_atomic_secret_mode_wins_over_umask_and_old_mode(
-        tmp_path: Path, umask: Callable[[int], None]) -> None:
+    tmp_path: Path, umask: Callable[[int], None]
+) -> None:
     umask(0o000)
     secret = tmp_path / "token.json"
     secret.write_text("old")

@@ -16,11 +16,13 @@ from tests.support.gcal_emulator import CalendarEmulator, gcal_emulator  # noqa:
 MARKUP = "Blue Harbor [/EMEA] [bold]x[/bold]"
 
 
-def test_regression_rich_markup_in_names_prints_in_preview(tacal: Callable[..., Result],
-                                                           tmp_path: Path) -> None:
+def test_regression_rich_markup_in_names_prints_in_preview(
+    tacal: Callable[..., Result], tmp_path: Path
+) -> None:
     config = (FIXTURES / "berlin.toml").read_text()
     config = config.replace('name = "Berlin TAs"', f'name = "{MARKUP}"').replace(
-        'summary = "Stand-up"', 'summary = "Stand-up [/EMEA]"')
+        'summary = "Stand-up"', 'summary = "Stand-up [/EMEA]"'
+    )
     (tmp_path / "tacal.toml").write_text(config)
     result = tacal("--today", "2027-01-10", "preview", "--quarter", "current")
     assert result.code == 0, result.err
@@ -29,10 +31,16 @@ def test_regression_rich_markup_in_names_prints_in_preview(tacal: Callable[..., 
 
 
 def test_regression_rich_markup_in_names_prints_after_sync(
-        tacal: Callable[..., Result], tmp_path: Path, monkeypatch,  # type: ignore[no-untyped-def]
-        gcal_emulator: CalendarEmulator) -> None:  # noqa: F811
-    config = (FIXTURES / "berlin.toml").read_text().replace('summary = "Stand-up"',
-                                                            'summary = "Stand-up [/EMEA]"')
+    tacal: Callable[..., Result],
+    tmp_path: Path,
+    monkeypatch,  # type: ignore[no-untyped-def]
+    gcal_emulator: CalendarEmulator,
+) -> None:  # noqa: F811
+    config = (
+        (FIXTURES / "berlin.toml")
+        .read_text()
+        .replace('summary = "Stand-up"', 'summary = "Stand-up [/EMEA]"')
+    )
     (tmp_path / "tacal.toml").write_text(config)
     monkeypatch.setenv("TACAL_GCAL_EMULATOR_HOST", gcal_emulator.host_port)
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
@@ -44,7 +52,8 @@ def test_regression_rich_markup_in_names_prints_after_sync(
 
 
 def test_regression_terminal_escapes_in_errors_are_shown_escaped(
-        tacal: Callable[..., Result], tmp_path: Path) -> None:
+    tacal: Callable[..., Result], tmp_path: Path
+) -> None:
     """A template looking up ``"\\x1b[2J"`` (clear screen) got it echoed raw in the error."""
     setup(tmp_path, "esc.md.j2", "{{ team['\\x1b[2J\\x9b1m'] }}")
     result = tacal("validate")

@@ -46,15 +46,17 @@ def test_inserts_one_line_after_the_name(tacal: Callable[..., Result], tmp_path:
     ]
 
 
-def test_replaces_an_existing_date_and_keeps_its_comment(tacal: Callable[..., Result],
-                                                         tmp_path: Path) -> None:
+def test_replaces_an_existing_date_and_keeps_its_comment(
+    tacal: Callable[..., Result], tmp_path: Path
+) -> None:
     path = project(tmp_path, crlf=True)
     before = path.read_bytes()
     result = tacal("onboard", "Fjord Energy", "--start", "2027-04-05")
     assert result.code == 0, result.err
     old = b'onboarding_start = "2027-03-01"    # a new customer\r\n'
     assert path.read_bytes() == before.replace(
-        old, b'onboarding_start = "2027-04-05"    # a new customer\r\n', 1)
+        old, b'onboarding_start = "2027-04-05"    # a new customer\r\n', 1
+    )
 
 
 def test_csv_cell_is_replaced_in_place(tacal: Callable[..., Result], tmp_path: Path) -> None:
@@ -70,22 +72,25 @@ def test_csv_cell_is_replaced_in_place(tacal: Callable[..., Result], tmp_path: P
     result = tacal("--config", config, "onboard", "Iris Retail", "--start", "2027-05-03")
     assert result.code == 0, result.err
     row = b"Iris Retail,ben,dan,,,pos@iris.example,quarterly,40000,2028-05-23,red,false,"
-    assert csv.read_bytes() == before.replace(b",false,2027-03-01\n", b",false,2027-04-05\n") \
-        .replace(row + b"\n", row + b"2027-05-03\n")
+    assert csv.read_bytes() == before.replace(
+        b",false,2027-03-01\n", b",false,2027-04-05\n"
+    ).replace(row + b"\n", row + b"2027-05-03\n")
 
 
 def test_csv_without_the_column_gains_it(tacal: Callable[..., Result], tmp_path: Path) -> None:
-    text = ('name,ta,ae,ce,contacts,check_in,arr,renewal,health,expansion\r\n'
-            '"Aurora Labs",ana,amy,kim,"cto@aurora.example",weekly,500000,2027-05-14,yellow,true'
-            '\r\n'
-            'Blue Harbor,ana,bob,,it@blueharbor.example,biweekly,250000,2027-09-30,green,false'
-            '\r\n')
+    text = (
+        "name,ta,ae,ce,contacts,check_in,arr,renewal,health,expansion\r\n"
+        '"Aurora Labs",ana,amy,kim,"cto@aurora.example",weekly,500000,2027-05-14,yellow,true'
+        "\r\n"
+        "Blue Harbor,ana,bob,,it@blueharbor.example,biweekly,250000,2027-09-30,green,false"
+        "\r\n"
+    )
     config = csv_project(tmp_path, text)
     result = tacal("--config", config, "onboard", "Blue Harbor", "--start", "2027-05-03")
     assert result.code == 0, result.err
     assert (tmp_path / "accounts.csv").read_bytes().decode() == text.replace(
-        "expansion\r\n", "expansion,onboarding_start\r\n").replace(
-        "green,false\r\n", "green,false,2027-05-03\r\n")
+        "expansion\r\n", "expansion,onboarding_start\r\n"
+    ).replace("green,false\r\n", "green,false,2027-05-03\r\n")
     # and it reads back: the other row simply has no onboarding_start
     assert tacal("--config", config, "validate").code == 0
 
@@ -96,7 +101,8 @@ def test_errors_leave_the_file_alone(tacal: Callable[..., Result], tmp_path: Pat
     result = tacal("onboard", "Aurora Lab", "--start", "2027-09-01")
     assert result.code == 2
     assert "no account named 'Aurora Lab'" in result.err and "did you mean 'Aurora Labs'" in (
-        result.err)
+        result.err
+    )
     result = tacal("onboard", "Aurora Labs", "--start", "next week")
     assert result.code == 2 and "'next week' is not a date" in result.err
     assert path.read_bytes() == before
@@ -109,26 +115,41 @@ def test_needs_a_config_file(tacal: Callable[..., Result], tmp_path: Path) -> No
     assert "edits your tacal.toml and there is none here" in result.err
 
 
-def test_onboarding_moves_the_first_check_in(tacal: Callable[..., Result],
-                                             tmp_path: Path) -> None:
+def test_onboarding_moves_the_first_check_in(tacal: Callable[..., Result], tmp_path: Path) -> None:
     shutil.copy(FIXTURES / "accounts.toml", tmp_path / "tacal.toml")
     assert tacal("onboard", "Granite Bank", "--start", "2027-06-01").code == 0
-    result = tacal("--today", "2027-04-20", "preview", "--from", "2027-05-01", "--to",
-                   "2027-07-01", "--account", "Granite Bank", "--format", "json")
+    result = tacal(
+        "--today",
+        "2027-04-20",
+        "preview",
+        "--from",
+        "2027-05-01",
+        "--to",
+        "2027-07-01",
+        "--account",
+        "Granite Bank",
+        "--format",
+        "json",
+    )
     import json
 
     starts = [(o["cadence"], o["start"][:16]) for o in json.loads(result.out)]
     # Tue 06-01: handoff, knowledge transfer Thu 06-03, kickoff Tue 06-08; weekly Monday
     # check-ins resume on 06-14 (none in May: the account is new as of June)
     assert [s for s in starts if s[0] != "check-in"] == [
-        ("handoff", "2027-06-01T10:00"), ("knowledge-transfer", "2027-06-03T10:00"),
-        ("kickoff", "2027-06-08T11:00")]
-    assert [s[1] for s in starts if s[0] == "check-in"][:2] == ["2027-06-14T14:00",
-                                                                 "2027-06-21T14:00"]
+        ("handoff", "2027-06-01T10:00"),
+        ("knowledge-transfer", "2027-06-03T10:00"),
+        ("kickoff", "2027-06-08T11:00"),
+    ]
+    assert [s[1] for s in starts if s[0] == "check-in"][:2] == [
+        "2027-06-14T14:00",
+        "2027-06-21T14:00",
+    ]
 
 
-def test_regression_onboard_edits_an_excel_csv_utf8(tacal: Callable[..., Result],
-                                                    tmp_path: Path) -> None:
+def test_regression_onboard_edits_an_excel_csv_utf8(
+    tacal: Callable[..., Result], tmp_path: Path
+) -> None:
     """Excel's "CSV UTF-8" starts with a byte order mark and CRLF line ends; the BOM glued to
     the ``Name`` header made onboard a traceback. The BOM and line ends are kept."""
     lines = (FIXTURES / "accounts.csv").read_text().splitlines()
@@ -144,7 +165,8 @@ def test_regression_onboard_edits_an_excel_csv_utf8(tacal: Callable[..., Result]
 
 
 def test_regression_onboard_edits_a_symlinked_config_where_it_lives(
-        tacal: Callable[..., Result], tmp_path: Path) -> None:
+    tacal: Callable[..., Result], tmp_path: Path
+) -> None:
     """A symlinked tacal.toml (say, from a dotfiles repository) was replaced by a copy."""
     real = project(tmp_path / "dotfiles")
     os.chmod(real, 0o640)
@@ -161,7 +183,8 @@ def test_regression_onboard_edits_a_symlinked_config_where_it_lives(
 
 
 def test_regression_onboard_edits_a_symlinked_csv_where_it_lives(
-        tacal: Callable[..., Result], tmp_path: Path) -> None:
+    tacal: Callable[..., Result], tmp_path: Path
+) -> None:
     config = csv_project(tmp_path)
     csv = tmp_path / "accounts.csv"
     real = tmp_path / "exports" / "crm.csv"

@@ -16,13 +16,41 @@ from tests.conftest import FIXTURES, _run
 
 SEED = (FIXTURES / "berlin.toml").read_text()
 LINES = SEED.splitlines()
-NOISE = st.sampled_from(["", "=", "[", "]]", '"', "\\", "0", "-1", "99:99", "TX", "[[cadence]]",
-                         "true", '"2027-02-30"', "{}", "[]", "# x", "\x00", "é", "1e400",
-                         'id = "standup"', "rule = \"RRULE:FREQ=DAILY;COUNT=0\"", "week = 0",
-                         'timezone = "Nowhere/Zone"', "duration = -5", "[team]",
-                         'start = "0001-01-01"', 'start = "9999-12-31"',
-                         'rule = "RRULE:FREQ=SECONDLY"', 'rule = "RRULE:FREQ=DAILY;BYHOUR=1,2"',
-                         'until = "1900-01-01"', 'holidays = ["0001-01-01"]'])
+NOISE = st.sampled_from(
+    [
+        "",
+        "=",
+        "[",
+        "]]",
+        '"',
+        "\\",
+        "0",
+        "-1",
+        "99:99",
+        "TX",
+        "[[cadence]]",
+        "true",
+        '"2027-02-30"',
+        "{}",
+        "[]",
+        "# x",
+        "\x00",
+        "é",
+        "1e400",
+        'id = "standup"',
+        'rule = "RRULE:FREQ=DAILY;COUNT=0"',
+        "week = 0",
+        'timezone = "Nowhere/Zone"',
+        "duration = -5",
+        "[team]",
+        'start = "0001-01-01"',
+        'start = "9999-12-31"',
+        'rule = "RRULE:FREQ=SECONDLY"',
+        'rule = "RRULE:FREQ=DAILY;BYHOUR=1,2"',
+        'until = "1900-01-01"',
+        'holidays = ["0001-01-01"]',
+    ]
+)
 
 
 @st.composite

@@ -23,22 +23,69 @@ from icalendar import Calendar
 
 from tests.conftest import FIXTURES, Result, _run
 
-CONFIG = ('accounts = "accounts.csv"\n'
-          + (FIXTURES / "accounts.toml").read_text(encoding="utf-8").split("[[account]]", 1)[0])
+CONFIG = (
+    'accounts = "accounts.csv"\n'
+    + (FIXTURES / "accounts.toml").read_text(encoding="utf-8").split("[[account]]", 1)[0]
+)
 VALID = (FIXTURES / "accounts.csv").read_text(encoding="utf-8")
 HEADER = VALID.splitlines()[0].split(",")
 ROWS = VALID.splitlines()[1:]
 
-FUZZ = settings(deadline=None, derandomize=True,
-                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+FUZZ = settings(
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 
 BAD_CELLS = [
-    "", " ", '"', '""', '"unterminated', 'a"b', "\x00", "é", "\u202e", "🙂", "\t", "x" * 5000,
-    "2027-02-30", "2027-13-01", "0001-01-01", "9999-12-31", "1970-01-01", "2199-12-31",
-    "27-01-01", "2027/01/01", "01/02/2027", "2027-01-01T10:00", "-1", "1e400", "-1e400", "nan",
-    "inf", "9" * 400, "$", "$-5", "1,2,3", "0x10", "TRUE", "maybe", "weekly; daily", "hourly",
-    "purple", "nobody", "@", "a@b", "a@b.c; not an email", "ana; ben", "ANA@FX.EXAMPLE",
-    "kim@elsewhere.example", "=1+1", "\r", "\n", "a\r\nb",
+    "",
+    " ",
+    '"',
+    '""',
+    '"unterminated',
+    'a"b',
+    "\x00",
+    "é",
+    "\u202e",
+    "🙂",
+    "\t",
+    "x" * 5000,
+    "2027-02-30",
+    "2027-13-01",
+    "0001-01-01",
+    "9999-12-31",
+    "1970-01-01",
+    "2199-12-31",
+    "27-01-01",
+    "2027/01/01",
+    "01/02/2027",
+    "2027-01-01T10:00",
+    "-1",
+    "1e400",
+    "-1e400",
+    "nan",
+    "inf",
+    "9" * 400,
+    "$",
+    "$-5",
+    "1,2,3",
+    "0x10",
+    "TRUE",
+    "maybe",
+    "weekly; daily",
+    "hourly",
+    "purple",
+    "nobody",
+    "@",
+    "a@b",
+    "a@b.c; not an email",
+    "ana; ben",
+    "ANA@FX.EXAMPLE",
+    "kim@elsewhere.example",
+    "=1+1",
+    "\r",
+    "\n",
+    "a\r\nb",
 ]
 
 
@@ -57,14 +104,18 @@ def run_build(csv: bytes) -> tuple[Result, list[str]]:
         cwd = os.getcwd()
         os.chdir(folder)
         try:
-            result = _run(["--config", "tacal.toml", "--today", "2027-01-10", "-q", "build",
-                           "-o", "out.ics"])
+            result = _run(
+                ["--config", "tacal.toml", "--today", "2027-01-10", "-q", "build", "-o", "out.ics"]
+            )
         finally:
             os.chdir(cwd)
         out = folder / "out.ics"
         data = out.read_bytes() if out.exists() else None
-        leftovers = sorted(p.name for p in folder.iterdir()
-                           if p.name not in ("tacal.toml", "accounts.csv", "out.ics"))
+        leftovers = sorted(
+            p.name
+            for p in folder.iterdir()
+            if p.name not in ("tacal.toml", "accounts.csv", "out.ics")
+        )
     assert result.code in (0, 2), (result.code, result.err)
     assert "Traceback" not in result.err
     assert not leftovers, leftovers
@@ -79,8 +130,11 @@ def run_build(csv: bytes) -> tuple[Result, list[str]]:
 
 
 def _error_lines(result: Result) -> list[str]:
-    return [line for line in result.err.splitlines()
-            if line.strip() and not line.startswith(" ") and "warning:" not in line]
+    return [
+        line
+        for line in result.err.splitlines()
+        if line.strip() and not line.startswith(" ") and "warning:" not in line
+    ]
 
 
 LOCATED = re.compile(r"^(?P<path>\S*?(?:accounts\.csv|tacal\.toml))(?::(?P<line>\d+))?: \S")
@@ -109,12 +163,28 @@ def mutated_csv(draw: st.DrawFn) -> bytes:
     rows = [_rejoin(r) for r in rows]
     # harmless edits (the build must still succeed) are drawn as often as harmful ones
     for _ in range(draw(st.integers(0, 4))):
-        action = draw(st.sampled_from([
-            "drop_column", "dup_column", "rename_column", "bad_cell", "bad_cell", "extra_cell",
-            "short_row", "dup_row",
-            "swap_columns", "swap_columns", "drop_row", "empty_rows", "quote_cell", "pad_cell",
-            "drop_optional", "header_case",
-        ]))
+        action = draw(
+            st.sampled_from(
+                [
+                    "drop_column",
+                    "dup_column",
+                    "rename_column",
+                    "bad_cell",
+                    "bad_cell",
+                    "extra_cell",
+                    "short_row",
+                    "dup_row",
+                    "swap_columns",
+                    "swap_columns",
+                    "drop_row",
+                    "empty_rows",
+                    "quote_cell",
+                    "pad_cell",
+                    "drop_optional",
+                    "header_case",
+                ]
+            )
+        )
         col = draw(st.integers(0, len(header) - 1)) if header else 0
         row = draw(st.integers(0, len(rows) - 1)) if rows else 0
         if action == "drop_column" and len(header) > 1:
@@ -128,8 +198,21 @@ def mutated_csv(draw: st.DrawFn) -> bytes:
                 if col < len(r):
                     r.insert(col, r[col])
         elif action == "rename_column" and header:
-            header[col] = draw(st.sampled_from(["", "Nmae", "check in", "CHECK-IN", " ARR ",
-                                                "renewal date", "é", '"Name"', "name"]))
+            header[col] = draw(
+                st.sampled_from(
+                    [
+                        "",
+                        "Nmae",
+                        "check in",
+                        "CHECK-IN",
+                        " ARR ",
+                        "renewal date",
+                        "é",
+                        '"Name"',
+                        "name",
+                    ]
+                )
+            )
         elif action == "swap_columns" and len(header) > 1:
             other = draw(st.integers(0, len(header) - 1))
             header[col], header[other] = header[other], header[col]
@@ -141,7 +224,7 @@ def mutated_csv(draw: st.DrawFn) -> bytes:
         elif action == "extra_cell" and rows:
             rows[row].append(draw(st.sampled_from(["", "x", '"a,b"'])))
         elif action == "short_row" and rows and rows[row]:
-            del rows[row][draw(st.integers(0, len(rows[row]) - 1)):]
+            del rows[row][draw(st.integers(0, len(rows[row]) - 1)) :]
         elif action == "dup_row" and rows:
             rows.insert(row, list(rows[row]))
         elif action == "drop_row" and rows:
@@ -172,10 +255,11 @@ def mutated_csv(draw: st.DrawFn) -> bytes:
         data = "\ufeff".encode() + data
     if draw(st.integers(0, 7)) == 0:  # non-UTF-8 somewhere
         at = draw(st.integers(0, len(data)))
-        data = data[:at] + draw(st.sampled_from([b"\xff", b"\xe9", b"\xc3", b"\x80\x80"])) \
-            + data[at:]
+        data = (
+            data[:at] + draw(st.sampled_from([b"\xff", b"\xe9", b"\xc3", b"\x80\x80"])) + data[at:]
+        )
     if draw(st.integers(0, 7)) == 0:  # cut short
-        data = data[:draw(st.integers(0, len(data)))]
+        data = data[: draw(st.integers(0, len(data)))]
     return data
 
 
@@ -203,11 +287,16 @@ def test_mutated_csv(csv: bytes) -> None:
 
 
 @settings(FUZZ, max_examples=30)
-@given(st.booleans(), st.one_of(
-    st.binary(max_size=400),
-    st.text(alphabet=st.sampled_from(list(',"\r\n \ufeff;$-:0129aeé@.\x00')), max_size=300)
-    .map(lambda t: t.encode("utf-8")),
-    st.text(max_size=200).map(lambda t: t.encode("utf-8", "surrogatepass"))))
+@given(
+    st.booleans(),
+    st.one_of(
+        st.binary(max_size=400),
+        st.text(alphabet=st.sampled_from(list(',"\r\n \ufeff;$-:0129aeé@.\x00')), max_size=300).map(
+            lambda t: t.encode("utf-8")
+        ),
+        st.text(max_size=200).map(lambda t: t.encode("utf-8", "surrogatepass")),
+    ),
+)
 def test_random_csv(with_header: bool, body: bytes) -> None:
     """Random bytes, alone or after a valid header (so that rows reach the validator)."""
     csv = (",".join(HEADER) + "\n").encode() + body if with_header else body
@@ -218,12 +307,47 @@ def test_random_csv(with_header: bool, body: bytes) -> None:
 # --------------------------------------------------------------------------- targeted
 
 
-TARGET_COLUMNS = ["Name", "TA", "AE", "CE", "SDR", "Contacts", "Check In", "ARR", "Renewal",
-                  "Health", "Expansion", "Onboarding Start"]
-TARGET_VALUES = ["2027-02-30", "2027-02-29", "2028-02-29", "someday", "2027-1-1", "0001-01-01",
-                 "1970-12-31", "9999-12-31", "2199-12-31", "-5", "1e400", "nan", "9" * 400,
-                 "ana; ben", "nobody", "not-an-email", "kim@elsewhere.example", "hourly",
-                 "purple", "maybe", '"quoted"', "a,b", "line\nbreak", "", "Aurora Labs"]
+TARGET_COLUMNS = [
+    "Name",
+    "TA",
+    "AE",
+    "CE",
+    "SDR",
+    "Contacts",
+    "Check In",
+    "ARR",
+    "Renewal",
+    "Health",
+    "Expansion",
+    "Onboarding Start",
+]
+TARGET_VALUES = [
+    "2027-02-30",
+    "2027-02-29",
+    "2028-02-29",
+    "someday",
+    "2027-1-1",
+    "0001-01-01",
+    "1970-12-31",
+    "9999-12-31",
+    "2199-12-31",
+    "-5",
+    "1e400",
+    "nan",
+    "9" * 400,
+    "ana; ben",
+    "nobody",
+    "not-an-email",
+    "kim@elsewhere.example",
+    "hourly",
+    "purple",
+    "maybe",
+    '"quoted"',
+    "a,b",
+    "line\nbreak",
+    "",
+    "Aurora Labs",
+]
 
 
 @pytest.mark.parametrize("value", TARGET_VALUES)
@@ -249,20 +373,34 @@ def test_one_bad_cell_is_reported_at_its_line(column: str, value: str) -> None:
             assert e.startswith(f"accounts.csv:{line}: {key}"), (e, line)
 
 
-@pytest.mark.parametrize(("csv", "expected"), [
-    (b"", r"accounts\.csv:1: empty accounts file"),
-    (b"\n\n \n", r"accounts\.csv:1: empty accounts file"),
-    (b"\xff\xfeN\x00a\x00", r"accounts\.csv: cannot read accounts: .*UTF-8"),
-    (b"Name,TA\nA,ana\n", r"accounts\.csv:1: ae: missing required column"),
-    (VALID.replace("Name,", "Name,Name,", 1).encode(),
-     r"accounts\.csv:1: name: column appears more than once"),
-    (VALID.replace("Renewal,", "Renewl,", 1).encode(), r"accounts\.csv:1: Renewl: unknown column"),
-    (VALID.replace("Aurora Labs,", 'Aurora Labs,x,', 1).encode(),
-     r"accounts\.csv:2: row has 13 cells"),
-    ((VALID + ROWS[0] + "\n").encode(), r"accounts\.csv:14: name: duplicate account"),
-    (VALID.replace("Blue Harbor,", '"Blue\nHarbor",', 1).encode() + b"Zed,ana,amy,,,z@z.example,"
-     b"weekly,1,2027-13-01,green,false,\n", r"accounts\.csv:15: renewal: '2027-13-01'"),
-])
+@pytest.mark.parametrize(
+    ("csv", "expected"),
+    [
+        (b"", r"accounts\.csv:1: empty accounts file"),
+        (b"\n\n \n", r"accounts\.csv:1: empty accounts file"),
+        (b"\xff\xfeN\x00a\x00", r"accounts\.csv: cannot read accounts: .*UTF-8"),
+        (b"Name,TA\nA,ana\n", r"accounts\.csv:1: ae: missing required column"),
+        (
+            VALID.replace("Name,", "Name,Name,", 1).encode(),
+            r"accounts\.csv:1: name: column appears more than once",
+        ),
+        (
+            VALID.replace("Renewal,", "Renewl,", 1).encode(),
+            r"accounts\.csv:1: Renewl: unknown column",
+        ),
+        (
+            VALID.replace("Aurora Labs,", "Aurora Labs,x,", 1).encode(),
+            r"accounts\.csv:2: row has 13 cells",
+        ),
+        ((VALID + ROWS[0] + "\n").encode(), r"accounts\.csv:14: name: duplicate account"),
+        (
+            VALID.replace("Blue Harbor,", '"Blue\nHarbor",', 1).encode()
+            + b"Zed,ana,amy,,,z@z.example,"
+            b"weekly,1,2027-13-01,green,false,\n",
+            r"accounts\.csv:15: renewal: '2027-13-01'",
+        ),
+    ],
+)
 def test_whole_file_problems_are_located(csv: bytes, expected: str) -> None:
     result, errors = run_build(csv)
     assert result.code == 2

@@ -22,8 +22,16 @@ from tests.config.test_accounts_csv import GOOD, HEADER, csv_project
 from tests.config.test_validation import BASE
 from tests.conftest import Result
 
-CONTROLS = {"lf": "\n", "cr": "\r", "nul": "\x00", "esc": "\x1b", "del": "\x7f",
-            "csi": "\x9b", "vt": "\x0b", "line-separator": "\u2028"}
+CONTROLS = {
+    "lf": "\n",
+    "cr": "\r",
+    "nul": "\x00",
+    "esc": "\x1b",
+    "del": "\x7f",
+    "csi": "\x9b",
+    "vt": "\x0b",
+    "line-separator": "\u2028",
+}
 ACCOUNT = """
 [people.ed]
 name = "Ed"
@@ -45,22 +53,31 @@ def toml_string(text: str) -> str:
 # (where the value goes, the located key in the message)
 FIELDS = {
     "team-name": (lambda v: BASE.replace('name = "T"', f"name = {v}"), ":2: team.name: "),
-    "person-name": (lambda v: BASE.replace('name = "Dana"', f"name = {v}"),
-                    ":7: people.dana.name: "),
-    "summary": (lambda v: BASE.replace('summary = "Sync"', f"summary = {v}"),
-                ":13: cadence 'sync'.summary: "),
+    "person-name": (
+        lambda v: BASE.replace('name = "Dana"', f"name = {v}"),
+        ":7: people.dana.name: ",
+    ),
+    "summary": (
+        lambda v: BASE.replace('summary = "Sync"', f"summary = {v}"),
+        ":13: cadence 'sync'.summary: ",
+    ),
     "location": (lambda v: BASE + f"location = {v}\n", ":19: cadence 'sync'.location: "),
-    "account-name": (lambda v: BASE + ACCOUNT.replace('name = "Acme"', f"name = {v}"),
-                     ":26: account '"),
-    "contact": (lambda v: BASE + ACCOUNT.replace('"cto@acme.example"', v),
-                ":29: account 'Acme'.contacts: "),
+    "account-name": (
+        lambda v: BASE + ACCOUNT.replace('name = "Acme"', f"name = {v}"),
+        ":26: account '",
+    ),
+    "contact": (
+        lambda v: BASE + ACCOUNT.replace('"cto@acme.example"', v),
+        ":29: account 'Acme'.contacts: ",
+    ),
 }
 
 
 @pytest.mark.parametrize("char", CONTROLS.values(), ids=CONTROLS.keys())
 @pytest.mark.parametrize("field", FIELDS, ids=FIELDS.keys())
 def test_regression_control_characters_are_located_config_errors(
-        tacal: Callable[..., Result], tmp_path: Path, field: str, char: str) -> None:
+    tacal: Callable[..., Result], tmp_path: Path, field: str, char: str
+) -> None:
     make, where = FIELDS[field]
     value = "cto@ac" + char + "me.example" if field == "contact" else "Blue" + char + "Harbor"
     (tmp_path / "tacal.toml").write_text(make(toml_string(value)), encoding="utf-8")
@@ -75,34 +92,40 @@ def test_regression_control_characters_are_located_config_errors(
 
 
 @pytest.mark.parametrize("char", ["\n", "\r", "\x1b", "\x00"], ids=["lf", "cr", "esc", "nul"])
-def test_regression_control_characters_in_accounts_csv(tacal: Callable[..., Result],
-                                                      tmp_path: Path, char: str) -> None:
+def test_regression_control_characters_in_accounts_csv(
+    tacal: Callable[..., Result], tmp_path: Path, char: str
+) -> None:
     row = GOOD.replace("Aurora Labs", f'"Aurora{char}Labs"')
     config = csv_project(tmp_path, HEADER + row)
     result = tacal("--config", config, "validate")
     assert result.code == 2, result.err
     assert "accounts.csv:2: name: contains " in result.err, result.err
-    contact = csv_project(tmp_path, HEADER + GOOD.replace("cto@aurora", f'"cto{char}@aurora')
-                          .replace(".example,", '.example",', 1))
+    contact = csv_project(
+        tmp_path,
+        HEADER
+        + GOOD.replace("cto@aurora", f'"cto{char}@aurora').replace(".example,", '.example",', 1),
+    )
     result = tacal("--config", contact, "validate")
     assert result.code == 2 and "accounts.csv:2: contacts: " in result.err, result.err
 
 
-def test_regression_lone_cr_in_team_name_cannot_add_an_event(tacal: Callable[..., Result],
-                                                             tmp_path: Path) -> None:
+def test_regression_lone_cr_in_team_name_cannot_add_an_event(
+    tacal: Callable[..., Result], tmp_path: Path
+) -> None:
     evil = "T\rBEGIN:VEVENT\rUID:evil\rSUMMARY:Injected\rDTSTART:20270105T100000Z\rEND:VEVENT"
-    (tmp_path / "tacal.toml").write_text(BASE.replace('name = "T"',
-                                                      f"name = {toml_string(evil)}"))
+    (tmp_path / "tacal.toml").write_text(BASE.replace('name = "T"', f"name = {toml_string(evil)}"))
     result = tacal("build", "-o", "-")
     assert result.code == 2 and result.out == ""
     assert "team.name: contains a carriage return (CR) at character 2" in result.err
 
 
-def test_tab_is_allowed_and_reaches_readers_intact(tacal: Callable[..., Result],
-                                                   tmp_path: Path) -> None:
+def test_tab_is_allowed_and_reaches_readers_intact(
+    tacal: Callable[..., Result], tmp_path: Path
+) -> None:
     """TAB is the one control kept: iCalendar text and parameter values may hold it."""
     text = BASE.replace('name = "Dana"', 'name = "Dana\\tRuiz"').replace(
-        'summary = "Sync"', 'summary = "Sync\\tweekly"')
+        'summary = "Sync"', 'summary = "Sync\\tweekly"'
+    )
     (tmp_path / "tacal.toml").write_text(text)
     result = tacal("build", "-o", "-")
     assert result.code == 0, result.err

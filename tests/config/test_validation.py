@@ -53,55 +53,124 @@ def test_base_is_valid(tacal: Callable[..., Result], tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("old", "new", "expected"),
     [
-        ('day = "TU"', 'day = "TX"',
-         ":15: cadence 'sync'.day: 'TX' is not a weekday; use one of MO TU"),
-        ('time = "10:00"', 'time = "25:00"',
-         ":16: cadence 'sync'.time: '25:00' is not a time; write 24-hour HH:MM"),
+        (
+            'day = "TU"',
+            'day = "TX"',
+            ":15: cadence 'sync'.day: 'TX' is not a weekday; use one of MO TU",
+        ),
+        (
+            'time = "10:00"',
+            'time = "25:00"',
+            ":16: cadence 'sync'.time: '25:00' is not a time; write 24-hour HH:MM",
+        ),
         ('time = "10:00"', 'time = "10am"', ":16: cadence 'sync'.time: '10am' is not a time"),
-        ('"America/New_York"', '"America/New_Yrok"',
-         ":3: team.timezone: 'America/New_Yrok' is not an IANA time zone"),
-        ('"America/New_York"', '"../../etc/passwd"',
-         ":3: team.timezone: '../../etc/passwd' is not an IANA time zone"),
-        ("duration = 30", "duration = 0",
-         ":17: cadence 'sync'.duration: 0 minutes is out of range"),
-        ("duration = 30", 'duration = "30m"',
-         ":17: cadence 'sync'.duration: must be whole minutes"),
-        ("duration = 30", "duration = 2000",
-         ":17: cadence 'sync'.duration: 2000 minutes is out of range; use 1-1440"),
-        ('attendees = ["dana"]', 'attendees = ["dna"]',
-         ":18: cadence 'sync'.attendees: unknown person 'dna'; add [people.dna] or use an email "
-         "address (did you mean 'dana'?)"),
-        ('attendees = ["dana"]', 'attendees = ["@tas"]',
-         ":18: cadence 'sync'.attendees: '@tas' is not a role (did you mean '@ta'?)"),
-        ('rule = "weekly"', 'rule = "fortnightly"',
-         ":14: cadence 'sync'.rule: 'fortnightly' is not a rule (did you mean 'biweekly'?)"),
-        ('rule = "weekly"', 'rule = "RRULE:FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30"',
-         ":14: cadence 'sync'.rule: this RRULE never occurs"),
-        ('rule = "weekly"', 'rule = "RRULE:BYDAY=MO"',
-         ":14: cadence 'sync'.rule: an RRULE needs FREQ"),
-        ('rule = "weekly"', 'rule = "RRULE:FREQ=WEEKLY;BYDAY=XX"',
-         ":14: cadence 'sync'.rule: invalid RRULE"),
-        ('name = "Dana"', 'name = "Dana"\nphone = "1"',
-         ":8: people.dana.phone: unknown key 'phone'"),
-        ('summary = "Sync"', 'summary = "Sync"\nwhen = "TU"',
-         ":14: cadence 'sync'.when: unknown key"),
+        (
+            '"America/New_York"',
+            '"America/New_Yrok"',
+            ":3: team.timezone: 'America/New_Yrok' is not an IANA time zone",
+        ),
+        (
+            '"America/New_York"',
+            '"../../etc/passwd"',
+            ":3: team.timezone: '../../etc/passwd' is not an IANA time zone",
+        ),
+        (
+            "duration = 30",
+            "duration = 0",
+            ":17: cadence 'sync'.duration: 0 minutes is out of range",
+        ),
+        (
+            "duration = 30",
+            'duration = "30m"',
+            ":17: cadence 'sync'.duration: must be whole minutes",
+        ),
+        (
+            "duration = 30",
+            "duration = 2000",
+            ":17: cadence 'sync'.duration: 2000 minutes is out of range; use 1-1440",
+        ),
+        (
+            'attendees = ["dana"]',
+            'attendees = ["dna"]',
+            ":18: cadence 'sync'.attendees: unknown person 'dna'; add [people.dna] or use an email "
+            "address (did you mean 'dana'?)",
+        ),
+        (
+            'attendees = ["dana"]',
+            'attendees = ["@tas"]',
+            ":18: cadence 'sync'.attendees: '@tas' is not a role (did you mean '@ta'?)",
+        ),
+        (
+            'rule = "weekly"',
+            'rule = "fortnightly"',
+            ":14: cadence 'sync'.rule: 'fortnightly' is not a rule (did you mean 'biweekly'?)",
+        ),
+        (
+            'rule = "weekly"',
+            'rule = "RRULE:FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30"',
+            ":14: cadence 'sync'.rule: this RRULE never occurs",
+        ),
+        (
+            'rule = "weekly"',
+            'rule = "RRULE:BYDAY=MO"',
+            ":14: cadence 'sync'.rule: an RRULE needs FREQ",
+        ),
+        (
+            'rule = "weekly"',
+            'rule = "RRULE:FREQ=WEEKLY;BYDAY=XX"',
+            ":14: cadence 'sync'.rule: invalid RRULE",
+        ),
+        (
+            'name = "Dana"',
+            'name = "Dana"\nphone = "1"',
+            ":8: people.dana.phone: unknown key 'phone'",
+        ),
+        (
+            'summary = "Sync"',
+            'summary = "Sync"\nwhen = "TU"',
+            ":14: cadence 'sync'.when: unknown key",
+        ),
         ('role = "ta"', 'role = "boss"', ":9: people.dana.role: 'boss' is not a role"),
-        ('email = "dana@example.com"', 'email = "dana"',
-         ":8: people.dana.email: 'dana' is not an email address"),
-        ('start = "2027-01-04"', 'start = "2027-13-01"',
-         ":4: team.start: '2027-13-01' is not a date; write YYYY-MM-DD"),
-        ('name = "T"', 'name = "T"\nfiscal_year_start = 13',
-         ":3: team.fiscal_year_start: 13 is not a month; use 1-12"),
-        ('name = "T"', 'name = "T"\nworkdays = ["MO", "Funday"]',
-         ":3: team.workdays: 'Funday' is not a weekday"),
-        ('day = "TU"', 'day = "TU"\nweek = 2',
-         ":16: cadence 'sync'.week: week only applies to monthly-type rules"),
-        ('rule = "weekly"', 'rule = "monthly"',
-         ":11: cadence 'sync'.week: rule 'monthly' needs week"),
-        ('rule = "weekly"\nday = "TU"', 'rule = "monthly"\nday = "TU"\nweek = 6',
-         ":16: cadence 'sync'.week: 6 is out of range"),
-        ('id = "sync"', 'id = "Sync Meeting"',
-         ":12: cadence 'Sync Meeting'.id: 'Sync Meeting': give every cadence a stable id"),
+        (
+            'email = "dana@example.com"',
+            'email = "dana"',
+            ":8: people.dana.email: 'dana' is not an email address",
+        ),
+        (
+            'start = "2027-01-04"',
+            'start = "2027-13-01"',
+            ":4: team.start: '2027-13-01' is not a date; write YYYY-MM-DD",
+        ),
+        (
+            'name = "T"',
+            'name = "T"\nfiscal_year_start = 13',
+            ":3: team.fiscal_year_start: 13 is not a month; use 1-12",
+        ),
+        (
+            'name = "T"',
+            'name = "T"\nworkdays = ["MO", "Funday"]',
+            ":3: team.workdays: 'Funday' is not a weekday",
+        ),
+        (
+            'day = "TU"',
+            'day = "TU"\nweek = 2',
+            ":16: cadence 'sync'.week: week only applies to monthly-type rules",
+        ),
+        (
+            'rule = "weekly"',
+            'rule = "monthly"',
+            ":11: cadence 'sync'.week: rule 'monthly' needs week",
+        ),
+        (
+            'rule = "weekly"\nday = "TU"',
+            'rule = "monthly"\nday = "TU"\nweek = 6',
+            ":16: cadence 'sync'.week: 6 is out of range",
+        ),
+        (
+            'id = "sync"',
+            'id = "Sync Meeting"',
+            ":12: cadence 'Sync Meeting'.id: 'Sync Meeting': give every cadence a stable id",
+        ),
         ("[team]", "[teams]", ":1: teams: unknown table [teams]; did you mean [team]?\n"),
     ],
 )
@@ -115,7 +184,7 @@ def test_each_error_is_located(
 
 
 def test_duplicate_ids(tacal: Callable[..., Result], tmp_path: Path) -> None:
-    text = BASE + BASE[BASE.index("[[cadence]]"):]
+    text = BASE + BASE[BASE.index("[[cadence]]") :]
     result = run_validate(tacal, tmp_path, text)
     assert result.code == 2
     assert ":20: cadence 'sync'.id: duplicate id 'sync' (also line 12)" in result.err
@@ -142,7 +211,8 @@ def test_week_5_warns_but_builds(tacal: Callable[..., Result], tmp_path: Path) -
     result = run_validate(tacal, tmp_path, text)
     assert result.code == 0, result.err
     assert ":16: cadence 'sync'.week: warning: week = 5: not every month has a 5th weekday" in (
-        result.err)
+        result.err
+    )
 
 
 def test_missing_config_file(tacal: Callable[..., Result], tmp_path: Path) -> None:

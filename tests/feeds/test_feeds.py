@@ -54,8 +54,11 @@ def tokens(config: Path) -> dict[str, str]:
 
 def files(folder: Path) -> dict[str, bytes]:
     """The published files, without publish's own manifest."""
-    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))
-            if p.is_file() and p.name != MANIFEST}
+    return {
+        str(p.relative_to(folder)): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and p.name != MANIFEST
+    }
 
 
 class Links(HTMLParser):
@@ -93,20 +96,28 @@ def test_feeds_settings_and_their_errors(tacal: Callable[..., Result], config: P
     assert conf.team_public and conf.refresh_text == "PT2H" and conf.base_url is None
     text = config.read_text(encoding="utf-8").replace(
         'team = "public"\nrefresh = "PT2H"',
-        'team = "open"\nrefresh = "1h"\nbase_url = "ftp://x"\nrefersh = "PT1H"')
+        'team = "open"\nrefresh = "1h"\nbase_url = "ftp://x"\nrefersh = "PT1H"',
+    )
     config.write_text(text, encoding="utf-8")
     result = tacal("--config", config, "validate")
     assert result.code == 2
     line = text.splitlines().index('team = "open"') + 1
-    assert f"tacal.toml:{line}: feeds.team: 'open' (did you mean 'public'?): use \"private\"" \
-           in result.err
+    assert (
+        f"tacal.toml:{line}: feeds.team: 'open' (did you mean 'public'?): use \"private\""
+        in result.err
+    )
     assert f"tacal.toml:{line + 1}: feeds.refresh: '1h' is not a positive ISO 8601" in result.err
     assert f"tacal.toml:{line + 2}: feeds.base_url: 'ftp://x'" in result.err
-    assert f"tacal.toml:{line + 3}: feeds.refersh: unknown key 'refersh'; did you mean " \
-           "'refresh'?" in result.err
+    assert (
+        f"tacal.toml:{line + 3}: feeds.refersh: unknown key 'refersh'; did you mean "
+        "'refresh'?" in result.err
+    )
     for bad in ('"PT0S"', '"-PT1H"', "3600", '"P"'):
-        config.write_text(text.replace('"1h"', bad).replace('"open"', '"private"')
-                          .replace('base_url = "ftp://x"\nrefersh = "PT1H"', ""))
+        config.write_text(
+            text.replace('"1h"', bad)
+            .replace('"open"', '"private"')
+            .replace('base_url = "ftp://x"\nrefersh = "PT1H"', "")
+        )
         result = tacal("--config", config, "validate")
         assert result.code == 2 and "feeds.refresh" in result.err, bad
 
@@ -121,8 +132,9 @@ def test_default_team_feed_is_private(config: Path, run: Callable[..., Result]) 
 # --------------------------------------------------------------------------- tokens
 
 
-def test_tokens_are_issued_once_per_feed_and_kept_private(config: Path,
-                                                         run: Callable[..., Result]) -> None:
+def test_tokens_are_issued_once_per_feed_and_kept_private(
+    config: Path, run: Callable[..., Result]
+) -> None:
     first = run("feeds", "list", "--base-url", BASE)
     path = config.with_name("tacal.tokens.json")
     assert "issued new feed tokens" in first.err
@@ -140,7 +152,8 @@ def test_tokens_are_issued_once_per_feed_and_kept_private(config: Path,
 
 
 def test_list_writes_the_tokens_file_only_when_it_issues_a_token(
-        config: Path, run: Callable[..., Result]) -> None:
+    config: Path, run: Callable[..., Result]
+) -> None:
     """Listing needs a token per private feed to print its URL, so it issues the missing
     ones; it says so, and a list with nothing to issue leaves the file alone."""
     path = config.with_name("tacal.tokens.json")
@@ -158,15 +171,17 @@ def test_list_writes_the_tokens_file_only_when_it_issues_a_token(
     assert f"/{tokens(config)['account-nova-ag']}/account-nova-ag.ics" in grown.out
 
 
-def test_rotate_one_or_all(config: Path, run: Callable[..., Result],
-                           tacal: Callable[..., Result]) -> None:
+def test_rotate_one_or_all(
+    config: Path, run: Callable[..., Result], tacal: Callable[..., Result]
+) -> None:
     run("feeds", "list")
     before = tokens(config)
     out = run("feeds", "rotate", "person-ben", "--base-url", BASE).out
     after = tokens(config)
     assert after["person-ben"] != before["person-ben"]
-    assert {k: v for k, v in after.items() if k != "person-ben"} == \
-           {k: v for k, v in before.items() if k != "person-ben"}
+    assert {k: v for k, v in after.items() if k != "person-ben"} == {
+        k: v for k, v in before.items() if k != "person-ben"
+    }
     assert out.split() == ["person-ben", "private", f"{BASE}/{after['person-ben']}/person-ben.ics"]
     run("feeds", "rotate", "--all")
     rotated = tokens(config)
@@ -195,7 +210,8 @@ def test_broken_tokens_file_is_a_clear_error(config: Path, tacal: Callable[..., 
 
 
 def test_builtin_default_keeps_tokens_in_the_state_home(
-        tacal: Callable[..., Result], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tacal: Callable[..., Result], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "xdg"))
     result = tacal("-q", "--today", TODAY, "feeds", "list")
     assert result.code == 0, result.err
@@ -208,8 +224,9 @@ def test_builtin_default_keeps_tokens_in_the_state_home(
 # --------------------------------------------------------------------------- publish
 
 
-def test_publish_writes_feeds_pages_and_token_paths(config: Path, run: Callable[..., Result],
-                                                    tmp_path: Path) -> None:
+def test_publish_writes_feeds_pages_and_token_paths(
+    config: Path, run: Callable[..., Result], tmp_path: Path
+) -> None:
     out = tmp_path / "site"
     result = run("publish", out, "--base-url", BASE + "/")
     assert "7 feeds; 14 files written, 0 unchanged, 0 removed" in result.err
@@ -234,8 +251,9 @@ def test_publish_writes_feeds_pages_and_token_paths(config: Path, run: Callable[
         assert [str(t["TZID"]) for t in cal.walk("VTIMEZONE")] == ["Europe/Berlin"]
         uids = {str(e["UID"]) for e in cal.walk("VEVENT")}
         assert uids and uids <= team_uids, fid
-    acme = Calendar.from_ical((out / tok["account-acme-corp"] / "account-acme-corp.ics")
-                              .read_bytes())
+    acme = Calendar.from_ical(
+        (out / tok["account-acme-corp"] / "account-acme-corp.ics").read_bytes()
+    )
     acme_uids = {str(e["UID"]) for e in acme.walk("VEVENT")}
     assert "feed-team.account-check-in.acme-corp@tacal" in acme_uids
     assert "feed-team.account-check-in.zeta-gmbh@tacal" not in acme_uids
@@ -244,36 +262,42 @@ def test_publish_writes_feeds_pages_and_token_paths(config: Path, run: Callable[
     assert not any(t.encode() in index for t in tok.values())
     assert b"Feed Team: " not in index and b"Acme" not in index and b"@" not in index
     assert b"6 private calendars are not listed here" in index
-    assert b"If you have not received yours, ask Ana Ortiz, who manages these calendars." \
-        in index
+    assert b"If you have not received yours, ask Ana Ortiz, who manages these calendars." in index
     assert b"tacal feeds list --format csv" in index and b"ask whoever" not in index
     team_url = f"{BASE}/team.ics"
-    assert links(index) == [("webcal", "webcal://cal.example.com/ta/team.ics"),
-                            ("google", _google(team_url)), ("ics", team_url)]
+    assert links(index) == [
+        ("webcal", "webcal://cal.example.com/ta/team.ics"),
+        ("google", _google(team_url)),
+        ("ics", team_url),
+    ]
     # each private page links its own feed only
     page = (out / tok["person-ana"] / "index.html").read_bytes()
     url = f"{BASE}/{tok['person-ana']}/person-ana.ics"
-    assert links(page) == [("webcal", "webcal://" + url.split("://")[1]),
-                           ("google", _google(url)), ("ics", url)]
+    assert links(page) == [
+        ("webcal", "webcal://" + url.split("://")[1]),
+        ("google", _google(url)),
+        ("ics", url),
+    ]
     assert b'<meta name="referrer" content="no-referrer">' in page
     assert sum(t.encode() in page for t in tok.values()) == 1
 
 
 def _google(url: str) -> str:
     """Google's add-by-URL link: the webcal:// address, fully percent-encoded, as ``cid``."""
-    return ("https://calendar.google.com/calendar/r?cid="
-            + quote("webcal://" + url.split("://")[1], safe=""))
+    return "https://calendar.google.com/calendar/r?cid=" + quote(
+        "webcal://" + url.split("://")[1], safe=""
+    )
 
 
 def _drop(text: str, header: str) -> str:
     """``text`` without the table that starts at ``header`` (up to the next blank line)."""
     start = text.index(header)
-    return text[:start] + text[text.index("\n\n", start) + 2:]
+    return text[:start] + text[text.index("\n\n", start) + 2 :]
 
 
-def test_republish_is_byte_identical_and_touches_nothing(config: Path,
-                                                         run: Callable[..., Result],
-                                                         tmp_path: Path) -> None:
+def test_republish_is_byte_identical_and_touches_nothing(
+    config: Path, run: Callable[..., Result], tmp_path: Path
+) -> None:
     out = tmp_path / "site"
     run("publish", out, "--base-url", BASE)
     before = files(out)
@@ -284,8 +308,9 @@ def test_republish_is_byte_identical_and_touches_nothing(config: Path,
     assert {p: p.stat().st_mtime_ns for p in out.rglob("*")} == mtimes
 
 
-def test_republish_after_edit_bumps_only_that_series(config: Path, run: Callable[..., Result],
-                                                     tmp_path: Path) -> None:
+def test_republish_after_edit_bumps_only_that_series(
+    config: Path, run: Callable[..., Result], tmp_path: Path
+) -> None:
     out = tmp_path / "site"
     run("publish", out, "--base-url", BASE)
     before = files(out)
@@ -295,8 +320,11 @@ def test_republish_after_edit_bumps_only_that_series(config: Path, run: Callable
     tok = tokens(config)
     changed = {k for k in after if after[k] != before[k]}
     # the stand-up is for the TAs: the team feed and theirs change, nobody else's
-    assert changed == {"team.ics", f"{tok['person-ana']}/person-ana.ics",
-                       f"{tok['person-ben']}/person-ben.ics"}
+    assert changed == {
+        "team.ics",
+        f"{tok['person-ana']}/person-ana.ics",
+        f"{tok['person-ben']}/person-ben.ics",
+    }
     for rel in changed:
         cal = Calendar.from_ical(after[rel])
         for ev in cal.walk("VEVENT"):
@@ -306,8 +334,9 @@ def test_republish_after_edit_bumps_only_that_series(config: Path, run: Callable
             assert stamp == ("2027-02-01" if bumped else TODAY)
 
 
-def test_rotation_and_removals_clean_up_old_paths(config: Path, run: Callable[..., Result],
-                                                  tmp_path: Path) -> None:
+def test_rotation_and_removals_clean_up_old_paths(
+    config: Path, run: Callable[..., Result], tmp_path: Path
+) -> None:
     out = tmp_path / "site"
     (out / "keep.txt").parent.mkdir(parents=True)
     (out / "keep.txt").write_text("not ours")
@@ -325,7 +354,7 @@ def test_rotation_and_removals_clean_up_old_paths(config: Path, run: Callable[..
     # a person leaves, the team feed turns private, an account goes
     text = config.read_text(encoding="utf-8").replace('team = "public"', 'team = "private"')
     text = _drop(_drop(text, "[people.ben]"), "[people.dan]")
-    text = text[:text.index('[[account]]\nname = "Zeta GmbH"')]
+    text = text[: text.index('[[account]]\nname = "Zeta GmbH"')]
     config.write_text(text)
     result = run("publish", out, "--base-url", BASE)
     tok = tokens(config)
@@ -337,8 +366,9 @@ def test_rotation_and_removals_clean_up_old_paths(config: Path, run: Callable[..
     assert b"Feed Team: Ana Ortiz" in (out / tok["person-ana"] / "index.html").read_bytes()
 
 
-def test_publish_needs_a_base_url(config: Path, tacal: Callable[..., Result],
-                                  tmp_path: Path) -> None:
+def test_publish_needs_a_base_url(
+    config: Path, tacal: Callable[..., Result], tmp_path: Path
+) -> None:
     result = tacal("--config", config, "publish", tmp_path / "site")
     assert result.code == 2
     assert "subscribe links need the address" in result.err and "--base-url" in result.err
@@ -353,7 +383,8 @@ def test_publish_needs_a_base_url(config: Path, tacal: Callable[..., Result],
 
 
 def test_published_files_are_world_readable_but_tokens_are_not(
-        config: Path, run: Callable[..., Result], tmp_path: Path) -> None:
+    config: Path, run: Callable[..., Result], tmp_path: Path
+) -> None:
     old = os.umask(0o022)  # new files follow the umask (tests/cli/test_output_modes.py)
     try:
         run("publish", tmp_path / "site", "--base-url", BASE)

@@ -141,25 +141,44 @@ CASES: list[tuple[str, bytes, list[int], str]] = [
     ("version-0.9", b"GET /team.ics HTTP/0.9\r\n\r\n", [200], "tacal"),
     ("no-version", b"GET /team.ics\r\n\r\n", [200], "tacal"),
     # sizes
-    ("header-100k", request(b"GET /team.ics HTTP/1.1", b"X-Big: " + b"a" * 100_000), [200],
-     "tacal"),
-    ("header-300k", request(b"GET /team.ics HTTP/1.1", b"X-Big: " + b"a" * 300_000), [431],
-     "waitress"),
-    ("many-headers", request(b"GET /team.ics HTTP/1.1",
-                             *[b"X-%d: v" % i for i in range(5000)]), [200], "tacal"),
+    (
+        "header-100k",
+        request(b"GET /team.ics HTTP/1.1", b"X-Big: " + b"a" * 100_000),
+        [200],
+        "tacal",
+    ),
+    (
+        "header-300k",
+        request(b"GET /team.ics HTTP/1.1", b"X-Big: " + b"a" * 300_000),
+        [431],
+        "waitress",
+    ),
+    (
+        "many-headers",
+        request(b"GET /team.ics HTTP/1.1", *[b"X-%d: v" % i for i in range(5000)]),
+        [200],
+        "tacal",
+    ),
     ("url-100k", request(b"GET /" + b"a" * 100_000 + b" HTTP/1.1"), [404], "tacal"),
     ("url-300k", request(b"GET /" + b"a/" * 150_000 + b" HTTP/1.1"), [431], "waitress"),
-    ("url-long-query", request(b"GET /team.ics?" + b"q=1&" * 20_000 + b" HTTP/1.1"), [200],
-     "tacal"),
+    (
+        "url-long-query",
+        request(b"GET /team.ics?" + b"q=1&" * 20_000 + b" HTTP/1.1"),
+        [200],
+        "tacal",
+    ),
     # paths
     ("dotdot", request(b"GET /../../../etc/passwd HTTP/1.1"), [404], "tacal"),
     ("relative", request(b"GET ../../etc/passwd HTTP/1.1"), [404], "tacal"),
     ("encoded", request(b"GET /%2e%2e/%2e%2e/etc/passwd HTTP/1.1"), [404], "tacal"),
-    ("double-encoded", request(b"GET /%252e%252e/%252e%252e/etc/passwd HTTP/1.1"), [404],
-     "tacal"),
+    ("double-encoded", request(b"GET /%252e%252e/%252e%252e/etc/passwd HTTP/1.1"), [404], "tacal"),
     ("encoded-slash", request(b"GET /..%2f..%2f..%2fetc%2fpasswd HTTP/1.1"), [404], "tacal"),
-    ("overlong-utf8", request(b"GET /%c0%ae%c0%ae/%c0%ae%c0%ae/etc/passwd HTTP/1.1"), [404],
-     "tacal"),
+    (
+        "overlong-utf8",
+        request(b"GET /%c0%ae%c0%ae/%c0%ae%c0%ae/etc/passwd HTTP/1.1"),
+        [404],
+        "tacal",
+    ),
     ("backslashes", request(b"GET /..\\..\\etc\\passwd HTTP/1.1"), [404], "tacal"),
     ("encoded-backslashes", request(b"GET /..%5c..%5cetc%5cpasswd HTTP/1.1"), [404], "tacal"),
     ("nul-encoded", request(b"GET /team.ics%00.html HTTP/1.1"), [404], "tacal"),
@@ -169,8 +188,12 @@ CASES: list[tuple[str, bytes, list[int], str]] = [
     ("state-file", request(b"GET /last-modified.json HTTP/1.1"), [404], "tacal"),
     ("dot-segment", request(b"GET /./team.ics/. HTTP/1.1"), [404], "tacal"),
     ("absolute-form", request(b"GET http://evil.example/team.ics HTTP/1.1"), [200], "tacal"),
-    ("absolute-traversal", request(b"GET http://evil.example/../../etc/passwd HTTP/1.1"), [404],
-     "tacal"),
+    (
+        "absolute-traversal",
+        request(b"GET http://evil.example/../../etc/passwd HTTP/1.1"),
+        [404],
+        "tacal",
+    ),
     ("file-scheme", request(b"GET file:///etc/passwd HTTP/1.1"), [404], "tacal"),
     ("raw-non-ascii", request(b"GET /\xff\xfe/team.ics HTTP/1.1"), [400], "waitress"),
     ("asterisk", request(b"OPTIONS * HTTP/1.1"), [404], "tacal"),
@@ -178,51 +201,115 @@ CASES: list[tuple[str, bytes, list[int], str]] = [
     ("connect", request(b"CONNECT evil.example:443 HTTP/1.1"), [404], "tacal"),
     ("trace", request(b"TRACE /team.ics HTTP/1.1"), [405], "tacal"),
     ("unknown-method", request(b"BREW /team.ics HTTP/1.1"), [405], "tacal"),
-    ("post-body", request(b"POST /team.ics HTTP/1.1", b"Content-Length: 5", body=b"hello"),
-     [413], "waitress"),
-    ("put-chunked", request(b"PUT /team.ics HTTP/1.1", b"Transfer-Encoding: chunked",
-                            body=b"5\r\nhello\r\n0\r\n\r\n"), [413], "waitress"),
+    (
+        "post-body",
+        request(b"POST /team.ics HTTP/1.1", b"Content-Length: 5", body=b"hello"),
+        [413],
+        "waitress",
+    ),
+    (
+        "put-chunked",
+        request(
+            b"PUT /team.ics HTTP/1.1",
+            b"Transfer-Encoding: chunked",
+            body=b"5\r\nhello\r\n0\r\n\r\n",
+        ),
+        [413],
+        "waitress",
+    ),
     ("post-no-body", request(b"POST /team.ics HTTP/1.1", b"Content-Length: 0"), [405], "tacal"),
     ("delete", request(b"DELETE /team.ics HTTP/1.1"), [405], "tacal"),
     ("propfind", request(b"PROPFIND /team.ics HTTP/1.1", b"Depth: 1"), [405], "tacal"),
     # framing
-    ("negative-length", request(b"GET /team.ics HTTP/1.1", b"Content-Length: -1"), [400],
-     "waitress"),
-    ("huge-length", request(b"POST /team.ics HTTP/1.1", b"Content-Length: " + b"9" * 30), [413],
-     "waitress"),
-    ("duplicate-length", request(b"POST /team.ics HTTP/1.1", b"Content-Length: 1",
-                                 b"Content-Length: 2", body=b"ab"), [400], "waitress"),
-    ("bad-chunk", request(b"POST /team.ics HTTP/1.1", b"Transfer-Encoding: chunked",
-                          body=b"zz\r\nabc\r\n0\r\n\r\n"), [413], "waitress"),
-    ("gzip-encoding", request(b"POST /team.ics HTTP/1.1", b"Transfer-Encoding: gzip"), [501],
-     "waitress"),
+    (
+        "negative-length",
+        request(b"GET /team.ics HTTP/1.1", b"Content-Length: -1"),
+        [400],
+        "waitress",
+    ),
+    (
+        "huge-length",
+        request(b"POST /team.ics HTTP/1.1", b"Content-Length: " + b"9" * 30),
+        [413],
+        "waitress",
+    ),
+    (
+        "duplicate-length",
+        request(b"POST /team.ics HTTP/1.1", b"Content-Length: 1", b"Content-Length: 2", body=b"ab"),
+        [400],
+        "waitress",
+    ),
+    (
+        "bad-chunk",
+        request(
+            b"POST /team.ics HTTP/1.1",
+            b"Transfer-Encoding: chunked",
+            body=b"zz\r\nabc\r\n0\r\n\r\n",
+        ),
+        [413],
+        "waitress",
+    ),
+    (
+        "gzip-encoding",
+        request(b"POST /team.ics HTTP/1.1", b"Transfer-Encoding: gzip"),
+        [501],
+        "waitress",
+    ),
     ("no-colon", request(b"GET /team.ics HTTP/1.1", b"BadHeader"), [400], "waitress"),
     ("space-before-colon", request(b"GET /team.ics HTTP/1.1", b"X-A : b"), [400], "waitress"),
     ("nul-in-header", request(b"GET /team.ics HTTP/1.1", b"X-A: a\x00b"), [400], "waitress"),
     ("cr-in-header", request(b"GET /team.ics HTTP/1.1", b"X-A: a\rb"), [400], "waitress"),
     # (waitress drops pipelined requests it has not started once the client half-closes, so
     # the last one asks to close instead)
-    ("pipelined", request(b"GET /team.ics HTTP/1.1") + request(b"GET /nope HTTP/1.1")
-     + request(b"HEAD /team.ics HTTP/1.1", b"Connection: close"), [200, 404, 200], "tacal"),
+    (
+        "pipelined",
+        request(b"GET /team.ics HTTP/1.1")
+        + request(b"GET /nope HTTP/1.1")
+        + request(b"HEAD /team.ics HTTP/1.1", b"Connection: close"),
+        [200, 404, 200],
+        "tacal",
+    ),
     # conditional and range
     ("range", request(b"GET /team.ics HTTP/1.1", b"Range: bytes=0-10"), [200], "tacal"),
     ("range-suffix", request(b"GET /team.ics HTTP/1.1", b"Range: bytes=-5"), [200], "tacal"),
     ("range-garbage", request(b"GET /team.ics HTTP/1.1", b"Range: bytes=zz-"), [200], "tacal"),
-    ("range-many", request(b"GET /team.ics HTTP/1.1",
-                           b"Range: bytes=" + b",".join(b"%d-%d" % (i, i) for i in range(2000))),
-     [200], "tacal"),
-    ("if-range", request(b"GET /team.ics HTTP/1.1", b"Range: bytes=0-1", b'If-Range: "x"'),
-     [200], "tacal"),
-    ("bad-dates", request(b"GET /team.ics HTTP/1.1", b"If-Modified-Since: yesterday-ish",
-                          b"If-Unmodified-Since: \xff"), [200], "tacal"),
-    ("bad-accept-encoding", request(b"GET /team.ics HTTP/1.1",
-                                    b"Accept-Encoding: gzip;q=zz, *;q=, br;q=1e999"), [200],
-     "tacal"),
+    (
+        "range-many",
+        request(
+            b"GET /team.ics HTTP/1.1",
+            b"Range: bytes=" + b",".join(b"%d-%d" % (i, i) for i in range(2000)),
+        ),
+        [200],
+        "tacal",
+    ),
+    (
+        "if-range",
+        request(b"GET /team.ics HTTP/1.1", b"Range: bytes=0-1", b'If-Range: "x"'),
+        [200],
+        "tacal",
+    ),
+    (
+        "bad-dates",
+        request(
+            b"GET /team.ics HTTP/1.1",
+            b"If-Modified-Since: yesterday-ish",
+            b"If-Unmodified-Since: \xff",
+        ),
+        [200],
+        "tacal",
+    ),
+    (
+        "bad-accept-encoding",
+        request(b"GET /team.ics HTTP/1.1", b"Accept-Encoding: gzip;q=zz, *;q=, br;q=1e999"),
+        [200],
+        "tacal",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("data", "statuses", "layer"), [c[1:] for c in CASES],
-                         ids=[c[0] for c in CASES])
+@pytest.mark.parametrize(
+    ("data", "statuses", "layer"), [c[1:] for c in CASES], ids=[c[0] for c in CASES]
+)
 def test_malformed_request(server: Server, data: bytes, statuses: list[int], layer: str) -> None:
     reply = exchange(server, data)
     assert reply.statuses == statuses, reply.raw[:300]
@@ -272,35 +359,92 @@ def test_bad_tokens(server: Server) -> None:
 
 
 # well-formed parts are drawn more often, so that requests get past waitress to the app
-METHODS = st.sampled_from([b"GET"] * 6 + [b"HEAD", b"POST", b"OPTIONS", b"get", b"G ET", b"",
-                                          b"\x00", b"PRI", b"X" * 300])
+METHODS = st.sampled_from(
+    [b"GET"] * 6 + [b"HEAD", b"POST", b"OPTIONS", b"get", b"G ET", b"", b"\x00", b"PRI", b"X" * 300]
+)
 TARGETS = st.one_of(
     st.sampled_from([b"/team.ics", b"/", b"/index.html", b"*", b"/team.ics?x", b"//team.ics"]),
     st.text(max_size=60).map(lambda t: ("/" + t).encode("utf-8", "surrogatepass")),
     st.binary(max_size=60),
-    st.lists(st.sampled_from([b"..", b"%2e", b"%252e", b"%00", b"%", b"%zz", b"\\", b"team.ics",
-                              b";", b"?", b"#", b"%c0%af", b"~"]), max_size=8)
-    .map(lambda parts: b"/" + b"/".join(parts)),
+    st.lists(
+        st.sampled_from(
+            [
+                b"..",
+                b"%2e",
+                b"%252e",
+                b"%00",
+                b"%",
+                b"%zz",
+                b"\\",
+                b"team.ics",
+                b";",
+                b"?",
+                b"#",
+                b"%c0%af",
+                b"~",
+            ]
+        ),
+        max_size=8,
+    ).map(lambda parts: b"/" + b"/".join(parts)),
 )
-VERSIONS = st.sampled_from([b" HTTP/1.1"] * 4 + [b" HTTP/1.0", b"", b" HTTP/2", b" HTTP/1.1 ",
-                                                 b" X"])
-HEADERS = st.lists(st.sampled_from([
-    b"Host: x", b"Host: x", b"Host: x", b"Accept: */*", b"Host:", b"Connection: close",
-    b"Connection: keep-alive, upgrade",
-    b"Upgrade: h2c", b"Content-Length: 0", b"Content-Length: 4", b"Content-Length: x",
-    b"Transfer-Encoding: chunked", b"Range: bytes=0-", b"If-None-Match: *",
-    b"If-None-Match: W/\"x\", \"", b"If-Modified-Since: Thu, 01 Jan 1970 00:00:00 GMT",
-    b"Accept-Encoding: gzip", b"Expect: 100-continue", b": empty", b"X", b" X-Folded: y",
-    b"X-Nul: \x00", b"\xff\xfe: \xff",
-]), max_size=4)
+VERSIONS = st.sampled_from(
+    [b" HTTP/1.1"] * 4 + [b" HTTP/1.0", b"", b" HTTP/2", b" HTTP/1.1 ", b" X"]
+)
+HEADERS = st.lists(
+    st.sampled_from(
+        [
+            b"Host: x",
+            b"Host: x",
+            b"Host: x",
+            b"Accept: */*",
+            b"Host:",
+            b"Connection: close",
+            b"Connection: keep-alive, upgrade",
+            b"Upgrade: h2c",
+            b"Content-Length: 0",
+            b"Content-Length: 4",
+            b"Content-Length: x",
+            b"Transfer-Encoding: chunked",
+            b"Range: bytes=0-",
+            b"If-None-Match: *",
+            b'If-None-Match: W/"x", "',
+            b"If-Modified-Since: Thu, 01 Jan 1970 00:00:00 GMT",
+            b"Accept-Encoding: gzip",
+            b"Expect: 100-continue",
+            b": empty",
+            b"X",
+            b" X-Folded: y",
+            b"X-Nul: \x00",
+            b"\xff\xfe: \xff",
+        ]
+    ),
+    max_size=4,
+)
 
 
-@settings(max_examples=80, deadline=None, derandomize=True,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
-@given(METHODS, TARGETS, VERSIONS, HEADERS, st.sampled_from([b"", b"abcd", b"0\r\n\r\n"]),
-       st.sampled_from([b"\r\n"] * 4 + [b"\n"]))
-def test_random_requests(server: Server, method: bytes, target: bytes, version: bytes,
-                         headers: list[bytes], body: bytes, eol: bytes) -> None:
+@settings(
+    max_examples=80,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(
+    METHODS,
+    TARGETS,
+    VERSIONS,
+    HEADERS,
+    st.sampled_from([b"", b"abcd", b"0\r\n\r\n"]),
+    st.sampled_from([b"\r\n"] * 4 + [b"\n"]),
+)
+def test_random_requests(
+    server: Server,
+    method: bytes,
+    target: bytes,
+    version: bytes,
+    headers: list[bytes],
+    body: bytes,
+    eol: bytes,
+) -> None:
     data = method + b" " + target + version + eol + b"".join(h + eol for h in headers) + eol + body
     reply = exchange(server, data, timeout=2.0)
     for status in reply.statuses:
@@ -317,11 +461,16 @@ def test_partial_requests_do_not_block_others(server: Server) -> None:
     """Ten connections stuck mid-request (slowloris-style) do not delay a normal request;
     closing them abruptly, mid-header or mid-body, leaves the server serving."""
     partial = [
-        b"G", b"GET /team.ics", b"GET /team.ics HTTP/1.1\r\n", b"GET /team.ics HTTP/1.1\r\nHost",
+        b"G",
+        b"GET /team.ics",
+        b"GET /team.ics HTTP/1.1\r\n",
+        b"GET /team.ics HTTP/1.1\r\nHost",
         b"GET /team.ics HTTP/1.1\r\nHost: x\r\nX-Slow: aaaa",
         b"POST /team.ics HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nabc",
         b"POST /team.ics HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n10\r\nab",
-        b"GET /team.ics HTTP/1.1\r\nHost: x\r\n\r", b"\r\n", b"GET / HTTP/1.1\r\nRange: bytes=",
+        b"GET /team.ics HTTP/1.1\r\nHost: x\r\n\r",
+        b"\r\n",
+        b"GET / HTTP/1.1\r\nRange: bytes=",
     ]
     socks = []
     try:

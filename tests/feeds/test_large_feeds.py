@@ -40,21 +40,25 @@ def config(tmp_path: Path) -> Path:
 
 
 def test_regression_build_warns_about_a_feed_google_ignores(
-        tacal: Callable[..., Result], config: Path) -> None:
+    tacal: Callable[..., Result], config: Path
+) -> None:
     small = tacal("--config", config, "build", "-o", "small.ics")
     assert small.code == 0 and "Google Calendar" not in small.err
     big(config)
     result = tacal("--config", config, "build", "-o", "big.ics")
     assert result.code == 0, result.err
-    assert re.search(r"warning: big\.ics is 1\.\d MB; Google Calendar ignores subscribed "
-                     r"calendars over about 1 MB: subscribe to the per-person \(person-KEY\) "
-                     r"or per-account", result.err), result.err
-    assert "Google Calendar ignores" not in tacal("-q", "--config", config, "build",
-                                                  "-o", "-").err
+    assert re.search(
+        r"warning: big\.ics is 1\.\d MB; Google Calendar ignores subscribed "
+        r"calendars over about 1 MB: subscribe to the per-person \(person-KEY\) "
+        r"or per-account",
+        result.err,
+    ), result.err
+    assert "Google Calendar ignores" not in tacal("-q", "--config", config, "build", "-o", "-").err
 
 
 def test_regression_publish_warns_about_a_feed_google_ignores(
-        tacal: Callable[..., Result], config: Path, tmp_path: Path) -> None:
+    tacal: Callable[..., Result], config: Path, tmp_path: Path
+) -> None:
     big(config)
     result = tacal("--config", config, "publish", tmp_path / "site", "--base-url", "https://x")
     assert result.code == 0, result.err
@@ -63,11 +67,15 @@ def test_regression_publish_warns_about_a_feed_google_ignores(
 
 
 def test_regression_serve_warns_about_a_feed_google_ignores(
-        config: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    config: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     big(config)
-    with caplog.at_level(logging.WARNING, logger="tacal.server"), \
-            serving(config, tmp_path / "state") as running:
+    with (
+        caplog.at_level(logging.WARNING, logger="tacal.server"),
+        serving(config, tmp_path / "state") as running,
+    ):
         assert len(running.get("/team.ics").body) > 1_000_000
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
-    assert any(re.match(r"warning: feed team is 1\.\d MB; Google Calendar ignores", w)
-               for w in warnings), warnings
+    assert any(
+        re.match(r"warning: feed team is 1\.\d MB; Google Calendar ignores", w) for w in warnings
+    ), warnings

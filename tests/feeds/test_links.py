@@ -52,13 +52,15 @@ def test_list_says_which_base_url_it_used(tacal: Callable[..., Result], config: 
     assert base_note(result) == (
         "feed URLs use http://127.0.0.1:8080, the default address of `tacal serve`: none is "
         "running for this config and no base URL is set (pass --base-url, or set [feeds] "
-        "base_url)")
+        "base_url)"
+    )
     result = run(tacal, config, "feeds", "list", "--base-url", BASE + "/")
     assert result.err.splitlines() == [f"feed URLs use {BASE}, from --base-url"]
     assert f"{BASE}/team.ics" in result.out
     text = config.read_text(encoding="utf-8")
-    config.write_text(text.replace('refresh = "PT2H"', f'refresh = "PT2H"\nbase_url = "{BASE}"'),
-                      encoding="utf-8")
+    config.write_text(
+        text.replace('refresh = "PT2H"', f'refresh = "PT2H"\nbase_url = "{BASE}"'), encoding="utf-8"
+    )
     result = run(tacal, config, "feeds", "rotate", "person-ana")
     assert base_note(result) == f"feed URLs use {BASE}, from [feeds] base_url in {config}"
     assert result.out.startswith(f"person-ana  private  {BASE}/")
@@ -72,16 +74,20 @@ def test_list_as_a_mail_merge_csv(tacal: Callable[..., Result], config: Path) ->
     rows = list(csv.reader(io.StringIO(result.out)))
     assert rows == [["name", "email", "feed_id", "url", "page"]] + [
         [name, email, fid, f"{BASE}/{tok[fid]}/{fid}.ics", f"{BASE}/{tok[fid]}/index.html"]
-        for name, email, fid in [("Ana Ortiz", "ana@example.com", "person-ana"),
-                                 ("Ben Okafor", "ben@example.com", "person-ben"),
-                                 ("Cleo Weiss", "cleo@example.com", "person-cleo"),
-                                 ("Dan Berg", "dan@example.com", "person-dan")]]
+        for name, email, fid in [
+            ("Ana Ortiz", "ana@example.com", "person-ana"),
+            ("Ben Okafor", "ben@example.com", "person-ben"),
+            ("Cleo Weiss", "cleo@example.com", "person-cleo"),
+            ("Dan Berg", "dan@example.com", "person-dan"),
+        ]
+    ]
     assert result.out.endswith("\n") and "\r" not in result.out
 
 
 def test_a_name_with_a_comma_is_quoted(tacal: Callable[..., Result], config: Path) -> None:
-    config.write_text(config.read_text(encoding="utf-8").replace('name = "Ana Ortiz"',
-                                                                 'name = "Ortiz, Ana"'))
+    config.write_text(
+        config.read_text(encoding="utf-8").replace('name = "Ana Ortiz"', 'name = "Ortiz, Ana"')
+    )
     result = run(tacal, config, "-q", "feeds", "list", "--format", "csv", "--base-url", BASE)
     assert result.out.splitlines()[1].startswith('"Ortiz, Ana",ana@example.com,person-ana,')
 
@@ -102,7 +108,10 @@ def serve(config: Path, tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes
     env = {**os.environ, "TACAL_TODAY": TODAY, "XDG_STATE_HOME": str(tmp_path / "xdg")}
     proc = subprocess.Popen(
         [sys.executable, "-m", "tacal", "--config", str(config), "serve", "--port", str(port)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
     record = default_state_dir(config) / RECORD
     deadline = time.monotonic() + 30
     while not record.exists():
@@ -117,21 +126,26 @@ def serve(config: Path, tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes
             proc.communicate(timeout=15)
 
 
-def test_list_and_rotate_use_the_running_serve(tacal: Callable[..., Result], config: Path,
-                                               serve: tuple[subprocess.Popen[bytes], int]
-                                               ) -> None:
+def test_list_and_rotate_use_the_running_serve(
+    tacal: Callable[..., Result], config: Path, serve: tuple[subprocess.Popen[bytes], int]
+) -> None:
     proc, port = serve
     record = json.loads((default_state_dir(config) / RECORD).read_text())
-    assert record == {"base_url": f"http://127.0.0.1:{port}",
-                      "address": f"http://127.0.0.1:{port}", "pid": proc.pid}
+    assert record == {
+        "base_url": f"http://127.0.0.1:{port}",
+        "address": f"http://127.0.0.1:{port}",
+        "pid": proc.pid,
+    }
     result = run(tacal, config, "feeds", "list")
     assert base_note(result) == (
         f"feed URLs use http://127.0.0.1:{port}, the base URL of the `tacal serve` running now "
-        f"(pid {proc.pid})")
+        f"(pid {proc.pid})"
+    )
     assert f"http://127.0.0.1:{port}/{tokens(config)['person-ana']}/person-ana.ics" in result.out
     result = run(tacal, config, "feeds", "rotate", "person-ana")
     assert result.out.strip().endswith(
-        f"http://127.0.0.1:{port}/{tokens(config)['person-ana']}/person-ana.ics")
+        f"http://127.0.0.1:{port}/{tokens(config)['person-ana']}/person-ana.ics"
+    )
     # an explicit --base-url still wins
     result = run(tacal, config, "feeds", "list", "--base-url", BASE)
     assert f"{BASE}/team.ics" in result.out
@@ -142,9 +156,9 @@ def test_list_and_rotate_use_the_running_serve(tacal: Callable[..., Result], con
     assert "http://127.0.0.1:8080/" in run(tacal, config, "feeds", "list").out
 
 
-def test_a_record_left_by_a_killed_serve_is_ignored(tacal: Callable[..., Result], config: Path,
-                                                    serve: tuple[subprocess.Popen[bytes], int]
-                                                    ) -> None:
+def test_a_record_left_by_a_killed_serve_is_ignored(
+    tacal: Callable[..., Result], config: Path, serve: tuple[subprocess.Popen[bytes], int]
+) -> None:
     proc, port = serve
     proc.kill()  # no chance to clean up
     proc.communicate(timeout=15)
@@ -156,8 +170,9 @@ def test_a_record_left_by_a_killed_serve_is_ignored(tacal: Callable[..., Result]
 # --------------------------------------------------------------------------- the index page
 
 
-def test_published_index_says_how_to_get_your_link(tacal: Callable[..., Result], config: Path,
-                                                   tmp_path: Path) -> None:
+def test_published_index_says_how_to_get_your_link(
+    tacal: Callable[..., Result], config: Path, tmp_path: Path
+) -> None:
     run(tacal, config, "publish", tmp_path / "site", "--base-url", BASE)
     index = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
     assert (
@@ -170,13 +185,16 @@ def test_published_index_says_how_to_get_your_link(tacal: Callable[..., Result],
     ) in index
     assert "whoever runs tacal" not in index
     # with the organizer given as an address, that address is the contact
-    text = config.read_text(encoding="utf-8").replace('organizer = "ana"',
-                                                      'organizer = "calendars@example.com"')
+    text = config.read_text(encoding="utf-8").replace(
+        'organizer = "ana"', 'organizer = "calendars@example.com"'
+    )
     config.write_text(text, encoding="utf-8")
     run(tacal, config, "publish", tmp_path / "site", "--base-url", BASE)
     index = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
-    assert ('ask <a class="contact" href="mailto:calendars@example.com">calendars@example.com'
-            '</a>, who manages these calendars.') in index
+    assert (
+        'ask <a class="contact" href="mailto:calendars@example.com">calendars@example.com'
+        "</a>, who manages these calendars."
+    ) in index
 
 
 def test_rotate_a_misspelt_feed(tacal: Callable[..., Result], config: Path) -> None:
@@ -184,4 +202,5 @@ def test_rotate_a_misspelt_feed(tacal: Callable[..., Result], config: Path) -> N
     assert result.code == 2
     assert result.err.splitlines() == [
         "tacal: error: no feed 'person-anna' (did you mean 'person-ana'?)",
-        "  hint: `tacal feeds list` shows the feed ids"]
+        "  hint: `tacal feeds list` shows the feed ids",
+    ]

@@ -14,30 +14,35 @@ from tests.feeds.test_feeds import BASE, config, run, tokens  # noqa: F401  (fix
 
 
 def test_regression_publish_keeps_a_team_ics_it_did_not_write(
-        config: Path, run: Callable[..., Result], tmp_path: Path) -> None:  # noqa: F811
+    config: Path, run: Callable[..., Result], tmp_path: Path
+) -> None:  # noqa: F811
     out = tmp_path / "site"
     out.mkdir()
     (out / "team.ics").write_text("someone else's calendar")
-    config.write_text(config.read_text(encoding="utf-8").replace('team = "public"',
-                                                                 'team = "private"'))
+    config.write_text(
+        config.read_text(encoding="utf-8").replace('team = "public"', 'team = "private"')
+    )
     run("publish", out, "--base-url", BASE)
     assert (out / "team.ics").read_text() == "someone else's calendar"
     assert (out / tokens(config)["team"] / "team.ics").exists()
 
 
 def test_regression_publish_keeps_a_file_changed_since_it_wrote_it(
-        config: Path, run: Callable[..., Result], tmp_path: Path) -> None:  # noqa: F811
+    config: Path, run: Callable[..., Result], tmp_path: Path
+) -> None:  # noqa: F811
     out = tmp_path / "site"
     run("publish", out, "--base-url", BASE)
     (out / "team.ics").write_text("edited by hand")  # no longer the bytes publish wrote
-    config.write_text(config.read_text(encoding="utf-8").replace('team = "public"',
-                                                                 'team = "private"'))
+    config.write_text(
+        config.read_text(encoding="utf-8").replace('team = "public"', 'team = "private"')
+    )
     run("publish", out, "--base-url", BASE)
     assert (out / "team.ics").read_text() == "edited by hand"
 
 
 def test_regression_publish_never_deletes_through_a_symlinked_token_folder(
-        config: Path, run: Callable[..., Result], tmp_path: Path) -> None:  # noqa: F811
+    config: Path, run: Callable[..., Result], tmp_path: Path
+) -> None:  # noqa: F811
     out = tmp_path / "site"
     run("publish", out, "--base-url", BASE)
     old = tokens(config)["person-ana"]
@@ -53,7 +58,8 @@ def test_regression_publish_never_deletes_through_a_symlinked_token_folder(
 
 
 def test_publish_still_removes_what_it_wrote_after_a_rotation(
-        config: Path, run: Callable[..., Result], tmp_path: Path) -> None:  # noqa: F811
+    config: Path, run: Callable[..., Result], tmp_path: Path
+) -> None:  # noqa: F811
     out = tmp_path / "site"
     run("publish", out, "--base-url", BASE)
     old = tokens(config)["person-ana"]

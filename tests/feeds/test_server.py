@@ -52,8 +52,11 @@ def token(config: Path, feed_id: str) -> str:
 def sequences(body: bytes) -> dict[str, tuple[int, str]]:
     """UID → (SEQUENCE, DTSTAMP) of each master VEVENT."""
     cal = Calendar.from_ical(body)
-    return {str(e["UID"]): (int(str(e["SEQUENCE"])), e.decoded("DTSTAMP").isoformat())
-            for e in cal.walk("VEVENT") if "RECURRENCE-ID" not in e}
+    return {
+        str(e["UID"]): (int(str(e["SEQUENCE"])), e.decoded("DTSTAMP").isoformat())
+        for e in cal.walk("VEVENT")
+        if "RECURRENCE-ID" not in e
+    }
 
 
 def edit(config: Path, old: str, new: str) -> None:
@@ -146,38 +149,43 @@ def test_gzip_is_its_own_representation(server: Running) -> None:
         r = server.get(TEAM, accept_encoding=refused)
         assert r.header("content-encoding") is None and r.body == plain.body, refused
     # a validator is only good for its own representation
-    r = server.request(TEAM, headers={"Accept-Encoding": "gzip",
-                                      "If-None-Match": plain.header("etag") or ""})
+    r = server.request(
+        TEAM, headers={"Accept-Encoding": "gzip", "If-None-Match": plain.header("etag") or ""}
+    )
     assert r.status == 200 and r.header("content-encoding") == "gzip"
-    r = server.request(TEAM, headers={"Accept-Encoding": "gzip",
-                                      "If-None-Match": zipped.header("etag") or ""})
+    r = server.request(
+        TEAM, headers={"Accept-Encoding": "gzip", "If-None-Match": zipped.header("etag") or ""}
+    )
     assert r.status == 304 and r.header("etag") == zipped.header("etag")
 
 
 # --------------------------------------------------------------------------- what is not served
 
 
-@pytest.mark.parametrize("path", [
-    "/../../../../etc/passwd",
-    "/%2e%2e/%2e%2e/%2e%2e/etc/passwd",
-    "/%2E%2E%2F%2E%2E%2Fetc%2Fpasswd",
-    "/..%2f..%2fetc/passwd",
-    "//etc/passwd",
-    "/etc/passwd",
-    "/tacal.toml",
-    "/tacal.tokens.json",
-    "/conf/tacal.toml",
-    "/./team.ics",
-    "/team.ics/",
-    "/team.ics/..",
-    "/TEAM.ICS",
-    "/team.ics%00",
-    "/index.html/../tacal.toml",
-    "/state/team.ics",
-    "http://127.0.0.1/etc/passwd",
-    "/%C3%A9/team.ics",
-    "/%ff%fe/team.ics",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/../../../../etc/passwd",
+        "/%2e%2e/%2e%2e/%2e%2e/etc/passwd",
+        "/%2E%2E%2F%2E%2E%2Fetc%2Fpasswd",
+        "/..%2f..%2fetc/passwd",
+        "//etc/passwd",
+        "/etc/passwd",
+        "/tacal.toml",
+        "/tacal.tokens.json",
+        "/conf/tacal.toml",
+        "/./team.ics",
+        "/team.ics/",
+        "/team.ics/..",
+        "/TEAM.ICS",
+        "/team.ics%00",
+        "/index.html/../tacal.toml",
+        "/state/team.ics",
+        "http://127.0.0.1/etc/passwd",
+        "/%C3%A9/team.ics",
+        "/%ff%fe/team.ics",
+    ],
+)
 def test_nothing_but_feeds_is_served(server: Running, path: str) -> None:
     r = server.request(path)
     assert r.status in (400, 404), r.status
@@ -216,8 +224,9 @@ def test_methods(server: Running, config: Path) -> None:
         assert server.request(f"/wrong/{'person-ana.ics'}", method=method).status == 404
 
 
-def test_access_log_masks_tokens(server: Running, config: Path,
-                                 caplog: pytest.LogCaptureFixture) -> None:
+def test_access_log_masks_tokens(
+    server: Running, config: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     secret = token(config, "person-ana")
     with caplog.at_level(logging.INFO, logger="tacal.server"):
         assert server.get(f"/{secret}/person-ana.ics").status == 200
@@ -231,8 +240,9 @@ def test_access_log_masks_tokens(server: Running, config: Path,
 # --------------------------------------------------------------------------- live reload
 
 
-def test_config_change_bumps_only_the_changed_series(server: Running, config: Path,
-                                                     tmp_path: Path) -> None:
+def test_config_change_bumps_only_the_changed_series(
+    server: Running, config: Path, tmp_path: Path
+) -> None:
     before = server.get(TEAM)
     seq_before = sequences(before.body)
     edit(config, 'time = "14:00"', 'time = "15:00"')  # the review moves
@@ -246,8 +256,9 @@ def test_config_change_bumps_only_the_changed_series(server: Running, config: Pa
     # a client holding the old validators gets the new feed
     assert server.get(TEAM, if_none_match=before.header("etag") or "").status == 200
     assert server.get(TEAM, if_modified_since=before.header("last-modified") or "").status == 200
-    assert (parsedate_to_datetime(after.header("last-modified") or "")
-            > parsedate_to_datetime(before.header("last-modified") or ""))
+    assert parsedate_to_datetime(after.header("last-modified") or "") > parsedate_to_datetime(
+        before.header("last-modified") or ""
+    )
     # the state survives a restart: same bytes, same validators
     server_state = tmp_path / "state"
     with serving(config, server_state) as again:
@@ -264,8 +275,9 @@ def test_removing_a_series_still_moves_last_modified(server: Running, config: Pa
     after = server.get(TEAM, if_modified_since=before.header("last-modified") or "")
     assert after.status == 200
     assert "feed-team.standup@tacal" not in sequences(after.body)
-    assert (parsedate_to_datetime(after.header("last-modified") or "")
-            > parsedate_to_datetime(before.header("last-modified") or ""))
+    assert parsedate_to_datetime(after.header("last-modified") or "") > parsedate_to_datetime(
+        before.header("last-modified") or ""
+    )
 
 
 def test_template_and_accounts_changes_are_picked_up(server: Running, config: Path) -> None:
@@ -279,24 +291,29 @@ def test_template_and_accounts_changes_are_picked_up(server: Running, config: Pa
     assert bumped == {"feed-team.review@tacal"}
     # accounts moved to a CSV the config names, then the CSV edited
     text = config.read_text(encoding="utf-8")
-    config.write_text('accounts = "accounts.csv"\n' + text[:text.index("[[account]]")],
-                      encoding="utf-8")
+    config.write_text(
+        'accounts = "accounts.csv"\n' + text[: text.index("[[account]]")], encoding="utf-8"
+    )
     assert sequences(server.get(TEAM).body) == sequences(after.body), "CSV missing: kept"
     csv = config.parent / "accounts.csv"
     header = "name,ta,ae,ce,contacts,check_in,arr,renewal,health,expansion\n"
-    csv.write_text(header + "Acme Corp,ana,cleo,,,,,,,\nZeta GmbH,ben,dan,,,,,,,\n",
-                   encoding="utf-8")
+    csv.write_text(
+        header + "Acme Corp,ana,cleo,,,,,,,\nZeta GmbH,ben,dan,,,,,,,\n", encoding="utf-8"
+    )
     same = server.get(TEAM)
     assert sequences(same.body) == sequences(after.body), "same accounts, same feed"
-    csv.write_text(header + "Acme Corp,ana,cleo,,,,,,,\nZeta GmbH,ben,dan,,,,,,,\n"
-                   "Nova AG,ben,dan,,,,,,,\n", encoding="utf-8")
+    csv.write_text(
+        header + "Acme Corp,ana,cleo,,,,,,,\nZeta GmbH,ben,dan,,,,,,,\nNova AG,ben,dan,,,,,,,\n",
+        encoding="utf-8",
+    )
     grown = sequences(server.get(TEAM).body)
     assert "feed-team.account-check-in.nova-ag@tacal" in grown
     assert {u: s for u, s in grown.items() if u in before} == sequences(after.body)
 
 
-def test_rotation_and_bad_edits_apply_without_restart(server: Running, config: Path,
-                                                      tacal: Callable[..., Result]) -> None:
+def test_rotation_and_bad_edits_apply_without_restart(
+    server: Running, config: Path, tacal: Callable[..., Result]
+) -> None:
     old = token(config, "person-ben")
     assert server.get(f"/{old}/person-ben.ics").status == 200
     result = tacal("--config", config, "feeds", "rotate", "person-ben")
@@ -398,52 +415,80 @@ def _occurrences(folder: Path, start: dt.datetime, end: dt.datetime) -> list[Occ
                 continue
             people = ev.get("ATTENDEE", [])
             people = people if isinstance(people, list) else [people]
-            out.append((str(ev["SUMMARY"]), s.isoformat(),
-                        ev.decoded("DTEND").astimezone(tz).isoformat(),
-                        tuple(str(a).removeprefix("mailto:") for a in people)))
+            out.append(
+                (
+                    str(ev["SUMMARY"]),
+                    s.isoformat(),
+                    ev.decoded("DTEND").astimezone(tz).isoformat(),
+                    tuple(str(a).removeprefix("mailto:") for a in people),
+                )
+            )
     return sorted(out)
 
 
-def test_vdirsyncer_sees_exactly_what_preview_shows(server: Running, config: Path,
-                                                    tmp_path: Path,
-                                                    tacal: Callable[..., Result]) -> None:
+def test_vdirsyncer_sees_exactly_what_preview_shows(
+    server: Running, config: Path, tmp_path: Path, tacal: Callable[..., Result]
+) -> None:
     exe = _vdirsyncer()
     ana = f"{server.base}/{token(config, 'person-ana')}/person-ana.ics"
     pairs = {"team": f"{server.base}/team.ics", "ana": ana}
     lines = ["[general]", f'status_path = "{tmp_path / "status"}/"']
     for name, url in pairs.items():
         (tmp_path / "sync" / name).mkdir(parents=True)
-        lines += [f"[pair {name}]", f'a = "{name}_remote"', f'b = "{name}_local"',
-                  "collections = null", 'conflict_resolution = "a wins"',
-                  f"[storage {name}_remote]", 'type = "http"', f'url = "{url}"',
-                  f"[storage {name}_local]", 'type = "filesystem"',
-                  f'path = "{tmp_path / "sync" / name}"', 'fileext = ".ics"']
+        lines += [
+            f"[pair {name}]",
+            f'a = "{name}_remote"',
+            f'b = "{name}_local"',
+            "collections = null",
+            'conflict_resolution = "a wins"',
+            f"[storage {name}_remote]",
+            'type = "http"',
+            f'url = "{url}"',
+            f"[storage {name}_local]",
+            'type = "filesystem"',
+            f'path = "{tmp_path / "sync" / name}"',
+            'fileext = ".ics"',
+        ]
     conf = tmp_path / "vdirsyncer.conf"
     conf.write_text("\n".join(lines) + "\n")
     for command in ("discover", "sync"):
-        done = subprocess.run([exe, "-c", str(conf), command], capture_output=True, text=True,
-                              timeout=60, input="")
+        done = subprocess.run(
+            [exe, "-c", str(conf), command], capture_output=True, text=True, timeout=60, input=""
+        )
         assert done.returncode == 0, done.stdout + done.stderr
     tz = ZoneInfo("Europe/Berlin")
     lo, hi = "2027-01-04", "2027-07-05"
     start = dt.datetime(2027, 1, 4, tzinfo=tz)
     end = dt.datetime(2027, 7, 5, tzinfo=tz)
     for name, who in (("team", None), ("ana", "ana@example.com")):
-        args = ["--config", config, "--today", "2027-01-04", "preview", "--format", "json",
-                "--from", lo, "--to", hi] + (["--for", who] if who else [])
+        args = [
+            "--config",
+            config,
+            "--today",
+            "2027-01-04",
+            "preview",
+            "--format",
+            "json",
+            "--from",
+            lo,
+            "--to",
+            hi,
+        ] + (["--for", who] if who else [])
         shown = tacal(*args)
         assert shown.code == 0, shown.err
         occurrences = json.loads(shown.out)
-        expected = sorted((o["summary"], o["start"], o["end"], tuple(o["attendees"]))
-                          for o in occurrences)
+        expected = sorted(
+            (o["summary"], o["start"], o["end"], tuple(o["attendees"])) for o in occurrences
+        )
         folder = tmp_path / "sync" / name
         assert _occurrences(folder, start, end) == expected, name
         assert len(expected) > 30
         assert len(list(folder.glob("*.ics"))) == len({o["uid"] for o in occurrences})
     # a second sync of unchanged feeds changes nothing: same UIDs, same bytes
     before = {p.name: p.read_bytes() for p in (tmp_path / "sync" / "team").iterdir()}
-    done = subprocess.run([exe, "-c", str(conf), "sync"], capture_output=True, text=True,
-                          timeout=60)
+    done = subprocess.run(
+        [exe, "-c", str(conf), "sync"], capture_output=True, text=True, timeout=60
+    )
     assert done.returncode == 0, done.stderr
     assert {p.name: p.read_bytes() for p in (tmp_path / "sync" / "team").iterdir()} == before
 
@@ -455,9 +500,22 @@ def test_serve_command_end_to_end(config: Path, tmp_path: Path) -> None:
         port = probe.getsockname()[1]
     env = {**os.environ, "TACAL_TODAY": "2027-01-04", "XDG_STATE_HOME": str(tmp_path / "xdg")}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "tacal", "--config", str(config), "serve", "--port", str(port),
-         "--state-dir", str(tmp_path / "st")],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+        [
+            sys.executable,
+            "-m",
+            "tacal",
+            "--config",
+            str(config),
+            "serve",
+            "--port",
+            str(port),
+            "--state-dir",
+            str(tmp_path / "st"),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
     running = Running(app=None, port=port)  # type: ignore[arg-type]  # client side only
     try:
         deadline = time.monotonic() + 20
@@ -490,7 +548,9 @@ def test_large_feed_is_streamed_complete(config: Path, tmp_path: Path) -> None:
     every response); the body must still arrive whole, with the right length and ETag."""
     text = config.read_text(encoding="utf-8")
     agenda = "Long agenda line for a big feed.\\n" * 10_000  # ~330 KB once rendered
-    config.write_text(text + f'''
+    config.write_text(
+        text
+        + f'''
 [[cadence]]
 id = "big-agenda"
 summary = "Big agenda"
@@ -499,7 +559,9 @@ day = "MO"
 time = "16:00"
 duration = 15
 description = "{agenda}"
-''', encoding="utf-8")
+''',
+        encoding="utf-8",
+    )
     with serving(config, tmp_path / "state") as running:
         first = running.get(TEAM)
         assert first.status == 200

@@ -35,8 +35,6 @@ ID1 = "tacal0001abc"
 ID2 = "tacal0002abc"
 
 
-
-
 def service(em: CalendarEmulator, timeout: float = 10.0) -> Any:
     """The real client pointed at the emulator (AnonymousCredentials: no auth header)."""
     http = AuthorizedHttp(AnonymousCredentials(), http=httplib2.Http(timeout=timeout))

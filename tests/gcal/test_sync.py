@@ -29,7 +29,7 @@ from tacal.gcal import auth as gauth
 from tacal.gcal.auth import EMULATOR_ENV, build_service, write_token
 from tacal.gcal.codec import event_id_for
 from tacal.gcal.desired import desired_series
-from tacal.gcal.plan import plan
+from tacal.gcal.plan import Pick, plan
 from tacal.gcal.report import SyncIncomplete, SyncReport
 from tacal.gcal.sync import apply, list_remote, sync
 from tacal.gcal.transport import Timing, TokenBucket
@@ -128,8 +128,6 @@ def run(
         return sync(cal, service_bundle=bundle, timing=timing or fake_timing(clock), **kw)
     finally:
         bundle.close()
-
-
 
 
 def client(em: CalendarEmulator) -> Any:
@@ -335,11 +333,13 @@ def test_removing_one_series_deletes_only_it(env: CalendarEmulator) -> None:
     env.reset_log()
     smaller = without(cal, "s2@tacal")
     report = run(smaller, env)
-    assert env.write_call_count() == 1
-    assert env.requests[-1].inner_methods == ["DELETE"]
+    # tagged as deleted by tacal (a later return to the config restores it), then deleted
+    assert env.write_call_count() == 2
+    assert [r.inner_methods for r in env.requests if r.is_batch] == [["PATCH"], ["DELETE"]]
     assert [ln.uid for ln in report.lines if ln.action == "delete"] == ["s2@tacal"]
     gone = env.get_event("primary", event_id_for("s2@tacal"))
     assert gone is not None and gone["status"] == "cancelled"
+    assert gone["extendedProperties"]["private"]["tacalDeleted"] == "1"
     assert_converged(env, smaller)
 
 
@@ -526,6 +526,74 @@ def test_overrides_become_instance_exceptions(env: CalendarEmulator) -> None:
     assert_converged(env, plain)
 
 
+def _berlin_calendar() -> Calendar:
+    """The calendar tacal builds for the Berlin fixture: its stand-up meets Wednesday when
+    Tuesday 2027-03-30 and 2027-10-26 are holidays (two RECURRENCE-ID overrides)."""
+    from tacal import config as config_mod
+    from tacal.ical.calendar import calendar_bytes
+
+    config = config_mod.load(FIXTURES / "berlin.toml")
+    data = calendar_bytes(config, today=date(2027, 1, 10), now=datetime(2027, 1, 10, tzinfo=UTC))
+    return Calendar.from_ical(data)
+
+
+def _as_exdate_and_rdate(cal: Calendar) -> Calendar:
+    """The same calendar as tacal wrote it before: moves as EXDATE + RDATE on the master."""
+    out = Calendar.from_ical(cal.to_ical())
+    moved = [c for c in out.subcomponents if c.get("RECURRENCE-ID") is not None]
+    out.subcomponents[:] = [c for c in out.subcomponents if c.get("RECURRENCE-ID") is None]
+    for ov in moved:
+        master = next(c for c in out.walk("VEVENT") if str(c["UID"]) == str(ov["UID"]))
+        master.add("exdate", ov["RECURRENCE-ID"].dt)
+        master.add("rdate", ov["DTSTART"].dt)
+    return out
+
+
+def test_moved_occurrences_sync_as_instance_exceptions(env: CalendarEmulator) -> None:
+    """A holiday move is an exception of the series' own occurrence in Google (the id of the
+    Tuesday, the start of the Wednesday), not an RDATE: Google shows exactly what the .ics
+    means, and a second sync writes nothing."""
+    cal = _berlin_calendar()
+    by_uid = {ds.uid: ds for ds in desired_series(cal)}
+    standup = by_uid["berlin.standup@tacal"]
+    assert [line.split(":")[0] for line in standup.body["recurrence"]] == ["RRULE"]
+    assert sorted(standup.overrides) == ["20270330T073000Z", "20271026T073000Z"]
+    report = run(cal, env)
+    assert {ln.uid: ln.overrides for ln in report.lines}["berlin.standup@tacal"] == 2
+    master = standup.event_id
+    moved = env.get_event("primary", f"{master}_20270330T073000Z")
+    assert moved is not None and moved["recurringEventId"] == master
+    assert moved["status"] == "confirmed" and moved["summary"] == "Stand-up"
+    assert _utc(moved["start"]) == "2027-03-31T07:30:00Z"
+    assert _utc(moved["originalStartTime"]) == "2027-03-30T07:30:00Z"
+    shown = occurrences_in_google(env)
+    assert ("berlin.standup@tacal", "2027-03-31T07:30:00Z") in shown
+    assert ("berlin.standup@tacal", "2027-03-30T07:30:00Z") not in shown
+    assert shown == occurrences_in_ics(cal)
+    assert_converged(env, cal)  # and the second sync is 0 writes
+
+
+def test_calendar_synced_with_exdate_and_rdate_converges_to_exceptions(
+    env: CalendarEmulator,
+) -> None:
+    """Google still holding a series synced when moves were EXDATE + RDATE: one update of that
+    series (master and its exceptions), the same meetings before and after, then 0 writes."""
+    cal = _berlin_calendar()
+    old = _as_exdate_and_rdate(cal)
+    run(old, env)
+    before = occurrences_in_google(env)
+    assert before == occurrences_in_ics(old) == occurrences_in_ics(cal)
+    env.reset_log()
+    report = run(cal, env)
+    assert {ln.uid: ln.action for ln in report.lines} == {
+        "berlin.standup@tacal": "update",
+        "berlin.last-friday@tacal": "unchanged",
+        "berlin.fq@tacal": "unchanged",
+    }
+    assert occurrences_in_google(env) == before
+    assert_converged(env, cal)
+
+
 def test_series_time_change_removes_stale_exceptions(env: CalendarEmulator) -> None:
     cal = load("sync_overrides.ics")
     run(cal, env)
@@ -661,31 +729,95 @@ def test_interrupted_between_batches_and_rerun_converges(env: CalendarEmulator) 
     assert_converged(env, cal)
 
 
-def test_deleted_series_is_restored_not_duplicated(env: CalendarEmulator) -> None:
+def test_series_deleted_in_google_stays_deleted_unless_restored(env: CalendarEmulator) -> None:
+    """A series deleted by hand in Google was silently re-created (#13): now it is reported
+    and left deleted; ``restore`` names the ones to bring back, no duplicate ever."""
     cal = series_calendar(3)
     run(cal, env)
     target = event_id_for("s0@tacal")
     client(env).events().delete(calendarId="primary", eventId=target).execute()
-    report = run(cal, env)
-    assert {ln.uid: ln.action for ln in report.lines}["s0@tacal"] == "restore"
-    assert env.get_event("primary", target)["status"] == "confirmed"  # type: ignore[index]
-    assert_converged(env, cal)
-
-
-def test_deleted_id_invisible_to_listing_goes_through_409(env: CalendarEmulator) -> None:
-    """If Google does not list a cancelled event, the insert's 409 turns into a restore."""
-    cal = series_calendar(3)
-    run(cal, env)
-    target = event_id_for("s1@tacal")
-    client(env).events().delete(calendarId="primary", eventId=target).execute()
-    env.calendars["primary"].events[target].pop("extendedProperties")
     env.reset_log()
     report = run(cal, env)
-    assert {ln.uid: ln.action for ln in report.lines}["s1@tacal"] == "create"
-    inner = [(c.method, c.status) for r in env.requests for c in r.inner]
-    assert inner == [("POST", 409), ("PUT", 200)]
+    line = {ln.uid: ln for ln in report.lines}["s0@tacal"]
+    assert (line.action, line.status) == ("deleted-in-google", "gone")
+    assert "--restore" in line.detail
+    assert report.counts()["gone"] == 1 and report.counts()["unchanged"] == 2
+    assert env.write_call_count() == 0
+    assert env.get_event("primary", target)["status"] == "cancelled"  # type: ignore[index]
+    with pytest.raises(SyncError, match="--restore 's9@tacal': no series"):
+        run(cal, env, restore=Pick.of(["s9@tacal"]))
+    report = run(cal, env, restore=Pick.of(["s0@tacal"]))
+    assert {ln.uid: ln.action for ln in report.lines}["s0@tacal"] == "restore"
+    assert report.counts()["restored"] == 1
     assert env.get_event("primary", target)["status"] == "confirmed"  # type: ignore[index]
     assert_converged(env, cal)
+
+
+@pytest.mark.parametrize("listed", [True, False])
+def test_series_tacal_deleted_comes_back_without_restore(
+    monkeypatch: pytest.MonkeyPatch, listed: bool
+) -> None:
+    """A series that left the config (tacal deleted it, tagged ``tacalDeleted``) and comes
+    back is simply re-created, whether or not Google lists the cancelled event."""
+    with CalendarEmulator(match_cancelled_properties=listed) as em:
+        monkeypatch.setenv(EMULATOR_ENV, em.host_port)
+        cal = series_calendar(6)
+        run(cal, em)
+        run(without(cal, "s2@tacal"), em)
+        em.reset_log()
+        report = run(cal, em)
+        line = {ln.uid: ln for ln in report.lines}["s2@tacal"]
+        assert line.action == ("restore" if listed else "create")
+        assert line.status == "done"
+        back = em.get_event("primary", event_id_for("s2@tacal"))
+        assert back is not None and back["status"] == "confirmed"
+        assert "tacalDeleted" not in back["extendedProperties"]["private"]
+        assert_converged(em, cal)
+
+
+def test_deleted_id_invisible_to_listing_goes_through_409(monkeypatch: pytest.MonkeyPatch) -> None:
+    """If Google does not list a cancelled event, the insert's 409 and a get tell a series
+    deleted by hand (left deleted) from one to restore (``restore``)."""
+    with CalendarEmulator(match_cancelled_properties=False) as em:
+        monkeypatch.setenv(EMULATOR_ENV, em.host_port)
+        cal = series_calendar(3)
+        run(cal, em)
+        target = event_id_for("s1@tacal")
+        client(em).events().delete(calendarId="primary", eventId=target).execute()
+        em.reset_log()
+        report = run(cal, em)
+        line = {ln.uid: ln for ln in report.lines}["s1@tacal"]
+        assert (line.action, line.status) == ("create", "gone")
+        assert report.counts()["gone"] == 1 and report.counts()["created"] == 0
+        inner = [(c.method, c.status) for r in em.requests for c in r.inner]
+        assert inner == [("POST", 409)]
+        assert em.get_event("primary", target)["status"] == "cancelled"  # type: ignore[index]
+        em.reset_log()
+        report = run(cal, em, restore=Pick.of(["all"]))
+        inner = [(c.method, c.status) for r in em.requests for c in r.inner]
+        assert inner == [("POST", 409), ("PUT", 200)]
+        assert em.get_event("primary", target)["status"] == "confirmed"  # type: ignore[index]
+        assert_converged(em, cal)
+
+
+def test_events_written_before_scope_tags_stay_unchanged(env: CalendarEmulator) -> None:
+    """The account/organizer tags are bookkeeping, not content: events written without
+    them (by an older tacal) are read as they are and not rewritten to add them."""
+    cal = series_calendar(3)
+    for comp in cal.walk("VEVENT"):
+        comp.add("x-tacal-account", "Acme Corp")
+        comp.add("organizer", "mailto:Riley@example.com")
+    run(cal, env)
+    stored = env.calendars["primary"].events[event_id_for("s0@tacal")]
+    assert stored["extendedProperties"]["private"]["tacalAccount"] == "Acme Corp"
+    assert stored["extendedProperties"]["private"]["tacalOrganizer"] == "riley@example.com"
+    for e in env.calendars["primary"].events.values():
+        for key in ("tacalAccount", "tacalOrganizer"):
+            e["extendedProperties"]["private"].pop(key)
+    env.reset_log()
+    report = run(cal, env)
+    assert report.counts()["unchanged"] == 3
+    assert env.write_call_count() == 0
 
 
 def test_concurrent_edit_between_list_and_write_is_a_conflict(env: CalendarEmulator) -> None:

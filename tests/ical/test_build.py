@@ -15,8 +15,10 @@ from tests.conftest import FIXTURES, Result
 
 def seqs(data: bytes) -> dict[str, tuple[int, str]]:
     cal = Calendar.from_ical(data)
-    return {str(e["UID"]): (int(e["SEQUENCE"]), e["DTSTAMP"].to_ical().decode())
-            for e in cal.walk("VEVENT")}
+    return {
+        str(e["UID"]): (int(e["SEQUENCE"]), e["DTSTAMP"].to_ical().decode())
+        for e in cal.walk("VEVENT")
+    }
 
 
 @pytest.fixture
@@ -25,8 +27,9 @@ def project(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def test_rebuild_is_byte_identical_on_a_later_day(tacal: Callable[..., Result],
-                                                   project: Path) -> None:
+def test_rebuild_is_byte_identical_on_a_later_day(
+    tacal: Callable[..., Result], project: Path
+) -> None:
     assert tacal("--today", "2027-01-10", "build").code == 0
     first = (project / "tacal.ics").read_bytes()
     assert tacal("--today", "2027-03-15", "build").code == 0
@@ -36,8 +39,9 @@ def test_rebuild_is_byte_identical_on_a_later_day(tacal: Callable[..., Result],
     assert (project / "other.ics").read_bytes() == first
 
 
-def test_sequence_bumps_only_for_changed_series(tacal: Callable[..., Result],
-                                                project: Path) -> None:
+def test_sequence_bumps_only_for_changed_series(
+    tacal: Callable[..., Result], project: Path
+) -> None:
     assert tacal("--today", "2027-01-10", "build").code == 0
     before = seqs((project / "tacal.ics").read_bytes())
     config = project / "tacal.toml"
@@ -54,8 +58,9 @@ def test_sequence_bumps_only_for_changed_series(tacal: Callable[..., Result],
     assert seqs((project / "tacal.ics").read_bytes())["berlin.standup@tacal"][0] == 2
 
 
-def test_failed_build_leaves_old_file_untouched(tacal: Callable[..., Result],
-                                                project: Path) -> None:
+def test_failed_build_leaves_old_file_untouched(
+    tacal: Callable[..., Result], project: Path
+) -> None:
     assert tacal("--today", "2027-01-10", "build").code == 0
     good = (project / "tacal.ics").read_bytes()
     config = project / "tacal.toml"
@@ -90,20 +95,45 @@ def test_stdout(tacal: Callable[..., Result], project: Path) -> None:
     assert not (project / "tacal.ics").exists()
 
 
-def test_uids_are_stable_and_derived_from_ids(tacal: Callable[..., Result],
-                                              project: Path) -> None:
+def test_uids_are_stable_and_derived_from_ids(tacal: Callable[..., Result], project: Path) -> None:
     result = tacal("--today", "2027-01-10", "build", "-o", "-")
-    uids = re.findall(rb"UID:(\S+)", result.stdout_bytes)
-    assert sorted(uids) == [b"berlin.fq@tacal", b"berlin.last-friday@tacal",
-                            b"berlin.standup@tacal"]
+    uids = re.findall(rb"UID:(\S+)", result.stdout_bytes)  # moved occurrences share theirs
+    assert sorted(set(uids)) == [
+        b"berlin.fq@tacal",
+        b"berlin.last-friday@tacal",
+        b"berlin.standup@tacal",
+    ]
 
 
-def test_holiday_moves_are_exdate_and_rdate(tacal: Callable[..., Result], project: Path) -> None:
-    """Tue 2027-03-30 is a holiday: the stand-up moves to Wed 03-31 (EXDATE + RDATE).
-    Fri 2027-12-24 (last Friday is 12-31, so not hit); Tue 2027-10-26 moves to 10-27."""
+def test_holiday_moves_are_recurrence_id_overrides(
+    tacal: Callable[..., Result], project: Path
+) -> None:
+    """Tue 2027-03-30 is a holiday: the stand-up moves to Wed 03-31, written as an override
+    of the 03-30 occurrence (RECURRENCE-ID with its TZID), not EXDATE + RDATE. Fri 2027-12-24
+    (last Friday is 12-31, so not hit); Tue 2027-10-26 moves to 10-27."""
     data = tacal("--today", "2027-01-10", "build", "-o", "-").stdout_bytes
     cal = Calendar.from_ical(data)
-    standup = next(e for e in cal.walk("VEVENT") if str(e["UID"]) == "berlin.standup@tacal")
-    text = standup.to_ical().decode()
-    assert "EXDATE;TZID=Europe/Berlin:20270330T093000,20271026T093000" in text
-    assert "RDATE;TZID=Europe/Berlin:20270331T093000,20271027T093000" in text
+    standup = [e for e in cal.walk("VEVENT") if str(e["UID"]) == "berlin.standup@tacal"]
+    master, *moved = standup
+    assert "RECURRENCE-ID" not in master
+    assert "EXDATE" not in master and "RDATE" not in master
+    assert [(e["RECURRENCE-ID"].to_ical(), e["DTSTART"].to_ical()) for e in moved] == [
+        (b"20270330T093000", b"20270331T093000"),
+        (b"20271026T093000", b"20271027T093000"),
+    ]
+    text = b"".join(e.to_ical() for e in moved).decode()
+    assert text.count("RECURRENCE-ID;TZID=Europe/Berlin:") == 2
+    assert "DTEND;TZID=Europe/Berlin:20270331T094500" in text
+    for e in moved:
+        # the same meeting as the master's, stamped alike
+        for prop in (
+            "SUMMARY",
+            "ATTENDEE",
+            "CATEGORIES",
+            "STATUS",
+            "X-TACAL-CADENCE",
+            "SEQUENCE",
+            "DTSTAMP",
+        ):
+            assert e[prop].to_ical() == master[prop].to_ical(), prop
+        assert "X-TACAL-HASH" not in e

@@ -12,9 +12,20 @@ from icalendar import Calendar
 
 from tacal.ical.vtimezone import vtimezone
 
-ZONES = ["America/New_York", "Europe/Berlin", "Australia/Sydney", "Australia/Lord_Howe",
-         "America/St_Johns", "Asia/Kolkata", "Asia/Kathmandu", "Pacific/Auckland",
-         "America/Santiago", "Africa/Casablanca", "Europe/Dublin", "UTC"]
+ZONES = [
+    "America/New_York",
+    "Europe/Berlin",
+    "Australia/Sydney",
+    "Australia/Lord_Howe",
+    "America/St_Johns",
+    "Asia/Kolkata",
+    "Asia/Kathmandu",
+    "Pacific/Auckland",
+    "America/Santiago",
+    "Africa/Casablanca",
+    "Europe/Dublin",
+    "UTC",
+]
 
 
 @pytest.mark.parametrize("name", ZONES)
@@ -28,15 +39,20 @@ def test_offsets_match_zoneinfo_hour_by_hour(name: str) -> None:
     moment = dt.datetime(2027, 1, 1, tzinfo=dt.UTC)
     while moment < dt.datetime(2029, 12, 31, tzinfo=dt.UTC):
         assert moment.astimezone(parsed).utcoffset() == moment.astimezone(zone).utcoffset(), (
-            name, moment)
+            name,
+            moment,
+        )
         moment += dt.timedelta(hours=1)
 
 
-@pytest.mark.parametrize(("name", "rules"), [
-    ("America/New_York", {"BYDAY=2SU;BYMONTH=3", "BYDAY=1SU;BYMONTH=11"}),
-    ("Europe/Berlin", {"BYDAY=-1SU;BYMONTH=3", "BYDAY=-1SU;BYMONTH=10"}),
-    ("Australia/Sydney", {"BYDAY=1SU;BYMONTH=4", "BYDAY=1SU;BYMONTH=10"}),
-])
+@pytest.mark.parametrize(
+    ("name", "rules"),
+    [
+        ("America/New_York", {"BYDAY=2SU;BYMONTH=3", "BYDAY=1SU;BYMONTH=11"}),
+        ("Europe/Berlin", {"BYDAY=-1SU;BYMONTH=3", "BYDAY=-1SU;BYMONTH=10"}),
+        ("Australia/Sydney", {"BYDAY=1SU;BYMONTH=4", "BYDAY=1SU;BYMONTH=10"}),
+    ],
+)
 def test_regular_zones_use_yearly_rules(name: str, rules: set[str]) -> None:
     text = vtimezone(name, 2027, 2030).to_ical().decode()
     assert "RDATE" not in text

@@ -47,8 +47,11 @@ def _expected(name: str) -> tuple[Point, ...]:
     """zoneinfo's wall-clock time and offset at the instants checked, 2026 through 2056."""
     zone = ZoneInfo(name)
     lo, hi = _ts(min(FIRST_YEARS)), _ts(LAST_YEAR + 1)
-    instants = {int(dt.datetime(y, m, 15, 12, tzinfo=dt.UTC).timestamp())
-                for y in range(min(FIRST_YEARS), LAST_YEAR + 1) for m in range(1, 13)}
+    instants = {
+        int(dt.datetime(y, m, 15, 12, tzinfo=dt.UTC).timestamp())
+        for y in range(min(FIRST_YEARS), LAST_YEAR + 1)
+        for m in range(1, 13)
+    }
     t, prev = lo, offset_at(zone, lo)
     while t < hi:
         nxt = min(t + STEP, hi)
@@ -87,9 +90,11 @@ def _mismatches(name: str, vtz: Timezone, first: int, last: int) -> list[str]:
         for ts, wall, offset in points:
             got = dt.datetime.fromtimestamp(ts, dt.UTC).astimezone(parsed)
             if got.utcoffset() != offset or got.replace(tzinfo=None) != wall:
-                found.append(f"{dt.datetime.fromtimestamp(ts, dt.UTC):%Y-%m-%d %H:%M:%S}Z: "
-                             f"tzical {got.replace(tzinfo=None)} {got.utcoffset()}, "
-                             f"zoneinfo {wall} {offset}")
+                found.append(
+                    f"{dt.datetime.fromtimestamp(ts, dt.UTC):%Y-%m-%d %H:%M:%S}Z: "
+                    f"tzical {got.replace(tzinfo=None)} {got.utcoffset()}, "
+                    f"zoneinfo {wall} {offset}"
+                )
         _checked[key] = found
     return _checked[key]
 
@@ -125,8 +130,9 @@ def _read(name: str, first: int, last: int) -> tuple[str, dt.tzinfo]:
 
 def _agree(name: str, parsed: dt.tzinfo, *moments: dt.datetime) -> None:
     for moment in moments:
-        assert moment.astimezone(parsed).utcoffset() == moment.astimezone(
-            ZoneInfo(name)).utcoffset(), moment
+        assert (
+            moment.astimezone(parsed).utcoffset() == moment.astimezone(ZoneInfo(name)).utcoffset()
+        ), moment
 
 
 def test_auckland_summer_time_starts_on_the_last_sunday_of_september() -> None:
@@ -155,10 +161,18 @@ def test_santiago_returns_to_standard_time_every_april_after_2030() -> None:
     text, parsed = _read("America/Santiago", 2026, 2028)
     assert "RRULE:FREQ=YEARLY;BYDAY=SU;BYMONTHDAY=2,3,4,5,6,7,8;BYMONTH=4" in text
     assert "RRULE:FREQ=YEARLY;BYDAY=SU;BYMONTHDAY=2,3,4,5,6,7,8;BYMONTH=9" in text
-    assert dt.datetime(2030, 6, 15, 12, tzinfo=dt.UTC).astimezone(parsed).utcoffset() == \
-        dt.timedelta(hours=-4)
-    _agree("America/Santiago", parsed, *(dt.datetime(y, m, 15, 12, tzinfo=dt.UTC)
-                                         for y in range(2030, 2041) for m in range(1, 13)))
+    assert dt.datetime(2030, 6, 15, 12, tzinfo=dt.UTC).astimezone(
+        parsed
+    ).utcoffset() == dt.timedelta(hours=-4)
+    _agree(
+        "America/Santiago",
+        parsed,
+        *(
+            dt.datetime(y, m, 15, 12, tzinfo=dt.UTC)
+            for y in range(2030, 2041)
+            for m in range(1, 13)
+        ),
+    )
 
 
 def test_zone_that_set_its_clock_back_for_good_is_read_right_around_the_change() -> None:
@@ -166,16 +180,24 @@ def test_zone_that_set_its_clock_back_for_good_is_read_right_around_the_change()
     DAYLIGHT "from" +04, and tzical put the hour after the change at +03 wall-clock 01:00."""
     _, parsed = _read("Europe/Volgograd", 2020, 2022)
     change = dt.datetime(2020, 12, 26, 22, tzinfo=dt.UTC)
-    _agree("Europe/Volgograd", parsed,
-           *(change + dt.timedelta(minutes=30 * k) for k in range(-12, 13)))
+    _agree(
+        "Europe/Volgograd", parsed, *(change + dt.timedelta(minutes=30 * k) for k in range(-12, 13))
+    )
 
 
 def test_samoa_skipping_a_day_does_not_stop_tzical() -> None:
     """Samoa went from -10 to +14 at the end of 2011: as DAYLIGHT, tzical's daylight saving
     was a whole day, which datetime refuses, so the calendar did not load at all."""
     _, parsed = _read("Pacific/Apia", 2011, 2013)
-    _agree("Pacific/Apia", parsed, *(dt.datetime(y, m, 15, 12, tzinfo=dt.UTC)
-                                     for y in (2011, 2012, 2013) for m in range(1, 13)))
+    _agree(
+        "Pacific/Apia",
+        parsed,
+        *(
+            dt.datetime(y, m, 15, 12, tzinfo=dt.UTC)
+            for y in (2011, 2012, 2013)
+            for m in range(1, 13)
+        ),
+    )
 
 
 def test_nuuk_from_2024_is_read_right_the_hour_before_its_new_rule_begins() -> None:

@@ -18,13 +18,19 @@ PACKAGE = ROOT / "tacal"
 
 #: Layers from the bottom up: a module may import its own layer or lower ones, never higher.
 LAYERS = {
-    "tacal": 0, "tacal.errors": 0, "tacal.clock": 0, "tacal.output": 0, "tacal.model": 0,
+    "tacal": 0,
+    "tacal.errors": 0,
+    "tacal.clock": 0,
+    "tacal.output": 0,
+    "tacal.model": 0,
     "tacal.paths": 0,
     "tacal.__main__": 6,
-    "tacal.config": 1, "tacal.schedule": 1,
+    "tacal.config": 1,
+    "tacal.schedule": 1,
     "tacal.series": 2,
     "tacal.ical": 3,
-    "tacal.feeds": 4, "tacal.gcal": 4,
+    "tacal.feeds": 4,
+    "tacal.gcal": 4,
     "tacal.cli": 5,
 }
 
@@ -51,7 +57,8 @@ def layer(module: str) -> int:
 def _is_type_checking(node: ast.If) -> bool:
     test = node.test
     return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
-        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
 
 
 def imports_of(module: str) -> set[str]:
@@ -69,8 +76,12 @@ def imports_of(module: str) -> set[str]:
             return
         if isinstance(node, ast.Import):
             found.update(a.name for a in node.names if a.name.startswith("tacal"))
-        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module \
-                and node.module.startswith("tacal"):
+        elif (
+            isinstance(node, ast.ImportFrom)
+            and node.level == 0
+            and node.module
+            and node.module.startswith("tacal")
+        ):
             for alias in node.names:
                 sub = f"{node.module}.{alias.name}"
                 found.add(sub if sub in MODULES else node.module)
@@ -95,8 +106,10 @@ def test_every_module_is_in_a_layer() -> None:
 @pytest.mark.parametrize("module", MODULES)
 def test_imports_run_one_way(module: str) -> None:
     upward = sorted(t for t in GRAPH[module] if layer(t) > layer(module))
-    assert not upward, (f"{module} (layer {layer(module)}) imports {upward}: the flow is "
-                        "cli -> feeds/gcal -> ical -> series -> schedule/config -> model")
+    assert not upward, (
+        f"{module} (layer {layer(module)}) imports {upward}: the flow is "
+        "cli -> feeds/gcal -> ical -> series -> schedule/config -> model"
+    )
 
 
 def test_no_import_cycle() -> None:
@@ -109,7 +122,7 @@ def test_no_import_cycle() -> None:
         stack.append(m)
         for t in sorted(GRAPH.get(m, ())):
             if state.get(t) == 1:
-                cycles.append([*stack[stack.index(t):], t])
+                cycles.append([*stack[stack.index(t) :], t])
             elif t in GRAPH and t not in state:
                 walk(t)
         stack.pop()
@@ -123,12 +136,14 @@ def test_no_import_cycle() -> None:
 
 def test_every_module_imports_alone_in_a_fresh_interpreter() -> None:
     """Catches what the source scan cannot: an import that only works after another one."""
-    commands = {m: [sys.executable, "-c", f"import {m}"] for m in MODULES
-                if m != "tacal.__main__"}
+    commands = {m: [sys.executable, "-c", f"import {m}"] for m in MODULES if m != "tacal.__main__"}
     commands["tacal.__main__"] = [sys.executable, "-m", "tacal", "--help"]  # it runs the CLI
-    procs = {m: subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                 text=True)
-             for m, cmd in commands.items()}
+    procs = {
+        m: subprocess.Popen(
+            cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        for m, cmd in commands.items()
+    }
     failed = {}
     for m, proc in procs.items():
         _, err = proc.communicate(timeout=120)

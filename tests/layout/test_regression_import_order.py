@@ -14,7 +14,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 
-SCRIPT = textwrap.dedent('''
+SCRIPT = textwrap.dedent("""
     from tacal.config import parse
     from tacal.errors import ConfigError
     base = open("tacal/default.toml", encoding="utf-8").read()
@@ -25,14 +25,15 @@ SCRIPT = textwrap.dedent('''
             print(p)
     else:
         print("ACCEPTED")
-''')
+""")
 
 
 def parse_alone(table: str) -> list[str]:
     """Problems ``parse`` reports in a fresh interpreter that imported nothing else."""
     code = f"TABLE = {table!r}\n" + SCRIPT
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
-                         text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    )
     return out.stdout.splitlines()
 
 

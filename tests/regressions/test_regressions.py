@@ -20,8 +20,7 @@ def test_biweekly_start_on_a_sunday_does_not_skip_a_week() -> None:
     """dateutil counts INTERVAL=2 from the week containing start (a Sunday here), which
     skipped the first Tuesday; the series must begin on the first Tuesday on/after start."""
     team = Team(name="T", id="t", timezone="America/New_York", fiscal_year_start=2)
-    cadence = Cadence(id="x", summary="x", rule="biweekly", day="TU", time=dt.time(10),
-                      duration=30)
+    cadence = Cadence(id="x", summary="x", rule="biweekly", day="TU", time=dt.time(10), duration=30)
     assert first_occurrence(cadence, team, dt.date(2026, 2, 1)) == dt.datetime(2026, 2, 3, 10)
 
 
@@ -43,10 +42,12 @@ def test_negative_dst_zone_is_written_with_daylight_as_the_larger_offset() -> No
 def test_aligned_bimonthly_and_quarterly_start_months() -> None:
     """A start in a non-aligned month must not shift bimonthly/quarterly series."""
     team = Team(name="T", id="t", timezone="UTC", fiscal_year_start=2)
-    bi = Cadence(id="b", summary="b", rule="bimonthly", day="WE", week=1, time=dt.time(9),
-                 duration=30)
-    q = Cadence(id="q", summary="q", rule="quarterly", day="WE", week=1, time=dt.time(9),
-                duration=30)
+    bi = Cadence(
+        id="b", summary="b", rule="bimonthly", day="WE", week=1, time=dt.time(9), duration=30
+    )
+    q = Cadence(
+        id="q", summary="q", rule="quarterly", day="WE", week=1, time=dt.time(9), duration=30
+    )
     # bimonthly follows the fiscal year's first month (Feb, Apr, ...); start in March
     assert first_occurrence(bi, team, dt.date(2027, 3, 1)) == dt.datetime(2027, 4, 7, 9)
     # quarterly means calendar quarters (Jan, Apr, Jul, Oct)
@@ -100,11 +101,17 @@ def test_gmt_based_zones_keep_summer_time_when_read_by_vobject(zone: str) -> Non
         assert occ.astimezone(dt.UTC) == local.replace(tzinfo=ZoneInfo(zone)).astimezone(dt.UTC)
 
 
-@pytest.mark.parametrize(("column", "value"), [
-    ("Renewal", "0001-01-01"), ("Renewal", "9999-12-31"), ("Onboarding Start", "9999-12-31"),
-])
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [
+        ("Renewal", "0001-01-01"),
+        ("Renewal", "9999-12-31"),
+        ("Onboarding Start", "9999-12-31"),
+    ],
+)
 def test_far_off_account_dates_are_located_errors_not_tracebacks(
-        tmp_path: Path, column: str, value: str) -> None:
+    tmp_path: Path, column: str, value: str
+) -> None:
     """A renewal or onboarding date near year 1 or 9999 overflowed date arithmetic (renewal
     minus days_before, workdays after onboarding): a traceback instead of PATH:LINE."""
     from tests.conftest import FIXTURES, _run
@@ -117,16 +124,31 @@ def test_far_off_account_dates_are_located_errors_not_tracebacks(
     row[header.index(column)] = value
     lines[3] = ",".join(row)
     (tmp_path / "accounts.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    result = _run(["--config", str(tmp_path / "tacal.toml"), "--today", "2027-01-10", "-q",
-                   "build", "-o", str(tmp_path / "out.ics")])
+    result = _run(
+        [
+            "--config",
+            str(tmp_path / "tacal.toml"),
+            "--today",
+            "2027-01-10",
+            "-q",
+            "build",
+            "-o",
+            str(tmp_path / "out.ics"),
+        ]
+    )
     key = column.lower().replace(" ", "_")
     assert result.code == 2, result.err
     assert f"accounts.csv:4: {key}: {value} is out of range" in result.err
     assert not (tmp_path / "out.ics").exists()
 
 
-@pytest.mark.parametrize("rule", ['rule = "weekly"\nday = "TU"\nuntil = "2027-03-30"',
-                                  'rule = "RRULE:FREQ=WEEKLY;BYDAY=TU;UNTIL=20270330T055959Z"'])
+@pytest.mark.parametrize(
+    "rule",
+    [
+        'rule = "weekly"\nday = "TU"\nuntil = "2027-03-30"',
+        'rule = "RRULE:FREQ=WEEKLY;BYDAY=TU;UNTIL=20270330T055959Z"',
+    ],
+)
 def test_until_with_holidays_builds_and_moves_the_last_meeting(rule: str) -> None:
     """A cadence with ``until`` (or a raw RRULE with a UTC UNTIL) in a team with holidays was a
     traceback: dateutil refuses a UTC UNTIL beside the naive wall-clock start tacal expands
@@ -136,11 +158,14 @@ def test_until_with_holidays_builds_and_moves_the_last_meeting(rule: str) -> Non
     from tacal.ical.calendar import calendar_bytes
     from tests.support.ical_check import expand_icalendar, expand_vobject, utc_window
 
-    text = ('[team]\nname = "T"\nid = "t"\ntimezone = "Australia/Sydney"\nstart = "2027-03-01"\n'
-            'holidays = ["2027-03-30"]\n\n[[cadence]]\nid = "c"\nsummary = "C"\n'
-            f'{rule}\ntime = "16:00"\nduration = 30\n')
-    data = calendar_bytes(parse(text, None), today=dt.date(2027, 3, 1),
-                          now=dt.datetime(2027, 3, 1, tzinfo=dt.UTC))
+    text = (
+        '[team]\nname = "T"\nid = "t"\ntimezone = "Australia/Sydney"\nstart = "2027-03-01"\n'
+        'holidays = ["2027-03-30"]\n\n[[cadence]]\nid = "c"\nsummary = "C"\n'
+        f'{rule}\ntime = "16:00"\nduration = 30\n'
+    )
+    data = calendar_bytes(
+        parse(text, None), today=dt.date(2027, 3, 1), now=dt.datetime(2027, 3, 1, tzinfo=dt.UTC)
+    )
     lo, hi = utc_window("2027-03-01", "2027-06-01", "Australia/Sydney")
     got = expand_icalendar(data, lo, hi)
     assert got == expand_vobject(data, lo, hi)
@@ -155,8 +180,10 @@ def test_until_out_of_range_is_an_error() -> None:
     from tacal.config import parse
     from tacal.errors import ConfigError
 
-    text = ('[team]\ntimezone = "America/New_York"\n\n[[cadence]]\nid = "c"\nsummary = "C"\n'
-            'rule = "weekly"\nday = "TU"\ntime = "10:00"\nduration = 30\nuntil = 9999-12-31\n')
+    text = (
+        '[team]\ntimezone = "America/New_York"\n\n[[cadence]]\nid = "c"\nsummary = "C"\n'
+        'rule = "weekly"\nday = "TU"\ntime = "10:00"\nduration = 30\nuntil = 9999-12-31\n'
+    )
     with pytest.raises(ConfigError, match=r"until: 9999-12-31 is out of range"):
         parse(text, None)
 
@@ -171,10 +198,16 @@ def test_until_on_per_ae_sessions_that_spill_to_the_next_workday() -> None:
     from tests.conftest import FIXTURES
     from tests.support.ical_check import expand_icalendar, expand_vobject, utc_window
 
-    text = (FIXTURES / "accounts.toml").read_text(encoding="utf-8").replace(
-        'rule = "fiscal-quarterly"\n', 'rule = "fiscal-quarterly"\nuntil = "2027-08-03"\n', 1)
-    data = calendar_bytes(parse(text, None), today=dt.date(2027, 1, 10),
-                          now=dt.datetime(2027, 1, 10, tzinfo=dt.UTC))
+    text = (
+        (FIXTURES / "accounts.toml")
+        .read_text(encoding="utf-8")
+        .replace(
+            'rule = "fiscal-quarterly"\n', 'rule = "fiscal-quarterly"\nuntil = "2027-08-03"\n', 1
+        )
+    )
+    data = calendar_bytes(
+        parse(text, None), today=dt.date(2027, 1, 10), now=dt.datetime(2027, 1, 10, tzinfo=dt.UTC)
+    )
     lo, hi = utc_window("2027-01-01", "2028-06-01", "America/Chicago")
     got = [(u, w) for u, w in expand_icalendar(data, lo, hi) if u.startswith("fx.qbr.")]
     assert got == [(u, w) for u, w in expand_vobject(data, lo, hi) if u.startswith("fx.qbr.")]
@@ -196,24 +229,32 @@ def test_previous_stamps_line_scan_matches_a_full_parse() -> None:
     from tacal.ical.calendar import calendar_bytes
     from tacal.ical.stamps import Stamp, previous_stamps
 
-    data = calendar_bytes(config_mod.load(None), today=dt.date(2026, 11, 24),
-                          now=dt.datetime(2026, 11, 24, tzinfo=dt.UTC))
+    data = calendar_bytes(
+        config_mod.load(None),
+        today=dt.date(2026, 11, 24),
+        now=dt.datetime(2026, 11, 24, tzinfo=dt.UTC),
+    )
     # fold a long UID across lines to exercise unfolding
     data = data.replace(b"UID:ta-team.", b"UID:ta-team\r\n .", 1)
     expected = {}
     for ev in Calendar.from_ical(data).walk("VEVENT"):
         if ev.get("RECURRENCE-ID") is None:
-            expected[str(ev["UID"])] = Stamp(int(ev["SEQUENCE"]), ev.decoded("DTSTAMP"),
-                                             str(ev["X-TACAL-HASH"]))
+            expected[str(ev["UID"])] = Stamp(
+                int(ev["SEQUENCE"]), ev.decoded("DTSTAMP"), str(ev["X-TACAL-HASH"])
+            )
     assert previous_stamps(data) == expected
     assert len(expected) > 20
     assert previous_stamps(b"not a calendar") == {}
 
 
-@pytest.mark.parametrize("zone", ["A" * 300, "Europe/" + "x" * 5000, "America/New\\u0000York",
-                                  "/".join(["a"] * 200)], ids=["300", "5000", "nul", "deep"])
-def test_regression_overlong_timezone_is_a_located_error(tacal: Callable[..., Result],
-                                                         tmp_path: Path, zone: str) -> None:
+@pytest.mark.parametrize(
+    "zone",
+    ["A" * 300, "Europe/" + "x" * 5000, "America/New\\u0000York", "/".join(["a"] * 200)],
+    ids=["300", "5000", "nul", "deep"],
+)
+def test_regression_overlong_timezone_is_a_located_error(
+    tacal: Callable[..., Result], tmp_path: Path, zone: str
+) -> None:
     """A 300-character ``timezone`` made ZoneInfo raise OSError (name too long): a traceback."""
     from tests.config.test_validation import BASE
 
@@ -222,3 +263,64 @@ def test_regression_overlong_timezone_is_a_located_error(tacal: Callable[..., Re
     assert result.code == 2, result.err
     assert ":3: team.timezone: " in result.err and "is not an IANA time zone" in result.err
     assert "Traceback" not in result.err
+
+
+@pytest.mark.parametrize("name", ["<default>", "accounts.toml", "berlin.toml", "distributed.toml"])
+def test_node_ical_ignores_rdate_so_holiday_moves_are_never_rdate(name: str) -> None:
+    """Holiday moves were EXDATE + RDATE: node-ical ignores RDATE, so every moved meeting
+    vanished in apps built on it (libical's foreach_recurrence misreads RDATE;TZID too, and
+    Outlook imports an RDATE only under extra rules). A move is a RECURRENCE-ID override now:
+    no RDATE anywhere, and a reader that knows only RRULE, EXDATE and overrides shows every
+    meeting. EXDATE is left for meetings dropped outright (a daily series' holiday)."""
+    from zoneinfo import ZoneInfo
+
+    from icalendar import Calendar
+
+    from tacal import config as config_mod
+    from tacal.ical.calendar import calendar_bytes
+    from tacal.series import build_series
+    from tests.conftest import FIXTURES
+    from tests.support.ical_check import expand_icalendar, utc_window
+
+    config = config_mod.load(None if name == "<default>" else FIXTURES / name)
+    today = dt.date(2027, 1, 10)
+    series = build_series(config, today)
+    data = calendar_bytes(
+        config, today=today, now=dt.datetime(2027, 1, 10, tzinfo=dt.UTC), series=series
+    )
+    events = Calendar.from_ical(data).walk("VEVENT")
+    assert not [e for e in events if "RDATE" in e]
+    assert b"\nRDATE" not in data
+    moves = {(s.uid, old, new) for s in series for old, new in s.recurrence.moves}
+    assert moves, "the config moves meetings"
+    tz = ZoneInfo(config.team.timezone)
+    written = {
+        (
+            str(e["UID"]),
+            e.decoded("RECURRENCE-ID").astimezone(tz).replace(tzinfo=None),
+            e.decoded("DTSTART").astimezone(tz).replace(tzinfo=None),
+        )
+        for e in events
+        if "RECURRENCE-ID" in e
+    }
+    assert moves <= written
+    assert all(
+        e["RECURRENCE-ID"].params["TZID"] == config.team.timezone
+        for e in events
+        if "RECURRENCE-ID" in e
+    )
+    # what a reader without RDATE support sees is every meeting: the same as the full reading
+    lo, hi = utc_window("2027-01-01", "2029-01-01", config.team.timezone)
+    seen = expand_icalendar(data, lo, hi)
+    assert {
+        (u, new.replace(tzinfo=tz).astimezone(dt.UTC))
+        for u, _, new in moves
+        if lo <= new.replace(tzinfo=tz) < hi
+    } <= set(seen)
+    assert not {(u, old.replace(tzinfo=tz).astimezone(dt.UTC)) for u, old, _ in moves} & set(seen)
+    if name == "<default>":
+        # the daily task review skips a holiday outright (it meets the next day anyway)
+        [daily] = [s for s in series if s.uid == "ta-team.task-review@tacal"]
+        assert daily.recurrence.exdates and not daily.recurrence.moves
+        [master] = [e for e in events if str(e["UID"]) == daily.uid]
+        assert "EXDATE" in master

@@ -25,9 +25,11 @@ TODAY = dt.date(2027, 4, 20)
 def team_toml(accounts_csv: str, tas: int = TAS, aes: int = AES) -> str:
     people = "\n".join(
         f'[people.ta{i}]\nname = "TA {i}"\nemail = "ta{i}@big.example"\nrole = "ta"\n'
-        for i in range(tas)) + "\n".join(
+        for i in range(tas)
+    ) + "\n".join(
         f'[people.ae{i}]\nname = "AE {i}"\nemail = "ae{i}@big.example"\nrole = "ae"\n'
-        for i in range(aes))
+        for i in range(aes)
+    )
     return f'''accounts = "{accounts_csv}"
 [team]
 name = "Big"
@@ -113,9 +115,11 @@ def accounts_csv(count: int, tas: int = TAS, aes: int = AES) -> str:
     for i in range(count):
         renewal = dt.date(2027, 8, 1) + dt.timedelta(days=(i * 7) % 365)
         onboarding = f"2027-{1 + i % 12:02d}-{1 + i % 27:02d}" if i % 10 == 0 else ""
-        rows.append(f"Account {i:04d},ta{i % tas},ae{(i * 7) % aes},,c{i}@cust.example,"
-                    f"{FREQUENCIES[i % 5]},{(i * 7919) % 900_000},{renewal},"
-                    f"{('green', 'yellow', 'red')[i % 3]},{i % 4 == 0},{onboarding}")
+        rows.append(
+            f"Account {i:04d},ta{i % tas},ae{(i * 7) % aes},,c{i}@cust.example,"
+            f"{FREQUENCIES[i % 5]},{(i * 7919) % 900_000},{renewal},"
+            f"{('green', 'yellow', 'red')[i % 3]},{i % 4 == 0},{onboarding}"
+        )
     return "\n".join(rows) + "\n"
 
 
@@ -132,8 +136,9 @@ def work(config: config_mod.Config, monkeypatch: pytest.MonkeyPatch) -> dict[str
     counts = {"expanded": 0, "rendered": 0}
     expand, describe = rules.occurrences, BuildContext.describe
 
-    def counting_expand(rec: rules.Recurrence, until: dt.datetime,
-                        timezone: str | None = None) -> list[dt.datetime]:
+    def counting_expand(
+        rec: rules.Recurrence, until: dt.datetime, timezone: str | None = None
+    ) -> list[dt.datetime]:
         found = expand(rec, until, timezone)
         counts["expanded"] += len(found)
         return found
@@ -167,11 +172,16 @@ def test_every_series_is_generated(big: tuple[config_mod.Config, list[Series]]) 
         by_cadence[s.cadence_id] += 1
     assert len(config.accounts) == 600
     assert by_cadence == {
-        "qbr": AES, "mbr": TAS,
+        "qbr": AES,
+        "mbr": TAS,
         "check-in": 600,
         "touch-base": 240,  # bi-monthly and quarterly: 2 of every 5
-        "renewal-check": sum(1 for i in range(600) if dt.date(2027, 8, 1) + dt.timedelta(
-            days=(i * 7) % 365) - dt.timedelta(days=180) >= dt.date(2027, 1, 1)),
+        "renewal-check": sum(
+            1
+            for i in range(600)
+            if dt.date(2027, 8, 1) + dt.timedelta(days=(i * 7) % 365) - dt.timedelta(days=180)
+            >= dt.date(2027, 1, 1)
+        ),
         "kickoff": 60,  # every 10th account
     }
     # every series of an account carries it, and its TA attends

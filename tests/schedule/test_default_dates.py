@@ -16,8 +16,13 @@ import pytest
 
 TODAY = "2026-11-24"  # current fiscal year FY2027 starts 2026-02-01: series anchor there
 WINDOW = ("2027-02-01", "2028-02-01")
-HOLIDAYS = {dt.date(2027, 5, 31), dt.date(2027, 7, 5), dt.date(2027, 9, 6),
-            dt.date(2027, 11, 25), dt.date(2027, 12, 24)}
+HOLIDAYS = {
+    dt.date(2027, 5, 31),
+    dt.date(2027, 7, 5),
+    dt.date(2027, 9, 6),
+    dt.date(2027, 11, 25),
+    dt.date(2027, 12, 24),
+}
 DST_START, DST_END = dt.date(2027, 3, 14), dt.date(2027, 11, 7)
 
 
@@ -48,8 +53,20 @@ def by_uid() -> dict[str, list[str]]:
     cwd = os.getcwd()
     os.chdir("/")
     try:
-        result = _run(["--today", TODAY, "-q", "preview", "--from", WINDOW[0], "--to", WINDOW[1],
-                       "--format", "json"])
+        result = _run(
+            [
+                "--today",
+                TODAY,
+                "-q",
+                "preview",
+                "--from",
+                WINDOW[0],
+                "--to",
+                WINDOW[1],
+                "--format",
+                "json",
+            ]
+        )
     finally:
         os.chdir(cwd)
     assert result.code == 0, result.err
@@ -87,7 +104,8 @@ def test_weekly_traits_review_moves_off_christmas_eve(by_uid: dict[str, list[str
     fridays = walk({4})
     expected = [d for d in fridays if d not in HOLIDAYS]
     assert by_uid["ta-team.traits-review@tacal"] == sorted(
-        [*starts(expected, "14:00"), "2027-12-27T14:30:00-05:00"])
+        [*starts(expected, "14:00"), "2027-12-27T14:30:00-05:00"]
+    )
     for account in ("acme-corp", "hooli"):
         assert "2027-12-27T14:00:00-05:00" in by_uid[f"ta-team.customer-check-in.{account}@tacal"]
 
@@ -101,17 +119,40 @@ def test_account_team_sync_per_ae_back_to_back(by_uid: dict[str, list[str]]) -> 
 def test_health_score_update_last_thursday_moves_off_thanksgiving(
     by_uid: dict[str, list[str]],
 ) -> None:
-    expected = ["2027-02-25", "2027-03-25", "2027-04-29", "2027-05-27", "2027-06-24",
-                "2027-07-29", "2027-08-26", "2027-09-30", "2027-10-28", "2027-11-26",
-                "2027-12-30", "2028-01-27"]
+    expected = [
+        "2027-02-25",
+        "2027-03-25",
+        "2027-04-29",
+        "2027-05-27",
+        "2027-06-24",
+        "2027-07-29",
+        "2027-08-26",
+        "2027-09-30",
+        "2027-10-28",
+        "2027-11-26",
+        "2027-12-30",
+        "2028-01-27",
+    ]
     assert by_uid["ta-team.health-score-update@tacal"] == starts(
-        [dt.date.fromisoformat(d) for d in expected], "15:00")
+        [dt.date.fromisoformat(d) for d in expected], "15:00"
+    )
 
 
 def test_mbr_second_week_of_every_month(by_uid: dict[str, list[str]]) -> None:
-    expected = ["2027-02-10", "2027-03-10", "2027-04-14", "2027-05-12", "2027-06-09",
-                "2027-07-14", "2027-08-11", "2027-09-08", "2027-10-13", "2027-11-10",
-                "2027-12-08", "2028-01-12"]
+    expected = [
+        "2027-02-10",
+        "2027-03-10",
+        "2027-04-14",
+        "2027-05-12",
+        "2027-06-09",
+        "2027-07-14",
+        "2027-08-11",
+        "2027-09-08",
+        "2027-10-13",
+        "2027-11-10",
+        "2027-12-08",
+        "2028-01-12",
+    ]
     mbr = [u for u in by_uid if u.startswith("ta-team.mbr")]
     assert mbr, "the default has an MBR series"
     first = sorted(by_uid[mbr[0]])
@@ -123,8 +164,7 @@ def test_mbr_second_week_of_every_month(by_uid: dict[str, list[str]]) -> None:
 
 def test_qbr_first_week_of_each_fiscal_quarter(by_uid: dict[str, list[str]]) -> None:
     # FY starts in February: quarters start Feb, May, Aug, Nov; the 1st Tuesday of each.
-    expected = [dt.date(2027, 2, 2), dt.date(2027, 5, 4), dt.date(2027, 8, 3),
-                dt.date(2027, 11, 2)]
+    expected = [dt.date(2027, 2, 2), dt.date(2027, 5, 4), dt.date(2027, 8, 3), dt.date(2027, 11, 2)]
     # one 60-minute session per AE, back to back from 13:00 (so none overlap)
     assert by_uid["ta-team.qbr.alex@tacal"] == starts(expected, "13:00")
     assert by_uid["ta-team.qbr.jordan@tacal"] == starts(expected, "14:00")
@@ -132,8 +172,20 @@ def test_qbr_first_week_of_each_fiscal_quarter(by_uid: dict[str, list[str]]) -> 
 
 
 def test_customer_comms_first_thursday(by_uid: dict[str, list[str]]) -> None:
-    expected = ["2027-02-04", "2027-03-04", "2027-04-01", "2027-05-06", "2027-06-03",
-                "2027-07-01", "2027-08-05", "2027-09-02", "2027-10-07", "2027-11-04",
-                "2027-12-02", "2028-01-06"]
+    expected = [
+        "2027-02-04",
+        "2027-03-04",
+        "2027-04-01",
+        "2027-05-06",
+        "2027-06-03",
+        "2027-07-01",
+        "2027-08-05",
+        "2027-09-02",
+        "2027-10-07",
+        "2027-11-04",
+        "2027-12-02",
+        "2028-01-06",
+    ]
     assert by_uid["ta-team.customer-comms@tacal"] == starts(
-        [dt.date.fromisoformat(d) for d in expected], "11:00")
+        [dt.date.fromisoformat(d) for d in expected], "11:00"
+    )

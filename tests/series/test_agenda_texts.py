@@ -20,10 +20,28 @@ from tacal.series.agenda import shipped_dir
 from tests.conftest import Result
 
 #: Days whose MBR Top 3 include renewing accounts (FY starts in February), and others.
-DAYS = [dt.date(2027, 1, 4), dt.date(2027, 2, 3), dt.date(2027, 5, 3), dt.date(2027, 8, 2),
-        dt.date(2027, 11, 1)]
-INTERNAL_WORDS = ["Vitally", "ARR", "health", "Health", "Pulse", "Access to Buyer",
-                  "Active Champion", "renew", "Renew", "yellow", "red", "$", "touch-base"]
+DAYS = [
+    dt.date(2027, 1, 4),
+    dt.date(2027, 2, 3),
+    dt.date(2027, 5, 3),
+    dt.date(2027, 8, 2),
+    dt.date(2027, 11, 1),
+]
+INTERNAL_WORDS = [
+    "Vitally",
+    "ARR",
+    "health",
+    "Health",
+    "Pulse",
+    "Access to Buyer",
+    "Active Champion",
+    "renew",
+    "Renew",
+    "yellow",
+    "red",
+    "$",
+    "touch-base",
+]
 
 
 def agendas(day: dt.date) -> list[tuple[str, str, str]]:
@@ -75,8 +93,11 @@ def test_customers_read_no_internal_data(day: dt.date) -> None:
 
 
 def test_customer_check_in_text() -> None:
-    [text] = [t for cid, _, t in agendas(dt.date(2027, 1, 4)) if cid == "customer-check-in"
-              and t.startswith("Acme Corp")]
+    [text] = [
+        t
+        for cid, _, t in agendas(dt.date(2027, 1, 4))
+        if cid == "customer-check-in" and t.startswith("Acme Corp")
+    ]
     assert text == (
         "Acme Corp check-in: we meet every two weeks\n"
         "\n"
@@ -87,13 +108,15 @@ def test_customer_check_in_text() -> None:
         "4. Next steps: who does what, by when\n"
         "\n"
         "Your Technical Advisor: Dana Lee (dana@example.com)\n"
-        "Your Account Executive: Alex Kim (alex@example.com)")
+        "Your Account Executive: Alex Kim (alex@example.com)"
+    )
 
 
 def test_mbr_texts_for_the_director_and_vp() -> None:
     config = config_mod.load(None)
-    [mbr] = [s for s in build_series(config, dt.date(2027, 2, 3))
-             if s.uid == "ta-team.mbr.dana@tacal"]
+    [mbr] = [
+        s for s in build_series(config, dt.date(2027, 2, 3)) if s.uid == "ta-team.mbr.dana@tacal"
+    ]
     assert mbr.description == (
         "Monthly Business Review: Dana Lee (30 min)\n"
         "\n"
@@ -102,7 +125,8 @@ def test_mbr_texts_for_the_director_and_vp() -> None:
         "   Named in the invitation of the next MBR: the three accounts that best combine a "
         "top ARR,\n"
         "   a renewal this fiscal quarter and an expansion opportunity.\n"
-        "3. Asks for the business (5 min)")
+        "3. Asks for the business (5 min)"
+    )
     [override] = mbr.overrides
     assert override.description == (
         "Monthly Business Review: Dana Lee (30 min)\n"
@@ -115,7 +139,8 @@ def test_mbr_texts_for_the_director_and_vp() -> None:
         "      Why: top ARR, expansion opportunity\n"
         "   3. Initech: ARR $90k, health red, renews 2027-03-01\n"
         "      Why: renewal this quarter (FY2028-Q1)\n"
-        "3. Asks for the business (5 min)")
+        "3. Asks for the business (5 min)"
+    )
 
 
 # --------------------------------------------------------------------------- no customer
@@ -124,7 +149,7 @@ def test_mbr_texts_for_the_director_and_vp() -> None:
 def _default_without_contacts(tmp_path: Path, *names: str) -> Path:
     text = config_mod.default_config_text()
     for name in names:
-        block = text[text.index(f'name = "{name}"'):]
+        block = text[text.index(f'name = "{name}"') :]
         line = next(row for row in block.splitlines() if row.startswith("contacts ="))
         text = text.replace(block, block.replace(line + "\n", "", 1), 1)
     path = tmp_path / "tacal.toml"
@@ -133,7 +158,8 @@ def _default_without_contacts(tmp_path: Path, *names: str) -> Path:
 
 
 def test_external_meeting_without_contacts_is_a_located_warning(
-        tacal: Callable[..., Result], tmp_path: Path) -> None:
+    tacal: Callable[..., Result], tmp_path: Path
+) -> None:
     path = _default_without_contacts(tmp_path, "Acme Corp", "Hooli")
     lines = path.read_text().splitlines()
     acme = lines.index('name = "Acme Corp"')  # 0-based: the [[account]] header line number
@@ -144,37 +170,43 @@ def test_external_meeting_without_contacts_is_a_located_warning(
     assert warnings == [
         f"{path}:{acme}: account 'Acme Corp': warning: no contacts, so the external meeting "
         "'customer-check-in' invites nobody from the customer; add contacts = "
-        "[\"someone@customer.example\"]",
+        '["someone@customer.example"]',
         f"{path}:{hooli}: account 'Hooli': warning: no contacts, so the external meetings "
         "'customer-check-in', 'onboarding-kickoff' invite nobody from the customer; add "
-        "contacts = [\"someone@customer.example\"]",
+        'contacts = ["someone@customer.example"]',
     ]
 
 
 def test_external_meeting_without_contacts_in_the_accounts_csv(
-        tacal: Callable[..., Result], tmp_path: Path) -> None:
+    tacal: Callable[..., Result], tmp_path: Path
+) -> None:
     text = config_mod.default_config_text()
-    text = 'accounts = "accounts.csv"\n' + text[:text.index("\n[[account]]\n")]
+    text = 'accounts = "accounts.csv"\n' + text[: text.index("\n[[account]]\n")]
     (tmp_path / "tacal.toml").write_text(text, encoding="utf-8")
     (tmp_path / "accounts.csv").write_text(
         "name,ta,ae,ce,contacts,check_in,arr,renewal,health,expansion\n"
         "Acme Corp,dana,alex,,,monthly,1000,,green,false\n"
         "Globex,dana,alex,,ops@globex.example.com,monthly,1000,,green,false\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     result = tacal("--today", "2027-01-04", "validate")
     assert result.code == 0, result.err
     warnings = [line for line in result.err.splitlines() if "nobody from the customer" in line]
     assert warnings == [
         f"{tmp_path / 'accounts.csv'}:2: warning: account 'Acme Corp' has no contacts, so the "
         "external meeting 'customer-check-in' invites nobody from the customer; fill in its "
-        "contacts cell"]
+        "contacts cell"
+    ]
 
 
-def test_internal_meetings_need_no_contacts(tacal: Callable[..., Result],
-                                            tmp_path: Path) -> None:
+def test_internal_meetings_need_no_contacts(tacal: Callable[..., Result], tmp_path: Path) -> None:
     path = _default_without_contacts(tmp_path, "Acme Corp")
-    path.write_text(path.read_text().replace('kind = "external"                  # invites',
-                                             'kind = "internal"                  # invites'))
+    path.write_text(
+        path.read_text().replace(
+            'kind = "external"                  # invites',
+            'kind = "internal"                  # invites',
+        )
+    )
     result = tacal("--today", "2027-01-04", "validate")
     assert result.code == 0, result.err
     assert "nobody from the customer" not in result.err

@@ -27,45 +27,74 @@ def quick_budget(monkeypatch: pytest.MonkeyPatch) -> float:
 
 
 def test_regression_template_nested_loops_stop_at_the_time_budget(
-        tacal: Callable[..., Result], tmp_path: Path, quick_budget: float) -> None:
+    tacal: Callable[..., Result], tmp_path: Path, quick_budget: float
+) -> None:
     """``range(100000)`` inside ``range(100000)`` (no call in the inner loop) hung the build."""
-    setup(tmp_path, "loop.md.j2", "Agenda\n{% for i in range(100000) %}"
-          "{% for j in range(100000) %}{% endfor %}{% endfor %}")
+    setup(
+        tmp_path,
+        "loop.md.j2",
+        "Agenda\n{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}",
+    )
     started = time.monotonic()
     result = tacal("build")
     assert time.monotonic() - started < 10
     assert result.code == 2, result.err
-    assert "loop.md.j2:2: cadence 'sync': over the template budget: took longer than" \
-        in result.err
+    assert "loop.md.j2:2: cadence 'sync': over the template budget: took longer than" in result.err
     assert not (tmp_path / "tacal.ics").exists()
 
 
 def test_regression_template_recursive_calls_stop_at_the_time_budget(
-        tacal: Callable[..., Result], tmp_path: Path, quick_budget: float) -> None:
+    tacal: Callable[..., Result], tmp_path: Path, quick_budget: float
+) -> None:
     """A macro calling itself twice per level (2**depth calls) is stopped by the deadline."""
-    setup(tmp_path, "fork.md.j2", "{% macro f(n) %}{% if n %}{{ f(n - 1) }}{{ f(n - 1) }}"
-          "{% endif %}{% endmacro %}{{ f(40) }}")
+    setup(
+        tmp_path,
+        "fork.md.j2",
+        "{% macro f(n) %}{% if n %}{{ f(n - 1) }}{{ f(n - 1) }}"
+        "{% endif %}{% endmacro %}{{ f(40) }}",
+    )
     result = tacal("validate")
     assert result.code == 2 and "took longer than" in result.err, result.err
 
 
-@pytest.mark.parametrize(("body", "line", "message"), [
-    ('{{ 1 + "a" }}', 1, "TypeError: unsupported operand"),
-    ("first line\n{{ 1/0 }}", 2, "ZeroDivisionError: division by zero"),
-    ("{{ 10**5000 }}", 1, "10 ** 5000 would have about 16,610 bits"),
-    ("{% macro f(n) %}{{ f(n) }}{% endmacro %}\n\n{{ f(1) }}", 1, "recursion too deep"),
-    ("{{ 'a'*10**8 }}", 1, "a repetition would be 100,000,000 characters"),
-    ("{{ 'a'|center(10**9) }}", 1, "|center: 1,000,000,000 is too wide"),
-    ("{% set ns = namespace(s='a') %}{% for i in range(40) %}{% set ns.s = ns.s ~ ns.s %}"
-     "{% endfor %}", 1, "a ~ concatenation would be 1,048,576 characters"),
-    ("{{ (['a' * 100000] * 100)|join }}", 1, "|join would be 10,000,000 characters"),
-    ("{{ accounts.clear() }}", 1, "blocked by the template sandbox: access to attribute "
-     "'clear' of 'list' object is unsafe"),
-], ids=["type", "zero-division", "power", "recursion", "repeat", "center", "doubling", "join",
-        "clear"])
+@pytest.mark.parametrize(
+    ("body", "line", "message"),
+    [
+        ('{{ 1 + "a" }}', 1, "TypeError: unsupported operand"),
+        ("first line\n{{ 1/0 }}", 2, "ZeroDivisionError: division by zero"),
+        ("{{ 10**5000 }}", 1, "10 ** 5000 would have about 16,610 bits"),
+        ("{% macro f(n) %}{{ f(n) }}{% endmacro %}\n\n{{ f(1) }}", 1, "recursion too deep"),
+        ("{{ 'a'*10**8 }}", 1, "a repetition would be 100,000,000 characters"),
+        ("{{ 'a'|center(10**9) }}", 1, "|center: 1,000,000,000 is too wide"),
+        (
+            "{% set ns = namespace(s='a') %}{% for i in range(40) %}{% set ns.s = ns.s ~ ns.s %}"
+            "{% endfor %}",
+            1,
+            "a ~ concatenation would be 1,048,576 characters",
+        ),
+        ("{{ (['a' * 100000] * 100)|join }}", 1, "|join would be 10,000,000 characters"),
+        (
+            "{{ accounts.clear() }}",
+            1,
+            "blocked by the template sandbox: access to attribute "
+            "'clear' of 'list' object is unsafe",
+        ),
+    ],
+    ids=[
+        "type",
+        "zero-division",
+        "power",
+        "recursion",
+        "repeat",
+        "center",
+        "doubling",
+        "join",
+        "clear",
+    ],
+)
 def test_regression_template_failures_are_located_exit_2(
-        tacal: Callable[..., Result], tmp_path: Path, body: str, line: int,
-        message: str) -> None:
+    tacal: Callable[..., Result], tmp_path: Path, body: str, line: int, message: str
+) -> None:
     """These were tracebacks (exit 1), a 100 MB file, or an emptied account list."""
     setup(tmp_path, "bad.md.j2", body)
     for command in (["validate"], ["build"], ["preview"]):
@@ -77,8 +106,9 @@ def test_regression_template_failures_are_located_exit_2(
     assert not (tmp_path / "tacal.ics").exists()
 
 
-def test_regression_total_agenda_size_is_capped(tacal: Callable[..., Result],
-                                                tmp_path: Path) -> None:
+def test_regression_total_agenda_size_is_capped(
+    tacal: Callable[..., Result], tmp_path: Path
+) -> None:
     """Many small outputs adding up to a huge description: the rendered text is capped."""
     setup(tmp_path, "big.md.j2", "{% for i in range(100000) %}{{ 'x' * 20 }}{% endfor %}")
     result = tacal("build")
@@ -87,7 +117,8 @@ def test_regression_total_agenda_size_is_capped(tacal: Callable[..., Result],
 
 
 def test_regression_inline_description_error_names_the_config_line(
-        tacal: Callable[..., Result], tmp_path: Path) -> None:
+    tacal: Callable[..., Result], tmp_path: Path
+) -> None:
     setup(tmp_path, "task-review.md.j2", None)
     config = tmp_path / "tacal.toml"
     config.write_text(config.read_text() + 'description = """Hello\n{{ 1/0 }}"""\n')
@@ -101,29 +132,38 @@ def test_regression_template_cannot_change_the_data(fixtures: Path) -> None:
     config = config_mod.load(fixtures / "accounts.toml")
     before = list(config.accounts)
     agendas = Agendas()
-    for body in ["{{ accounts.clear() }}", "{{ accounts.pop() }}", "{% set _ = "
-                 "accounts_by_ta.update({}) %}", "{{ people.append(1) }}"]:
+    for body in [
+        "{{ accounts.clear() }}",
+        "{{ accounts.pop() }}",
+        "{% set _ = accounts_by_ta.update({}) %}",
+        "{{ people.append(1) }}",
+    ]:
         with pytest.raises(TemplateError, match="blocked by the template sandbox"):
-            agendas.render_string(body, {"accounts": config.accounts, "people": [],
-                                         "accounts_by_ta": {}}, "test")
+            agendas.render_string(
+                body, {"accounts": config.accounts, "people": [], "accounts_by_ta": {}}, "test"
+            )
     assert config.accounts == before and config.accounts
 
 
 def test_valid_templates_render_as_before() -> None:
     """Loops, ``loop`` variables, ``~``, filters and numbers work as in plain Jinja2."""
     agendas = Agendas()
-    text = ("{% for x in items %}{{ loop.index }}/{{ loop.length }}:{{ x ~ '!' }}"
-            "{% if not loop.last %}, {% endif %}{% else %}none{% endfor %}"
-            " {{ items|join('+') }} {{ 2**100 }} {{ 240000|money }} {{ '%5.1f' % 3.14159 }}"
-            " {{ 'ab' * 3 }} {{ [1] + [2] }} {{ ' x '|trim|center(5) }}|"
-            "{% for x in [] %}{% else %}empty{% endfor %}")
+    text = (
+        "{% for x in items %}{{ loop.index }}/{{ loop.length }}:{{ x ~ '!' }}"
+        "{% if not loop.last %}, {% endif %}{% else %}none{% endfor %}"
+        " {{ items|join('+') }} {{ 2**100 }} {{ 240000|money }} {{ '%5.1f' % 3.14159 }}"
+        " {{ 'ab' * 3 }} {{ [1] + [2] }} {{ ' x '|trim|center(5) }}|"
+        "{% for x in [] %}{% else %}empty{% endfor %}"
+    )
     out = agendas.render_string(text, {"items": ["a", "b"]}, "test")
-    assert out == ("1/2:a!, 2/2:b! a+b 1267650600228229401496703205376 $240k   3.1 ababab "
-                   "[1, 2]   x  |empty")
+    assert out == (
+        "1/2:a!, 2/2:b! a+b 1267650600228229401496703205376 $240k   3.1 ababab [1, 2]   x  |empty"
+    )
 
 
 def test_regression_serve_keeps_feeds_on_template_errors_and_recovers(
-        tmp_path: Path, quick_budget: float, caplog: pytest.LogCaptureFixture) -> None:
+    tmp_path: Path, quick_budget: float, caplog: pytest.LogCaptureFixture
+) -> None:
     """A template error answered every request with a 500 (a traceback a second), and a
     hanging template wedged the server. Now the last good feeds stay up, the error is
     logged once, and fixing the template brings the new feeds."""
@@ -132,12 +172,17 @@ def test_regression_serve_keeps_feeds_on_template_errors_and_recovers(
     templates.mkdir()
     template = templates / "team-check-in.md.j2"
     template.write_text("Good agenda\n")
-    with caplog.at_level(logging.ERROR, logger="tacal.server"), \
-            serving(config, tmp_path / "state") as running:
+    with (
+        caplog.at_level(logging.ERROR, logger="tacal.server"),
+        serving(config, tmp_path / "state") as running,
+    ):
         good = running.get("/team.ics")
         assert good.status == 200 and b"Good agenda" in good.body
-        for body in ["{{ 1/0 }}", "{{ 1 + 'a' }}", "{% for i in range(100000) %}"
-                     "{% for j in range(100000) %}{% endfor %}{% endfor %}"]:
+        for body in [
+            "{{ 1/0 }}",
+            "{{ 1 + 'a' }}",
+            "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}",
+        ]:
             template.write_text(body)
             for _ in range(3):
                 again = running.get("/team.ics")

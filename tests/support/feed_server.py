@@ -43,8 +43,9 @@ class Running:
     def base(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def request(self, path: str, *, method: str = "GET",
-                headers: dict[str, str] | None = None) -> Response:
+    def request(
+        self, path: str, *, method: str = "GET", headers: dict[str, str] | None = None
+    ) -> Response:
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
         try:
             conn.putrequest(method, path, skip_accept_encoding=True)
@@ -70,18 +71,26 @@ def copy_fixture(tmp_path: Path, name: str = "feeds.toml") -> Path:
 
 
 @contextlib.contextmanager
-def serving(config: Path, state_dir: Path, *, check_interval: float = 0.0,
-            today: str = TODAY, limits: Limits = DEFAULT_LIMITS) -> Iterator[Running]:
+def serving(
+    config: Path,
+    state_dir: Path,
+    *,
+    check_interval: float = 0.0,
+    today: str = TODAY,
+    limits: Limits = DEFAULT_LIMITS,
+) -> Iterator[Running]:
     """The app under the server ``tacal serve`` runs (same limits unless ``limits``)."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    source = FeedSource(config, base_url=f"http://127.0.0.1:{port}", state_dir=state_dir,
-                        today_value=today)
+    source = FeedSource(
+        config, base_url=f"http://127.0.0.1:{port}", state_dir=state_dir, today_value=today
+    )
     app = FeedApp(source, check_interval=check_interval)
-    server = make_server(app, sockets=[sock], threads=8, limits=limits,
-                         loop_timeout=0.05)  # so that stopping takes no second
+    server = make_server(
+        app, sockets=[sock], threads=8, limits=limits, loop_timeout=0.05
+    )  # so that stopping takes no second
     thread = threading.Thread(target=server.run, name="tacal-serve", daemon=True)
     thread.start()
     try:

@@ -31,21 +31,42 @@ def expand_icalendar(data: bytes, start: dt.datetime, end: dt.datetime) -> Occur
 
 
 def expand_vobject(data: bytes, start: dt.datetime, end: dt.datetime) -> Occurrences:
-    """Parse with vobject (its VTIMEZONE reader is dateutil's tzical) and expand with dateutil."""
+    """Parse with vobject (its VTIMEZONE reader is dateutil's tzical) and expand with dateutil.
+
+    A RECURRENCE-ID override replaces the occurrence it names, wherever it moves it (RFC 5545,
+    3.8.4.4); it must name an occurrence of its series.
+    """
     reset_vobject()
     cal = vobject.readOne(data.decode("utf-8"))
+    moved: dict[str, dict[dt.datetime, dt.datetime]] = {}
+    for ev in cal.vevent_list:
+        if hasattr(ev, "recurrence_id"):
+            moved.setdefault(ev.uid.value, {})[ev.recurrence_id.value] = ev.dtstart.value
     out = []
+    margin = dt.timedelta(days=366)  # an override may move an occurrence into the window
     for ev in cal.vevent_list:
         uid = ev.uid.value
         if hasattr(ev, "recurrence_id"):
             continue
         ruleset = ev.getrruleset(addRDate=True)
-        occ = [ev.dtstart.value] if ruleset is None else ruleset.between(start, end, inc=True)
-        out.extend((uid, o.astimezone(dt.UTC)) for o in occ if start <= o < end)
+        occ = (
+            [ev.dtstart.value]
+            if ruleset is None
+            else ruleset.between(start - margin, end + margin, inc=True)
+        )
+        mine = moved.pop(uid, {})
+        assert {r for r in mine if start - margin <= r <= end + margin} <= set(occ), (
+            f"{uid}: an override names no occurrence of its series"
+        )
+        starts = [mine.get(o, o) for o in occ]
+        out.extend((uid, o.astimezone(dt.UTC)) for o in starts if start <= o < end)
+    assert not moved, f"overrides without their series: {sorted(moved)}"
     return sorted(out)
 
 
 def utc_window(start: str, end: str, tz: str) -> tuple[dt.datetime, dt.datetime]:
     z = ZoneInfo(tz)
-    return (dt.datetime.combine(dt.date.fromisoformat(start), dt.time(0), tzinfo=z),
-            dt.datetime.combine(dt.date.fromisoformat(end), dt.time(0), tzinfo=z))
+    return (
+        dt.datetime.combine(dt.date.fromisoformat(start), dt.time(0), tzinfo=z),
+        dt.datetime.combine(dt.date.fromisoformat(end), dt.time(0), tzinfo=z),
+    )

@@ -54,8 +54,11 @@ def planned_days(cadence: dict, team: dict, start: dt.date, end: dt.date) -> lis
         else:
             week = cadence["week"]
             hit = _is_last_of_month(day) if week == -1 else _nth_of_month(day) == week
-            if code == cadence["day"] and hit and day.month in _months(rule,
-                                                                         team["fiscal_year_start"]):
+            if (
+                code == cadence["day"]
+                and hit
+                and day.month in _months(rule, team["fiscal_year_start"])
+            ):
                 out.append(day)
         day += dt.timedelta(days=1)
     return out
@@ -64,14 +67,15 @@ def planned_days(cadence: dict, team: dict, start: dt.date, end: dt.date) -> lis
 def _week_days(day: dt.date, week: int) -> list[dt.date]:
     """The days of ``day``'s month that make up week ``week`` (1-5, or -1: the last seven)."""
     month_end = (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
-    first = (month_end - dt.timedelta(days=6) if week == -1
-             else day.replace(day=7 * (week - 1) + 1))
-    return [first + dt.timedelta(days=i) for i in range(7)
-            if first + dt.timedelta(days=i) <= month_end]
+    first = month_end - dt.timedelta(days=6) if week == -1 else day.replace(day=7 * (week - 1) + 1)
+    return [
+        first + dt.timedelta(days=i) for i in range(7) if first + dt.timedelta(days=i) <= month_end
+    ]
 
 
-def meeting_days(cadence: dict, team: dict, start: dt.date, end: dt.date,
-                 in_week: bool = False) -> list[dt.date]:
+def meeting_days(
+    cadence: dict, team: dict, start: dt.date, end: dt.date, in_week: bool = False
+) -> list[dt.date]:
     """Days with a meeting: holidays move to the next workday unless one is already planned.
 
     ``cadence["until"]`` (a date, optional) is the last day the rule plans a meeting; one

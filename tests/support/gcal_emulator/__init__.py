@@ -47,7 +47,10 @@ Not reproduced (behaviour of the real API that is unknown or out of scope):
 - ``singleEvents=true`` expansion, ``events.instances``, ``events.import``, ``move``,
   ``quickAdd``, ``watch``, sync tokens, ``timeMin``/``timeMax``/``q``/``orderBy`` filters
   (``singleEvents=true`` and ``syncToken`` answer 400 so a test cannot rely on them);
-- whether Google matches *cancelled* events by ``privateExtendedProperty`` (here it does);
+- whether Google matches *cancelled* events by ``privateExtendedProperty`` (here it does,
+  unless ``match_cancelled_properties=False``); ``events.get`` of a cancelled event
+  returns all of it, private properties included (the reference: "the get method always
+  returns" cancelled events);
 - what Google does to existing exceptions when a master's time or rule changes (here they
   are kept unchanged); whether unmodified fields of exceptions follow later master edits
   (here they do not);
@@ -65,7 +68,6 @@ Worth knowing when reading fault tests: a connection closed without an answer is
 re-sent once by httplib2 itself (its stale keep-alive logic treats it as a bad status
 line), so ``drop``/``drop-mid-batch`` need ``count=2`` to reach the caller's own retry.
 """
-
 
 from tests.support.gcal_emulator.fixtures import OPEN_CLIENTS, close_clients, gcal_emulator
 from tests.support.gcal_emulator.server import CalendarEmulator

@@ -76,9 +76,13 @@ class CalendarEmulator(CalendarStore):
         time_zone: str = "America/New_York",
         owner: str = "owner@example.com",
         add_organizer_attendee: bool = False,
+        match_cancelled_properties: bool = True,
     ):
         super().__init__(
-            time_zone=time_zone, owner=owner, add_organizer_attendee=add_organizer_attendee
+            time_zone=time_zone,
+            owner=owner,
+            add_organizer_attendee=add_organizer_attendee,
+            match_cancelled_properties=match_cancelled_properties,
         )
         self.requests: list[RequestRecord] = []
         self.faults = FaultInjector()

@@ -74,8 +74,13 @@ class CalendarStore:
         time_zone: str = "America/New_York",
         owner: str = "owner@example.com",
         add_organizer_attendee: bool = False,
+        match_cancelled_properties: bool = True,
     ):
         self.owner = owner
+        # Whether a cancelled event still matches privateExtendedProperty in a listing with
+        # showDeleted=true: unknown for the API (the minimal cancelled form may not carry
+        # the properties), so it is a switch (tests run both ways).
+        self.match_cancelled_properties = match_cancelled_properties
         # Google may list the organizer among the guests once there are guests; unknown
         # for the API, so it is a switch (tests run both ways).
         self.add_organizer_attendee = add_organizer_attendee
@@ -396,6 +401,8 @@ class CalendarStore:
                 continue
             private = (e.get("extendedProperties") or {}).get("private") or {}
             if any(private.get(n) != v for n, v in constraints):
+                continue
+            if constraints and e["status"] == "cancelled" and not self.match_cancelled_properties:
                 continue
             if ical and e.get("iCalUID") != ical:
                 continue
