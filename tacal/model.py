@@ -208,7 +208,8 @@ class LockEntry:
     skip: tuple[dt.datetime, ...] = ()  # occurrences of the rule that do not happen (moved)
     extra: tuple[dt.datetime, ...] = ()  # occurrences outside the rule (where they moved)
     attendees: tuple[str, ...] = ()  # e-mail addresses
-    #: holiday moves: (occurrence on the holiday, where it went), wall clock
+    #: holiday moves as placement made them, (occurrence on the holiday, where it went): the
+    #: next build gives them back first (skip and extra are what the calendar shows)
     moves: tuple[tuple[dt.datetime, dt.datetime], ...] = ()
 
 

@@ -64,11 +64,12 @@ def moves(series: Series) -> tuple[tuple[dt.datetime, ...], tuple[dt.datetime, .
 
 
 def reflow_lock(lock: Lock) -> Lock:
-    """The lock a reflow builds with: no slot is taken back (everything is placed afresh),
-    but every series keeps the day it began, so DTSTARTs and bi-weekly parity do not jump to
-    today and no renewal check forgets it was overdue."""
+    """The lock a reflow builds with: no slot, holiday move or one-off is taken back
+    (everything is placed afresh), but every series keeps the day it began, so DTSTARTs and
+    bi-weekly parity do not jump to today and no renewal check forgets it was overdue."""
     return replace(
-        lock, entries={uid: replace(e, slot="", inputs="") for uid, e in lock.entries.items()}
+        lock,
+        entries={uid: replace(e, slot="", inputs="", moves=()) for uid, e in lock.entries.items()},
     )
 
 

@@ -234,8 +234,9 @@ class Planner:
         moves = [
             (occ, when)
             for occ, when in entry.moves
-            if occ in planned and not (rec.rrule and calendar.next_workday(occ.date()) in days)
-        ]  # dropped, not moved
+            if occ in planned
+            and not (rec.rrule and calendar.next_workday(occ.date()) in days)  # dropped
+        ]
         self._claim(uid, tuple(moves), people, cadence.duration, calendar, None)
 
     def _claim(

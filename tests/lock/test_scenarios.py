@@ -579,6 +579,18 @@ def test_regression_a_team_meeting_moved_off_a_holiday_pushes_no_check_in(
     assert [s.time() for s in monday] == [dt.time(15)]
 
 
+def test_regression_a_reflow_forgets_the_remembered_holiday_moves(base: Base) -> None:
+    """tacal plan --reflow builds with a lock that holds no slots and no one-off inputs, so
+    everything is placed afresh; it kept the remembered holiday moves, which a build gives
+    back first (a team series' even without a slot)."""
+    from tacal.config.lock import parse
+    from tacal.ical.changes import reflow_lock
+
+    lock = parse(base.lock, None, "l40")
+    assert any(e.moves for e in lock.entries.values())
+    assert all(not (e.moves or e.slot or e.inputs) for e in reflow_lock(lock).entries.values())
+
+
 # ---- same bytes anywhere, renewals, bad locks
 
 
