@@ -63,3 +63,11 @@ class SyncError(TacalError):
 
 class AuthError(SyncError):
     """Credentials missing, revoked or expired; the message says how to re-authorise."""
+
+
+class InviteError(TacalError):
+    """E-mail invitations cannot go on: SMTP settings, the server, the send log, guards."""
+
+
+class SmtpAuthError(InviteError):
+    """The SMTP server refused the login (535 and kin); names the settings, never the password."""

@@ -189,6 +189,28 @@ class SyncSettings:
     delete_threshold: float | None = None
 
 
+SECURITY = ("starttls", "ssl", "none")
+
+
+@dataclass(frozen=True)
+class InviteSettings:
+    """The ``[invite]`` table (iMIP over SMTP). The password is never here: it is read from
+    ``$TACAL_SMTP_PASSWORD`` only, so a config that is committed or shared holds no secret."""
+
+    smtp_host: str | None = None
+    smtp_port: int | None = None  # None: 587 (starttls), 465 (ssl) or 25 (none)
+    security: str = "starttls"
+    username: str | None = None
+    #: From address for every organizer (a string in the file) ...
+    sender: str | None = None
+    #: ... or per organizer: person key or organizer e-mail (lower case) -> From address
+    senders: tuple[tuple[str, str], ...] = ()
+    max_per_minute: int = 30
+    state: str | None = None  # the send log; resolved against the config's folder
+    #: e-mail domains counted as the team's (besides the [people] addresses)
+    internal_domains: tuple[str, ...] = ()
+
+
 @dataclass(frozen=True)
 class LockEntry:
     """What tacal remembers of one series (see :mod:`tacal.config.lock`)."""
@@ -234,6 +256,7 @@ class Config:
     template_dirs: list[Path] = field(default_factory=list)
     feeds: FeedSettings = field(default_factory=FeedSettings)
     sync: SyncSettings = field(default_factory=SyncSettings)
+    invite: InviteSettings = field(default_factory=InviteSettings)
     #: The accounts CSV (``accounts = "file.csv"``), resolved against the config's folder.
     accounts_file: Path | None = None
     #: How an ``[accounts]`` table read its CRM export (None for other sources).

@@ -17,7 +17,7 @@ from rich.console import Console
 from tacal import clock
 from tacal import config as config_mod
 from tacal.config import lock as lock_file
-from tacal.ical.calendar import next_lock
+from tacal.ical.calendar import next_lock, select, stamps_for
 from tacal.ical.stamps import Stamp
 from tacal.model import Config
 from tacal.series import Series, build_series
@@ -108,3 +108,28 @@ def for_whom(
         return None, None
     series = build_series(config, today)
     return series, resolve_for(config, series, text)
+
+
+@dataclass(frozen=True)
+class Scoped:
+    """The series a command that sends works on: all of the config's (to tell a series that
+    left the config from one outside the scope), the ones ``--for``/``--account`` choose,
+    and every series' SEQUENCE/DTSTAMP from the lock."""
+
+    config: Config
+    series: list[Series]
+    chosen: list[Series]
+    stamps: dict[str, Stamp]
+    email: str | None  # --for's person
+
+
+def scoped_series(obj: Context, for_email: str | None, account: str | None) -> Scoped:
+    """Build the series once and pick the scope, as ``tacal sync`` does."""
+    config = obj.config()
+    series, who = for_whom(config, obj.today, for_email)
+    if series is None:
+        series = build_series(config, obj.today)
+    email = who.email if who else None
+    stamps = stamps_for(config, series, obj.now)
+    chosen = select(series, for_email=email, account=account)
+    return Scoped(config, series, chosen, stamps, email)

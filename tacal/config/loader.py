@@ -19,6 +19,7 @@ from typing import Any
 from tacal.config import lock as lock_file
 from tacal.config.accounts import read_accounts, read_accounts_csv
 from tacal.config.cadences import read_cadences
+from tacal.config.invite_settings import INVITE_KEYS, invite_settings
 from tacal.config.locate import Checker, belongs_in
 from tacal.config.people import read_people
 from tacal.config.settings import FEEDS_KEYS, SYNC_KEYS, feed_settings, sync_settings
@@ -31,7 +32,16 @@ ENV_CONFIG = "TACAL_CONFIG"
 DEFAULT_NAME = "tacal.toml"
 
 #: Top-level keys and tables, one reader each in :func:`parse`.
-TOP_KEYS: set[str] = {"team", "people", "cadence", "account", "accounts", "feeds", "sync"}
+TOP_KEYS: set[str] = {
+    "team",
+    "people",
+    "cadence",
+    "account",
+    "accounts",
+    "feeds",
+    "sync",
+    "invite",
+}
 
 
 def default_config_text() -> str:
@@ -96,7 +106,12 @@ def parse(text: str, path: Path | None) -> Config:
     c.name_entries("cadence", raw.get("cadence"), "id")
     c.name_entries("account", raw.get("account"), "name")
     c.top_keys = TOP_KEYS
-    for table, keys in (("feeds", FEEDS_KEYS), ("sync", SYNC_KEYS), ("team", TEAM_KEYS)):
+    for table, keys in (
+        ("feeds", FEEDS_KEYS),
+        ("sync", SYNC_KEYS),
+        ("invite", INVITE_KEYS),
+        ("team", TEAM_KEYS),
+    ):
         for key in keys:
             c.homes.setdefault(key, []).append(table)
     for name in raw:
@@ -132,6 +147,7 @@ def parse(text: str, path: Path | None) -> Config:
     templates = template_dirs(c, raw.get("team"), base)
     feeds = feed_settings(c, raw.get("feeds"))
     sync = sync_settings(c, raw.get("sync"), base)
+    invite = invite_settings(c, raw.get("invite"), base)
     csv_name = raw.get("accounts")
     accounts_file = (
         (base or Path.cwd()) / csv_name
@@ -154,6 +170,7 @@ def parse(text: str, path: Path | None) -> Config:
         template_dirs=templates,
         feeds=feeds,
         sync=sync,
+        invite=invite,
         accounts_file=accounts_file,
         accounts_import=crm,
         warnings=tuple(p for p in c.problems if p.severity == "warning"),
@@ -192,7 +209,7 @@ def _unknown_top_level(c: Checker, name: str, raw: dict[str, Any]) -> None:
     else:
         extra = (
             "; the top-level keys and tables are accounts, [team], [people.KEY], "
-            "[[cadence]], [[account]], [feeds] and [sync]"
+            "[[cadence]], [[account]], [feeds], [sync] and [invite]"
         )
     c.error((name,), what + extra)
 
