@@ -1,0 +1,238 @@
+"""`tacal invite` end to end against a real SMTP server on 127.0.0.1: every message parsed
+back with ``email`` and icalendar, per scenario (first run, re-run, a cadence changed, an
+account removed, an attendee removed)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import Result
+from tests.support.invite_project import ORGANIZER, TODAY, edit, log_rows, write_config
+from tests.support.smtp_server import Received, SmtpServer, smtp  # noqa: F401  (fixture)
+
+STANDUP = "inv.standup@tacal"
+REVIEW = "inv.review@tacal"
+ACME = "inv.check-in.acme@tacal"
+GLOBEX = "inv.check-in.globex@tacal"
+ANNA, BEN = "anna@team.example", "ben@team.example"
+CFO, OPS = "cfo@acme.example", "ops@globex.example"
+
+#: (recipient, METHOD, UID, SEQUENCE) of the first full run, written out by hand from
+#: tests/fixtures/invite.toml: every attendee but the organizer, customers included
+FIRST_RUN = {
+    (ANNA, "REQUEST", STANDUP, 0),
+    (BEN, "REQUEST", STANDUP, 0),
+    (ANNA, "REQUEST", REVIEW, 0),
+    (ANNA, "REQUEST", ACME, 0),
+    (BEN, "REQUEST", ACME, 0),
+    (CFO, "REQUEST", ACME, 0),
+    (ANNA, "REQUEST", GLOBEX, 0),
+    (BEN, "REQUEST", GLOBEX, 0),
+    (OPS, "REQUEST", GLOBEX, 0),
+}
+
+
+@pytest.fixture
+def project(tmp_path: Path, smtp: SmtpServer) -> Path:  # noqa: F811
+    return write_config(tmp_path, smtp)
+
+
+def invite(tacal: Callable[..., Result], *args: str) -> Result:
+    return tacal("--today", TODAY, "invite", "--yes", *args)
+
+
+def summaries(messages: list[Received]) -> list[tuple[str, str, str, int]]:
+    return [m.summary() for m in messages]
+
+
+def attendees(ev: object) -> set[str]:
+    value = ev["ATTENDEE"]  # type: ignore[index]
+    items = value if isinstance(value, list) else [value]
+    return {str(a).removeprefix("mailto:") for a in items}
+
+
+def test_first_run_invites_everyone_but_the_organizer(
+    tacal: Callable[..., Result],
+    project: Path,
+    smtp: SmtpServer,  # noqa: F811
+) -> None:
+    result = invite(tacal, "--send-external")
+    assert result.code == 0, result.err
+    got = summaries(smtp.received)
+    assert len(got) == len(FIRST_RUN)
+    assert set(got) == FIRST_RUN
+    assert "sent 9 messages" in result.out
+    by_key = {(m.recipient, str(m.master()["UID"])): m for m in smtp.received}
+    standup = by_key[(BEN, STANDUP)]
+    ev = standup.master()
+    assert str(ev["ORGANIZER"]) == f"mailto:{ORGANIZER}"
+    assert attendees(ev) == {ORGANIZER, ANNA, BEN}
+    assert str(ev["STATUS"]) == "CONFIRMED"
+    assert standup.mail_from == ORGANIZER
+    msg = standup.message()
+    assert msg["To"] == "Ben Okafor <ben@team.example>"
+    assert msg["From"] == "Olga Berg <olga@team.example>"
+    assert msg["Subject"] == "Invitation: Stand-up"
+    assert by_key[(CFO, ACME)].master()["ATTENDEE"] is not None
+    assert attendees(by_key[(CFO, ACME)].master()) == {ANNA, BEN, CFO}
+    assert attendees(by_key[(ANNA, REVIEW)].master()) == {ORGANIZER, ANNA}
+
+
+def test_the_message_is_the_form_clients_act_on(
+    tacal: Callable[..., Result],
+    project: Path,
+    smtp: SmtpServer,  # noqa: F811
+) -> None:
+    assert invite(tacal).code == 0
+    m = next(r for r in smtp.received if r.summary() == (ANNA, "REQUEST", STANDUP, 0))
+    msg = m.message()
+    assert msg.get_content_type() == "multipart/mixed"
+    alternative, attachment = msg.get_payload()  # type: ignore[misc]
+    assert alternative.get_content_type() == "multipart/alternative"
+    assert [p.get_content_type() for p in alternative.get_payload()] == [
+        "text/plain",
+        "text/html",
+        "text/calendar",
+    ]
+    part = m.calendar_part()
+    assert part.get_param("method") == "REQUEST"
+    assert part.get_content_charset() == "utf-8"
+    assert attachment.get_content_type() == "application/ics"
+    assert attachment.get_filename() == "invite.ics"
+    assert attachment.get_content() == part.get_content().encode()
+    cal = m.calendar()
+    assert str(cal["METHOD"]) == "REQUEST"
+    assert [str(tz["TZID"]) for tz in cal.walk("VTIMEZONE")] == ["Europe/Berlin"]
+    text = alternative.get_payload()[0].get_content()
+    assert "What: Stand-up" in text
+    assert "Organizer: Olga Berg <olga@team.example>" in text
+    assert msg["Message-ID"].endswith("@team.example>")
+
+
+def test_a_request_carries_the_moved_occurrences(
+    tacal: Callable[..., Result],
+    project: Path,
+    smtp: SmtpServer,  # noqa: F811
+) -> None:
+    """A holiday move is a RECURRENCE-ID override of the series; without it the attendee's
+    calendar would keep the meeting on the holiday."""
+    edit(project, 'start = "2027-01-04"', 'start = "2027-01-04"\nholidays = ["2027-01-12"]')
+    assert invite(tacal).code == 0
+    m = next(r for r in smtp.received if r.summary()[:3] == (ANNA, "REQUEST", STANDUP))
+    events = [e for e in m.calendar().walk("VEVENT")]
+    overrides = [e for e in events if "RECURRENCE-ID" in e]
+    assert len(overrides) == 1
+    assert overrides[0]["RECURRENCE-ID"].dt.date().isoformat() == "2027-01-12"
+    assert {str(e["UID"]) for e in events} == {STANDUP}
+    assert {int(e["SEQUENCE"]) for e in events} == {0}
+
+
+def test_rerun_with_nothing_changed_sends_nothing(
+    tacal: Callable[..., Result],
+    project: Path,
+    smtp: SmtpServer,  # noqa: F811
+) -> None:
+    assert invite(tacal, "--send-external").code == 0
+    smtp.clear()
+    again = invite(tacal, "--send-external")
+    assert again.code == 0, again.err
+    assert smtp.received == []
+    assert "nothing to send" in again.out
+    assert "unchanged          7         2" in again.out
+
+
+def test_one_cadence_changed_updates_its_attendees_only(
+    tacal: Callable[..., Result],
+    project: Path,
+    smtp: SmtpServer,  # noqa: F811
+) -> None:
+    assert invite(tacal, "--send-external").code == 0
+    smtp.clear()
+    edit(project, 'time = "09:30"', 'time = "09:45"')
+    result = invite(tacal, "--send-external")
+    assert result.code == 0, result.err
+    assert sorted(summaries(smtp.received)) == [
+        (ANNA, "REQUEST", STANDUP, 1),
+        (BEN, "REQUEST", STANDUP, 1),
+    ]
+    ev = smtp.received[0].master()
+    assert ev["DTSTART"].dt.strftime("%H:%M") == "09:45"
+    assert smtp.received[0].message()["Subject"] == "Updated invitation: Stand-up"
+
+
+def test_one_account_removed_cancels_its_series_to_its_attendees(
+    tacal: Callable[..., Result],
+    project: Path,
+    smtp: SmtpServer,  # noqa: F811
+) -> None:
+    assert invite(tacal, "--send-external").code == 0
+    smtp.clear()
+    text = project.read_text()
+    start = text.index('[[account]]\nname = "Globex"')
+    end = text.index("[invite]")
+    project.write_text(text[:start] + text[end:])
+    result = invite(tacal, "--send-external")
+    assert result.code == 0, result.err
+    assert sorted(summaries(smtp.received)) == [
+        (ANNA, "CANCEL", GLOBEX, 1),
+        (BEN, "CANCEL", GLOBEX, 1),
+        (OPS, "CANCEL", GLOBEX, 1),
+    ]
+    for m in smtp.received:
+        ev = m.master()
+        assert str(ev["STATUS"]) == "CANCELLED"
+        assert str(ev["ORGANIZER"]) == f"mailto:{ORGANIZER}"
+        assert m.calendar_part().get_param("method") == "CANCEL"
+        assert m.message()["Subject"] == "Cancelled: Customer Check-In: Globex"
+        assert [e for e in m.calendar().walk("VEVENT") if "RECURRENCE-ID" in e] == []
+    smtp.clear()
+    assert invite(tacal, "--send-external").code == 0
+    assert smtp.received == []
+
+
+def test_one_attendee_removed_gets_a_cancel_and_the_rest_an_update(
+    tacal: Callable[..., Result],
+    project: Path,
+    smtp: SmtpServer,  # noqa: F811
+) -> None:
+    assert invite(tacal).code == 0
+    smtp.clear()
+    edit(project, 'attendees = ["olga", "anna", "ben"]', 'attendees = ["olga", "anna"]')
+    result = invite(tacal)
+    assert result.code == 0, result.err
+    assert sorted(summaries(smtp.received)) == [
+        (ANNA, "REQUEST", STANDUP, 1),
+        (BEN, "CANCEL", STANDUP, 1),
+    ]
+    cancel = next(m for m in smtp.received if m.recipient == BEN)
+    ev = cancel.master()
+    assert attendees(ev) == {BEN}
+    assert str(ev["STATUS"]) == "CANCELLED"
+    update = next(m for m in smtp.received if m.recipient == ANNA)
+    assert attendees(update.master()) == {ORGANIZER, ANNA}
+    # and back: ben is invited again, with a SEQUENCE above the cancellation
+    smtp.clear()
+    edit(project, 'attendees = ["olga", "anna"]', 'attendees = ["olga", "anna", "ben"]')
+    assert invite(tacal).code == 0
+    assert sorted(summaries(smtp.received)) == [
+        (ANNA, "REQUEST", STANDUP, 2),
+        (BEN, "REQUEST", STANDUP, 2),
+    ]
+
+
+def test_the_send_log_records_every_message(
+    tacal: Callable[..., Result],
+    project: Path,
+    smtp: SmtpServer,  # noqa: F811
+) -> None:
+    from tests.support.invite_project import log_path
+
+    assert invite(tacal).code == 0
+    rows = log_rows()
+    assert sorted((r[0], r[1], r[2], r[3], r[4]) for r in rows) == sorted(
+        (uid, who, "REQUEST", 0, "sent") for who, _, uid, _ in FIRST_RUN if who not in (CFO, OPS)
+    )
+    assert log_path().stat().st_mode & 0o777 == 0o600
