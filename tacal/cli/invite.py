@@ -90,7 +90,11 @@ def _result_lines(report: Report) -> list[str]:
     return lines
 
 
-def _confirm(plan: Plan, show: Any, *, yes: bool) -> None:
+def _at_terminal() -> bool:
+    return sys.stdin.isatty() and sys.stdout.isatty()
+
+
+def _confirm(plan: Plan, *, yes: bool) -> None:
     """Before any e-mail: ask at a terminal, go on with --yes, else stop (exit 2)."""
     if yes:
         return
@@ -99,7 +103,7 @@ def _confirm(plan: Plan, show: Any, *, yes: bool) -> None:
     what = f"{n} e-mail{'s' if n != 1 else ''} would be sent"
     if external:
         what += f", {external} to customers (external)"
-    if sys.stdin.isatty() and sys.stdout.isatty():
+    if _at_terminal():
         if click.confirm(f"{what}. Send?", default=False, err=True):
             return
         raise InviteError("nothing was sent")
@@ -187,7 +191,7 @@ def invite_command(
         if not plan.send:
             out.print("nothing to send")
             return
-        _confirm(plan, out, yes=yes)
+        _confirm(plan, yes=yes)
         report = _send(obj, config, plan, scoped.stamps, log, server)
     for line in _result_lines(report):
         out.print(plain(line), soft_wrap=True)
