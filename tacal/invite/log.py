@@ -37,7 +37,7 @@ CREATE TABLE IF NOT EXISTS sends (
     message_id TEXT NOT NULL,
     created TEXT NOT NULL,           -- when the row was written (pending)
     sent TEXT,                       -- when the server accepted it
-    status TEXT NOT NULL,            -- pending | sent | refused
+    status TEXT NOT NULL,            -- pending | sent | refused | failed
     error TEXT
 );
 CREATE INDEX IF NOT EXISTS sends_uid ON sends (uid, attendee);
@@ -203,6 +203,12 @@ class SendLog:
                 "UPDATE sends SET status = ?, sent = ?, error = ? WHERE id = ?",
                 ("refused" if refused else "sent", now.isoformat(), refused, row),
             )
+
+    def abandon(self, row: int, why: str) -> None:
+        """Mark a message failed: the run stopped (login refused, retries exhausted) and the
+        server did not take it; the next run sends it."""
+        with self._tx() as db:
+            db.execute("UPDATE sends SET status = 'failed', error = ? WHERE id = ?", (why, row))
 
     def remember(
         self, *, uid: str, account: str | None, organizer: str, summary: str, calendar: bytes

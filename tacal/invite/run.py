@@ -121,6 +121,9 @@ def send_plan(
         except Refused as exc:
             log.finish(row, now=now(), refused=str(exc))
             report.refused.append((m, str(exc)))
+        except InviteError as exc:
+            log.abandon(row, exc.message)
+            raise
         else:
             log.finish(row, now=now())
             report.sent.append(m)

@@ -24,6 +24,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.message import EmailMessage
+from pathlib import Path
 from typing import Any, cast
 
 import pytest
@@ -156,14 +157,64 @@ class SmtpServer:
             self.handler.received.clear()
 
 
+def self_signed(folder: Path) -> tuple[ssl.SSLContext, Path]:
+    """A certificate for 127.0.0.1 made now (nothing secret in the repository): the server's
+    TLS context and the certificate's path, for clients to trust (``SSL_CERT_FILE``)."""
+    import datetime as dt
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "tacal test SMTP")])
+    now = dt.datetime.now(dt.UTC)
+    ski = x509.SubjectKeyIdentifier.from_public_key(key.public_key())
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(hours=1))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .add_extension(ski, critical=False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ski), critical=False
+        )
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = folder / "smtp-cert.pem", folder / "smtp-key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert_path, key_path)
+    return context, cert_path
+
+
 @contextlib.contextmanager
 def smtp_server(
     *,
     login: tuple[str, str] | None = None,
     tls: ssl.SSLContext | None = None,
+    starttls: ssl.SSLContext | None = None,
 ) -> Iterator[SmtpServer]:
-    """Start the server; with ``login`` it offers AUTH (without TLS, for the tests) and checks
-    the password; with ``tls`` it speaks implicit TLS (``security = "ssl"``)."""
+    """Start the server; with ``login`` it requires AUTH and checks the password (without
+    TLS unless asked: the tests need no encryption); with ``tls`` it speaks implicit TLS
+    (``security = "ssl"``), with ``starttls`` it offers and requires STARTTLS."""
     handler = Handler()
     port = free_port()
     kwargs: dict[str, Any] = {}
@@ -174,6 +225,8 @@ def smtp_server(
     if tls is not None:
         kwargs["ssl_context"] = tls
         kwargs["server_hostname"] = "127.0.0.1"
+    if starttls is not None:
+        kwargs.update(tls_context=starttls, require_starttls=True)
     controller = Controller(handler, hostname="127.0.0.1", port=port, **kwargs)
     controller.start()
     try:
