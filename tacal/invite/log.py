@@ -166,15 +166,18 @@ class SendLog:
         }
         return LogState(last, series)
 
-    def pending_id(self, uid: str, attendee: str, method: str, sequence: int) -> str | None:
-        """The Message-ID of the same message left pending by an interrupted run: re-sent
-        with it, a copy that did arrive is recognised as the same message."""
+    def pending(
+        self, uid: str, attendee: str, method: str, sequence: int
+    ) -> tuple[int, str] | None:
+        """The row and Message-ID of the same message left pending by an interrupted run.
+        It is sent again through that row and with that Message-ID, so a copy that did
+        arrive is recognised as the same message and the log keeps one row for it."""
         row = self.db.execute(
-            "SELECT message_id FROM sends WHERE uid = ? AND attendee = ? AND method = ? "
+            "SELECT id, message_id FROM sends WHERE uid = ? AND attendee = ? AND method = ? "
             "AND sequence = ? AND status = 'pending' ORDER BY id DESC LIMIT 1",
             (uid, attendee, method, sequence),
         ).fetchone()
-        return str(row[0]) if row else None
+        return (int(row[0]), str(row[1])) if row else None
 
     def begin(
         self,

@@ -93,9 +93,8 @@ def send_plan(
         when = now()
         calendar = itip_calendar(m, dtstamp=stamp.dtstamp if stamp else when, now=when)
         recipient = m.recipient.email.lower()
-        message_id = log.pending_id(m.uid, recipient, m.method, m.sequence) or make_msgid(
-            domain=envelope_from.rpartition("@")[2] or None
-        )
+        pending = log.pending(m.uid, recipient, m.method, m.sequence)
+        message_id = pending[1] if pending else make_msgid(domain=envelope_from.rpartition("@")[2])
         msg = build_message(m, sender=address, calendar=calendar, message_id=message_id, now=when)
         data = msg.as_bytes(policy=SMTP)
         if m.method == "REQUEST" and m.series is not None:
@@ -107,14 +106,18 @@ def send_plan(
                 summary=m.summary,
                 calendar=calendar,
             )
-        row = log.begin(
-            uid=m.uid,
-            attendee=recipient,
-            method=m.method,
-            sequence=m.sequence,
-            digest=m.digest,
-            message_id=message_id,
-            now=when,
+        row = (
+            pending[0]
+            if pending
+            else log.begin(
+                uid=m.uid,
+                attendee=recipient,
+                method=m.method,
+                sequence=m.sequence,
+                digest=m.digest,
+                message_id=message_id,
+                now=when,
+            )
         )
         try:
             sender.send(envelope_from, m.recipient.email, data)
