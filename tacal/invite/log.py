@@ -113,6 +113,9 @@ class SendLog:
             os.close(fd)
             os.chmod(path, 0o600)
             self.db = sqlite3.connect(path, isolation_level=None)
+            # WAL: one fsync per commit (a rollback journal takes three), and FULL so a
+            # committed "pending" survives a power cut, not only a killed process
+            self.db.execute("PRAGMA journal_mode = WAL")
             self.db.execute("PRAGMA synchronous = FULL")
             self.db.executescript(_SCHEMA)
             row = self.db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()

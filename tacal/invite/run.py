@@ -84,41 +84,10 @@ def send_plan(
     """Send every message of ``plan``; a refused one is recorded and the rest go on."""
     report = Report(plan, dry_run=False)
     total = len(plan.send)
+    prepare = _Prepare(config, stamps, log)
     for i, m in enumerate(plan.send):
-        address = from_address(config.invite, config, m.organizer.email)
-        envelope_from = parseaddr(address)[1]
-        if not envelope_from:
-            raise InviteError(f"[invite] from: {address!r} has no e-mail address")
-        stamp = stamps.get(m.uid)
         when = now()
-        calendar = itip_calendar(m, dtstamp=stamp.dtstamp if stamp else when, now=when)
-        recipient = m.recipient.email.lower()
-        pending = log.pending(m.uid, recipient, m.method, m.sequence)
-        message_id = pending[1] if pending else make_msgid(domain=envelope_from.rpartition("@")[2])
-        msg = build_message(m, sender=address, calendar=calendar, message_id=message_id, now=when)
-        data = msg.as_bytes(policy=SMTP)
-        if m.method == "REQUEST" and m.series is not None:
-            # before the send: a series someone holds can always be cancelled later
-            log.remember(
-                uid=m.uid,
-                account=m.series.account,
-                organizer=m.organizer.email.lower(),
-                summary=m.summary,
-                calendar=calendar,
-            )
-        row = (
-            pending[0]
-            if pending
-            else log.begin(
-                uid=m.uid,
-                attendee=recipient,
-                method=m.method,
-                sequence=m.sequence,
-                digest=m.digest,
-                message_id=message_id,
-                now=when,
-            )
-        )
+        envelope_from, data, row = prepare(m, when)
         try:
             sender.send(envelope_from, m.recipient.email, data)
         except Refused as exc:
@@ -134,3 +103,52 @@ def send_plan(
             progress(i + 1, total)
     report.retries = sender.retries
     return report
+
+
+class _Prepare:
+    """Builds one message and writes it ahead to the log: (envelope From, bytes, log row)."""
+
+    def __init__(self, config: Config, stamps: Mapping[str, Stamp], log: SendLog) -> None:
+        self.config = config
+        self.stamps = stamps
+        self.log = log
+        # a REQUEST's calendar is the same for every attendee of a version: built once
+        self.built: dict[tuple[str, int], bytes] = {}
+
+    def __call__(self, m: Outgoing, when: dt.datetime) -> tuple[str, bytes, int]:
+        address = from_address(self.config.invite, self.config, m.organizer.email)
+        envelope_from = parseaddr(address)[1]
+        if not envelope_from:
+            raise InviteError(f"[invite] from: {address!r} has no e-mail address")
+        key = (m.uid, m.sequence)
+        calendar = self.built.get(key) if m.method == "REQUEST" else None
+        if calendar is None:
+            stamp = self.stamps.get(m.uid)
+            calendar = itip_calendar(m, dtstamp=stamp.dtstamp if stamp else when, now=when)
+            if m.method == "REQUEST" and m.series is not None:
+                self.built[key] = calendar
+                # before any send: a series someone holds can always be cancelled later
+                self.log.remember(
+                    uid=m.uid,
+                    account=m.series.account,
+                    organizer=m.organizer.email.lower(),
+                    summary=m.summary,
+                    calendar=calendar,
+                )
+        recipient = m.recipient.email.lower()
+        pending = self.log.pending(m.uid, recipient, m.method, m.sequence)
+        if pending is not None:
+            row, message_id = pending
+        else:
+            message_id = make_msgid(domain=envelope_from.rpartition("@")[2])
+            row = self.log.begin(
+                uid=m.uid,
+                attendee=recipient,
+                method=m.method,
+                sequence=m.sequence,
+                digest=m.digest,
+                message_id=message_id,
+                now=when,
+            )
+        msg = build_message(m, sender=address, calendar=calendar, message_id=message_id, now=when)
+        return envelope_from, msg.as_bytes(policy=SMTP), row
