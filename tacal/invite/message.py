@@ -11,8 +11,8 @@ acts on::
       application/ics; name="invite.ics"               for clients that only import files
 
 The VEVENTs and VTIMEZONEs are the very ones ``tacal build`` writes (:mod:`tacal.ical.writer`),
-with the METHOD the message needs; a CANCEL keeps the UID, raises SEQUENCE and says
-STATUS:CANCELLED, the form Outlook and Apple remove the event on.
+with the METHOD the message needs; a CANCEL keeps the UID and raises SEQUENCE, the form
+Outlook and Apple remove the event on (STATUS:CANCELLED when the whole series ends).
 """
 
 from __future__ import annotations
@@ -73,16 +73,22 @@ def _replace(component: Component, name: str, value: object) -> None:
 
 
 def _cancelled(ev: Component, m: Outgoing, now: dt.datetime) -> None:
-    _replace(ev, "status", "CANCELLED")
+    """RFC 5546, 3.2.5: the whole series gets STATUS:CANCELLED; when only an attendee is
+    uninvited, STATUS "MUST NOT be included" (the meeting goes on) and ATTENDEE names them."""
+    ev.pop("STATUS", None)
+    if m.gone is not None:
+        ev.add("status", "CANCELLED")
     _replace(ev, "sequence", m.sequence)
     _replace(ev, "dtstamp", now.astimezone(dt.UTC).replace(microsecond=0))
-    if m.gone is None:  # an attendee removed from a series that goes on: name only them
+    if m.gone is None:
         ev.pop("ATTENDEE", None)
         ev.add("attendee", f"mailto:{m.recipient.email}", parameters={"ROLE": "REQ-PARTICIPANT"})
 
 
 def subject(m: Outgoing) -> str:
-    prefix = {"invite": "Invitation", "update": "Updated invitation", "cancel": "Cancelled"}
+    if m.kind == "cancel":
+        return f"{'Cancelled' if m.gone is not None else 'Invitation withdrawn'}: {m.summary}"
+    prefix = {"invite": "Invitation", "update": "Updated invitation"}
     return f"{prefix[m.kind]}: {m.summary}"
 
 
@@ -111,7 +117,7 @@ def agenda_lines(m: Outgoing) -> list[tuple[str, str]]:
         what = (
             "This series has been cancelled."
             if m.gone is not None
-            else "You have been removed from this series."
+            else "Your invitation to this series has been withdrawn; the meeting goes on."
         )
         rows.append(("Status", what))
     when = _when(m)
