@@ -163,8 +163,6 @@ def build_message(
     msg["Subject"] = subject(m)
     msg["Date"] = format_datetime(now.astimezone(dt.UTC))
     msg["Message-ID"] = message_id
-    # Outlook and Exchange file a message with this class as a meeting request
-    msg["Content-Class"] = "urn:content-classes:calendarmessage"
     text, page = _bodies(m)
     cal_text = calendar.decode("utf-8")
     msg.set_content(text)
@@ -177,4 +175,7 @@ def build_message(
         filename="invite.ics",
         params={"name": "invite.ics"},
     )
+    # Outlook and Exchange file a message with this class as a meeting request (set last:
+    # set_content drops every Content-* header)
+    msg["Content-Class"] = "urn:content-classes:calendarmessage"
     return msg

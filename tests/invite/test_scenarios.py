@@ -98,7 +98,10 @@ def test_the_message_is_the_form_clients_act_on(
         "text/calendar",
     ]
     part = m.calendar_part()
+    # upper case, as RFC 5546 writes methods (some readers compare it literally)
+    assert b'Content-Type: text/calendar; charset="utf-8"; method="REQUEST"\r\n' in m.data
     assert part.get_param("method") == "REQUEST"
+    assert msg["Content-Class"] == "urn:content-classes:calendarmessage"
     assert part.get_content_charset() == "utf-8"
     assert attachment.get_content_type() == "application/ics"
     assert attachment.get_filename() == "invite.ics"
