@@ -245,3 +245,27 @@ def test_the_send_log_records_every_message(
     files = list(log_path().parent.glob(log_path().name + "*"))
     assert log_path() in files
     assert {f.name: f.stat().st_mode & 0o777 for f in files} == {f.name: 0o600 for f in files}
+
+
+def test_regression_a_reset_lock_never_lowers_sequence(
+    tacal: Callable[..., Result],
+    project: Path,
+    smtp: SmtpServer,  # noqa: F811
+) -> None:
+    """The lock restarts SEQUENCE at 0 when it is deleted; attendees already hold 0, so the
+    next version must go out as 1 (clients ignore a REQUEST that is not newer)."""
+    from tests.support.invite_project import log_path
+
+    assert invite(tacal).code == 0
+    lock = log_path().with_name("inv.lock")
+    lock.unlink()
+    smtp.clear()
+    assert invite(tacal).code == 0
+    assert smtp.received == []  # the same content: nothing to send
+    lock.unlink()
+    edit(project, 'time = "09:30"', 'time = "09:45"')
+    assert invite(tacal).code == 0
+    assert sorted(summaries(smtp.received)) == [
+        (ANNA, "REQUEST", STANDUP, 1),
+        (BEN, "REQUEST", STANDUP, 1),
+    ]
