@@ -143,56 +143,49 @@ def invite_command(
     config = scoped.config
     server = None if dry_run else _server(config)
     path = log_path(config)
-    scope = Scope(account=account, email=scoped.email)
-    out = console()
-    if dry_run:
-        if not obj.quiet:
-            show_moves(
-                config,
-                scoped.series,
-                obj.today,
-                stderr=True,
-                stamps=scoped.stamps,
-                for_email=scoped.email,
-                account=account,
-            )
-        state = LogState({}, {})
-        if path.exists():
-            with SendLog(path) as log:
-                state = log.state()
+    if dry_run and not obj.quiet:  # nothing moves without the user seeing it first
+        show_moves(
+            config,
+            scoped.series,
+            obj.today,
+            stderr=True,
+            stamps=scoped.stamps,
+            for_email=scoped.email,
+            account=account,
+        )
+    elif not dry_run:
+        obj.remember(config, scoped.series, scoped.stamps)
+    # a dry run creates no log: without one, everything is new
+    log = None if dry_run and not path.exists() else SendLog(path)
+    try:
         plan = plan_invites(
             config,
             scoped.chosen,
             all_series=scoped.series,
             stamps=scoped.stamps,
-            state=state,
+            state=log.state() if log is not None else LogState({}, {}),
             send_external=send_external,
-            scope=scope,
+            scope=Scope(account=account, email=scoped.email),
         )
-        for line in plan_lines(plan, heading="Invitations: dry run", verbose=verbose):
-            out.print(plain(line), soft_wrap=True)
-        return
-    assert server is not None
-    obj.remember(config, scoped.series, scoped.stamps)
-    with SendLog(path) as log:
-        plan = plan_invites(
-            config,
-            scoped.chosen,
-            all_series=scoped.series,
-            stamps=scoped.stamps,
-            state=log.state(),
-            send_external=send_external,
-            scope=scope,
+        heading = (
+            "Invitations: dry run"
+            if server is None
+            else f"Invitations via {server.host}:{server.port} ({server.security})"
         )
-        heading = f"Invitations via {server.host}:{server.port} ({server.security})"
-        if not obj.quiet or not plan.send:
+        out = console()
+        if not obj.quiet or dry_run:
             for line in plan_lines(plan, heading=heading, verbose=verbose):
                 out.print(plain(line), soft_wrap=True)
+        if server is None or log is None:
+            return
         if not plan.send:
             out.print("nothing to send")
             return
         _confirm(plan, yes=yes)
         report = _send(obj, config, plan, scoped.stamps, log, server)
+    finally:
+        if log is not None:
+            log.close()
     for line in _result_lines(report):
         out.print(plain(line), soft_wrap=True)
     if report.refused:
