@@ -150,3 +150,24 @@ def test_a_series_without_organizer_is_a_clear_error(
     assert "Traceback" not in result.err
     assert "has no organizer" in result.err
     assert "team.organizer" in result.err
+
+
+def test_a_scoped_run_cancels_only_removed_series_of_its_scope(
+    tacal: Callable[..., Result],
+    project: Path,
+    smtp: SmtpServer,  # noqa: F811
+) -> None:
+    assert tacal("--today", TODAY, "invite", "--yes").code == 0
+    text = project.read_text()
+    start = text.index('[[account]]\nname = "Globex"')
+    project.write_text(text[:start] + text[text.index("[invite]") :])
+    smtp.clear()
+    other = tacal("--today", TODAY, "invite", "--yes", "--account", "Acme")
+    assert other.code == 0, other.err
+    assert smtp.received == []
+    gone = tacal("--today", TODAY, "invite", "--yes", "--account", "Globex")
+    assert gone.code == 0, gone.err
+    assert sorted(summaries(smtp.received)) == [
+        (ANNA, "CANCEL", GLOBEX, 1),
+        (BEN, "CANCEL", GLOBEX, 1),
+    ]
