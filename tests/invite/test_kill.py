@@ -12,8 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from tests.conftest import Result
-from tests.invite.test_scenarios import FIRST_RUN
-from tests.support.invite_project import TODAY, log_rows, write_config
+from tests.support.invite_project import FIRST_RUN, TODAY, log_rows, write_config
 from tests.support.smtp_server import SmtpServer, smtp  # noqa: F401  (fixture)
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -12,8 +12,20 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import Result
-from tests.invite.test_scenarios import ACME, ANNA, BEN, CFO, FIRST_RUN, GLOBEX, OPS, summaries
-from tests.support.invite_project import TODAY, log_path, log_rows, write_config
+from tests.support.invite_project import (
+    ACME,
+    ANNA,
+    BEN,
+    CFO,
+    FIRST_RUN,
+    GLOBEX,
+    OPS,
+    TODAY,
+    log_path,
+    log_rows,
+    summaries,
+    write_config,
+)
 from tests.support.smtp_server import SmtpServer, smtp  # noqa: F401  (fixture)
 
 

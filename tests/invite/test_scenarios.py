@@ -10,29 +10,24 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import Result
-from tests.support.invite_project import ORGANIZER, TODAY, edit, log_rows, write_config
-from tests.support.smtp_server import Received, SmtpServer, smtp  # noqa: F401  (fixture)
-
-STANDUP = "inv.standup@tacal"
-REVIEW = "inv.review@tacal"
-ACME = "inv.check-in.acme@tacal"
-GLOBEX = "inv.check-in.globex@tacal"
-ANNA, BEN = "anna@team.example", "ben@team.example"
-CFO, OPS = "cfo@acme.example", "ops@globex.example"
-
-#: (recipient, METHOD, UID, SEQUENCE) of the first full run, written out by hand from
-#: tests/fixtures/invite.toml: every attendee but the organizer, customers included
-FIRST_RUN = {
-    (ANNA, "REQUEST", STANDUP, 0),
-    (BEN, "REQUEST", STANDUP, 0),
-    (ANNA, "REQUEST", REVIEW, 0),
-    (ANNA, "REQUEST", ACME, 0),
-    (BEN, "REQUEST", ACME, 0),
-    (CFO, "REQUEST", ACME, 0),
-    (ANNA, "REQUEST", GLOBEX, 0),
-    (BEN, "REQUEST", GLOBEX, 0),
-    (OPS, "REQUEST", GLOBEX, 0),
-}
+from tests.support.invite_project import (
+    ACME,
+    ANNA,
+    BEN,
+    CFO,
+    FIRST_RUN,
+    GLOBEX,
+    OPS,
+    ORGANIZER,
+    REVIEW,
+    STANDUP,
+    TODAY,
+    edit,
+    log_rows,
+    summaries,
+    write_config,
+)
+from tests.support.smtp_server import SmtpServer, smtp  # noqa: F401  (fixture)
 
 
 @pytest.fixture
@@ -42,10 +37,6 @@ def project(tmp_path: Path, smtp: SmtpServer) -> Path:  # noqa: F811
 
 def invite(tacal: Callable[..., Result], *args: str) -> Result:
     return tacal("--today", TODAY, "invite", "--yes", *args)
-
-
-def summaries(messages: list[Received]) -> list[tuple[str, str, str, int]]:
-    return [m.summary() for m in messages]
 
 
 def attendees(ev: object) -> set[str]:

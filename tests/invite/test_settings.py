@@ -7,8 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from tests.conftest import FIXTURES, Result
-from tests.invite.test_scenarios import CFO
-from tests.support.invite_project import TODAY, write_config
+from tests.support.invite_project import CFO, TODAY, write_config
 from tests.support.smtp_server import SmtpServer, smtp  # noqa: F401  (fixture)
 
 

@@ -13,8 +13,15 @@ import pytest
 from tacal.errors import InviteError
 from tacal.invite.smtp import Refused, Sender, Server
 from tests.conftest import Result
-from tests.invite.test_scenarios import ANNA, BEN, FIRST_RUN, summaries
-from tests.support.invite_project import TODAY, log_rows, write_config
+from tests.support.invite_project import (
+    ANNA,
+    BEN,
+    FIRST_RUN,
+    TODAY,
+    log_rows,
+    summaries,
+    write_config,
+)
 from tests.support.smtp_server import (
     SmtpServer,
     self_signed,

@@ -8,10 +8,30 @@ import sqlite3
 from pathlib import Path
 
 from tests.conftest import FIXTURES
-from tests.support.smtp_server import SmtpServer
+from tests.support.smtp_server import Received, SmtpServer
 
 TODAY = "2027-01-04"
 ORGANIZER = "olga@team.example"
+STANDUP = "inv.standup@tacal"
+REVIEW = "inv.review@tacal"
+ACME = "inv.check-in.acme@tacal"
+GLOBEX = "inv.check-in.globex@tacal"
+ANNA, BEN = "anna@team.example", "ben@team.example"
+CFO, OPS = "cfo@acme.example", "ops@globex.example"
+
+#: (recipient, METHOD, UID, SEQUENCE) of the first full run, written out by hand from
+#: tests/fixtures/invite.toml: every attendee but the organizer, customers included
+FIRST_RUN = {
+    (ANNA, "REQUEST", STANDUP, 0),
+    (BEN, "REQUEST", STANDUP, 0),
+    (ANNA, "REQUEST", REVIEW, 0),
+    (ANNA, "REQUEST", ACME, 0),
+    (BEN, "REQUEST", ACME, 0),
+    (CFO, "REQUEST", ACME, 0),
+    (ANNA, "REQUEST", GLOBEX, 0),
+    (BEN, "REQUEST", GLOBEX, 0),
+    (OPS, "REQUEST", GLOBEX, 0),
+}
 
 
 def write_config(
@@ -50,3 +70,7 @@ def log_rows() -> list[tuple[str, str, str, int, str]]:
                 "SELECT uid, attendee, method, sequence, status FROM sends ORDER BY id"
             )
         ]
+
+
+def summaries(messages: list[Received]) -> list[tuple[str, str, str, int]]:
+    return [m.summary() for m in messages]
