@@ -17,13 +17,12 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from tacal import config as config_mod
-from tacal.cli.context import console, filter_options, for_whom, plain
+from tacal.cli.context import console, filter_options, plain, scoped_series
 from tacal.cli.plan import show_moves
 from tacal.config.values import closest
 from tacal.errors import SyncError
-from tacal.ical.calendar import calendar_for, stamps_for
+from tacal.ical.calendar import calendar_for
 from tacal.model import SEND_UPDATES
-from tacal.series import build_series
 
 
 def _setting(config: config_mod.Config, key: str, flag: Any, default: Any) -> Any:
@@ -118,24 +117,17 @@ def sync_command(
     from tacal.gcal.report import SyncIncomplete
     from tacal.gcal.sync import sync
 
-    config = obj.config()
-    series, who = for_whom(config, obj.today, for_email)
-    if series is None:
-        series = build_series(config, obj.today)
+    scoped = scoped_series(obj, for_email, account)
+    config, series, stamps, email = scoped.config, scoped.series, scoped.stamps, scoped.email
     scope = None
-    if who is not None or account is not None:
-        scope = Scope(
-            account=account,
-            email=who.email if who else None,
-            known=frozenset(s.uid for s in series),
-        )
-    stamps = stamps_for(config, series, obj.now)
+    if email is not None or account is not None:
+        scope = Scope(account=account, email=email, known=frozenset(s.uid for s in series))
     cal = calendar_for(
         config,
         today=obj.today,
         now=obj.now,
         stamps=stamps,
-        for_email=who.email if who else None,
+        for_email=email,
         account=account,
         series=series,
     )
@@ -148,7 +140,7 @@ def sync_command(
             obj.today,
             stderr=True,
             stamps=stamps,
-            for_email=who.email if who else None,
+            for_email=email,
             account=account,
         )
     calendar_id = _setting(config, "calendar", calendar, config.team.calendar)
