@@ -61,12 +61,9 @@ class Plan:
     unchanged: dict[bool, int] = field(default_factory=lambda: {False: 0, True: 0})
     series: int = 0
 
-    def count(self, kind: str, external: bool, *, held: bool = False) -> int:
-        return sum(
-            1
-            for m in (self.held if held else self.send)
-            if m.kind == kind and m.external == external
-        )
+    def count(self, kind: str, external: bool) -> int:
+        """Messages of ``kind`` to be sent to team members (or to customers)."""
+        return sum(1 for m in self.send if m.kind == kind and m.external == external)
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,6 @@ class Report:
     sent: list[Outgoing] = field(default_factory=list)
     refused: list[tuple[Outgoing, str]] = field(default_factory=list)
     retries: int = 0
-    dry_run: bool = True
 
 
 def from_address(settings: InviteSettings, config: Config, organizer_email: str) -> str:
@@ -82,7 +81,7 @@ def send_plan(
     progress: Callable[[int, int], None] | None = None,
 ) -> Report:
     """Send every message of ``plan``; a refused one is recorded and the rest go on."""
-    report = Report(plan, dry_run=False)
+    report = Report(plan)
     total = len(plan.send)
     prepare = _Prepare(config, stamps, log)
     for i, m in enumerate(plan.send):

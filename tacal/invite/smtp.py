@@ -6,10 +6,12 @@ implicit TLS, AUTH PLAIN/LOGIN); a third-party client would add a dependency for
 - Pacing: at most ``max_per_minute`` messages in any sliding minute. Mail providers throttle
   (and flag as spam) bursts from one account; Google Workspace and Microsoft 365 both count
   messages per minute.
-- Transient failures (421 "service not available", 450/451/452 "try again", a dropped
-  connection) are retried on a fresh connection with exponential backoff (1, 2, 4, 8 s...).
+- Transient failures (421 "service not available", 450/451/452 "try again", any other 4xx,
+  a dropped connection) are retried on a fresh connection with exponential backoff (1, 2,
+  4, 8 s...).
 - Authentication failures (530, 534, 535) stop the run with :class:`SmtpAuthError`, naming
-  the settings to check and never the password. Other permanent refusals (550 "no such
+  the settings to check and never the password; so does a refused sender (553: ``from``
+  is not an address the account may send as). Other permanent refusals (550 "no such
   user") concern one message: :class:`Refused` lets the run record it and go on.
 
 The clock and ``sleep`` are injected so tests check the pacing and backoff without waiting.
@@ -220,6 +222,15 @@ class Sender:
         except smtplib.SMTPRecipientsRefused as exc:
             code, reply = next(iter(exc.recipients.values()))
             _classify(code, reply)
+        except smtplib.SMTPSenderRefused as exc:
+            if exc.smtp_code >= 500 and exc.smtp_code not in AUTH_FAILED:
+                # every message would be refused the same way: stop, naming the setting
+                raise InviteError(
+                    f"SMTP {self._where()} refused the sender {sender}: "
+                    f"{exc.smtp_code} {_text(exc.smtp_error)}",
+                    hint="set [invite] from to an address this account may send as",
+                ) from None
+            _classify(exc.smtp_code, exc.smtp_error)
         except smtplib.SMTPResponseException as exc:
             _classify(exc.smtp_code, exc.smtp_error)
         except (smtplib.SMTPServerDisconnected, OSError) as exc:

@@ -145,6 +145,22 @@ def test_refused_address_others_still_sent_and_next_run_sends_the_rest(
     assert sorted(summaries(smtp.received)) == sorted(m for m in INTERNAL if m[0] == BEN)
 
 
+def test_a_refused_sender_stops_the_run_naming_from(
+    tacal: Callable[..., Result],
+    tmp_path: Path,
+    smtp: SmtpServer,  # noqa: F811
+) -> None:
+    write_config(tmp_path, smtp, 'from = "boss@elsewhere.example"\n')
+    smtp.handler.refuse_senders = {"boss@elsewhere.example"}
+    result = tacal("--today", TODAY, "invite", "--yes")
+    assert result.code == 2
+    assert "Traceback" not in result.err
+    assert "refused the sender boss@elsewhere.example: 553" in result.err
+    assert "set [invite] from to an address this account may send as" in result.err
+    assert smtp.received == []
+    assert [r[4] for r in log_rows()] == ["failed"]
+
+
 @pytest.fixture
 def login_server() -> object:
     with smtp_server(login=("olga", "s3cret-pass")) as server:

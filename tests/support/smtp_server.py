@@ -83,11 +83,21 @@ class Handler:
     fail_rcpt: int = 0  # answer the next N RCPT commands with ``fail_code``
     fail_code: int = 451
     refuse: set[str] = field(default_factory=set)  # addresses refused for good (550)
+    refuse_senders: set[str] = field(default_factory=set)  # MAIL FROM refused (553)
     delay: float = 0.0  # seconds to wait before accepting each message's DATA
     faults: int = 0  # how many transient answers were given
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    async def handle_RCPT(  # noqa: N802 (aiosmtpd's hook name)
+    async def handle_MAIL(  # noqa: N802 (aiosmtpd's hook name)
+        self, server: Any, session: Any, envelope: Any, address: str, mail_options: list[str]
+    ) -> str:
+        if address.lower() in self.refuse_senders:
+            return "553 5.7.1 not allowed to send as this address"
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
+
+    async def handle_RCPT(  # noqa: N802
         self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: list[str]
     ) -> str:
         with self.lock:
