@@ -56,15 +56,24 @@ def _server(config: Config) -> Server:
 def plan_lines(plan: Plan, *, heading: str, verbose: bool) -> list[str]:
     """The plan: counts per message kind and kind of person, then (``-v``) each message."""
     n = len(plan.send)
-    lines = [heading, f"{n} message{'s' if n != 1 else ''} for {plan.series} series"]
+    people = {m.recipient.email.lower(): m.external for m in plan.send}
+    outside = sum(people.values())
+    lines = [
+        heading,
+        f"{n} message{'s' if n != 1 else ''} for {plan.series} series to {len(people)} "
+        f"{'person' if len(people) == 1 else 'people'} ({len(people) - outside} internal, "
+        f"{outside} external)",
+    ]
     lines.append(f"{'':<10}{'internal':>10}{'external':>10}")
     for kind in KINDS:
         lines.append(f"{kind:<10}{plan.count(kind, False):>10}{plan.count(kind, True):>10}")
     lines.append(f"{'unchanged':<10}{plan.unchanged[False]:>10}{plan.unchanged[True]:>10}")
     if plan.held:
         h = len(plan.held)
+        held = {m.recipient.email.lower() for m in plan.held}
         lines.append(
-            f"held back: {h} message{'s' if h != 1 else ''} to customers (external); "
+            f"held back: {h} message{'s' if h != 1 else ''} to {len(held)} "
+            f"customer{'s' if len(held) != 1 else ''} (external); "
             "--send-external sends them"
         )
     if verbose:

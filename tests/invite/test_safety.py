@@ -42,7 +42,7 @@ def test_customers_are_held_back_without_send_external(
     result = tacal("--today", TODAY, "invite", "--yes")
     assert result.code == 0, result.err
     assert {m.recipient for m in smtp.received} == {ANNA, BEN}
-    assert "held back: 2 messages to customers (external); --send-external sends them" in (
+    assert "held back: 2 messages to 2 customers (external); --send-external sends them" in (
         result.out
     )
     # a later run with --send-external sends exactly what they missed, with the same SEQUENCE
@@ -64,7 +64,7 @@ def test_the_plan_counts_messages_per_kind_of_person(
     assert result.code == 0, result.err
     assert result.out.splitlines() == [
         "Invitations: dry run",
-        "9 messages for 4 series",
+        "9 messages for 4 series to 4 people (2 internal, 2 external)",
         "            internal  external",
         "invite             7         2",
         "update             0         0",

@@ -108,7 +108,7 @@ def test_internal_domains_count_as_the_team(
     result = tacal("--today", TODAY, "invite", "--yes")
     assert result.code == 0, result.err
     assert CFO in {m.recipient for m in smtp.received}
-    assert "held back: 1 message to customers" in result.out
+    assert "held back: 1 message to 1 customer (external)" in result.out
 
 
 def test_state_puts_the_send_log_where_the_config_says(
