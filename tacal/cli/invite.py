@@ -70,10 +70,10 @@ def plan_lines(plan: Plan, *, heading: str, verbose: bool) -> list[str]:
     lines.append(f"{'unchanged':<10}{plan.unchanged[False]:>10}{plan.unchanged[True]:>10}")
     if plan.held:
         h = len(plan.held)
-        held = {m.recipient.email.lower() for m in plan.held}
+        customers = {m.recipient.email.lower() for m in plan.held}
         lines.append(
-            f"held back: {h} message{'s' if h != 1 else ''} to {len(held)} "
-            f"customer{'s' if len(held) != 1 else ''} (external); "
+            f"held back: {h} message{'s' if h != 1 else ''} to {len(customers)} "
+            f"customer{'s' if len(customers) != 1 else ''} (external); "
             "--send-external sends them"
         )
     if verbose:
