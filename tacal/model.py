@@ -217,6 +217,12 @@ class LockEntry:
     #: holiday moves as placement made them, (occurrence on the holiday, where it went): the
     #: next build gives them back first (skip and extra are what the calendar shows)
     moves: tuple[tuple[dt.datetime, dt.datetime], ...] = ()
+    #: occurrences moved off someone's busy time (``tacal plan --apply --resolve
+    #: UID=override``), (occurrence, where it went): every later build keeps them there
+    busy_moves: tuple[tuple[dt.datetime, dt.datetime], ...] = ()
+    #: occurrences that meet someone's busy time and were kept there on purpose
+    #: (``--resolve UID=keep``): no longer reported as collisions
+    busy_kept: tuple[dt.datetime, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,12 @@ override) to the first free time on the next day that fits everyone, inside the 
 month when the cadence names one; these moves are settled once every weekly pattern is in
 place, the fixed series' first (:meth:`Planner.settle_fixed`, :meth:`Planner.settle_all`).
 
+People's real busy times (``busy``, a :class:`~tacal.model.Busy`) are hard conflicts for
+everything placed afresh; a slot the lock gives back keeps it even when it now meets a busy
+time (``tacal plan`` lists that), unless the user chose to ``move`` that series (it is then
+placed afresh) or to ``override`` it (each colliding occurrence moves, like a holiday move,
+and the lock remembers where: :meth:`Planner.claim`).
+
 With a lock (:mod:`tacal.config.lock`), what it remembers is given back before anything is
 placed afresh: first what sits on one date (holiday moves: :meth:`Planner.claim`; one-offs:
 :meth:`Planner.reserve_on`), checked against the fixed series only, then the weekly slots
@@ -27,11 +33,11 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
 
 from tacal.errors import Problem
-from tacal.model import WEEKDAYS, Account, Cadence, Config, Lock, LockEntry, Team
+from tacal.model import WEEKDAYS, Account, Busy, Cadence, Config, Lock, LockEntry, Team
 from tacal.schedule import rules
 from tacal.schedule.clocks import Clock, customer_clock, person_clock, team_window
 from tacal.schedule.slots import Grid, Slot, week_of_month, weeks_of
@@ -66,7 +72,13 @@ class Planner:
     """Who is busy when, and where each new meeting goes."""
 
     def __init__(
-        self, config: Config, start: dt.date, today: dt.date, lock: Lock | None = None
+        self,
+        config: Config,
+        start: dt.date,
+        today: dt.date,
+        lock: Lock | None = None,
+        busy: Busy | None = None,
+        resolve: Mapping[str, str] | None = None,
     ) -> None:
         self.config = config
         self.lock = lock
@@ -93,6 +105,16 @@ class Planner:
         self._claimed: dict[str, dict[dt.datetime, dt.datetime]] = {}
         #: located warnings (a team time that a DST change skips or repeats)
         self.warnings: list[Problem] = []
+        #: what the user chose for series that meet someone's busy time (uid -> "move" |
+        #: "keep" | "override"); occurrences moved off busy time by this build (for the lock)
+        self.resolve: dict[str, str] = dict(resolve or {})
+        self.busy_moves: dict[str, dict[dt.datetime, dt.datetime]] = {}
+        self._busy_claimed: dict[str, dict[dt.datetime, dt.datetime]] = {}
+        self.busy = busy
+        if busy is not None:
+            for key, found in busy.people.items():
+                if key in self.clocks:
+                    self.grid.add_busy(key, found.blocks)
 
     # ---- who
 
@@ -165,7 +187,12 @@ class Planner:
         weekday = WEEKDAYS.index(slot.day)
         begin = slot.time.hour * 60 + slot.time.minute
         if monthly == (slot.week is not None) and self.grid.take_pattern(
-            who, weekday, weeks_of(slot.week), begin, begin + duration
+            who,
+            weekday,
+            weeks_of(slot.week),
+            begin,
+            begin + duration,
+            busy=self.resolve.get(uid) == "move",
         ):
             self.reserved[uid] = slot
         else:
@@ -193,6 +220,8 @@ class Planner:
         if not self.calendar(who).is_workday(when.date()):
             return
         begin = when.hour * 60 + when.minute
+        if self.resolve.get(uid) == "move" and self.grid.busy_on(who, when, duration):
+            return  # the user chose to move it off someone's busy time: placed afresh
         if self.grid.take_on(who, when.date(), begin, begin + duration):
             self.reserved_on[uid] = when
 
@@ -215,7 +244,10 @@ class Planner:
         lands on a kept move moves its own occurrence instead (:meth:`_settle`). Claims that
         :meth:`_settle` does not use (the series did not keep its slot, or the occurrence is
         gone) are given back."""
-        if entry is None or not entry.moves or not entry.slot or entry.inputs != inputs:
+        if entry is None or not entry.slot or entry.inputs != inputs:
+            return
+        self._claim_busy(uid, entry, who, duration)
+        if not entry.moves:
             return
         slot = parse_slot(entry.slot)
         week = slot.week if session and slot.week is not None else None
@@ -226,7 +258,10 @@ class Planner:
     ) -> None:
         """:meth:`claim` for a fixed series, before any fixed series is settled."""
         entry = self.lock.entries.get(uid) if self.lock is not None else None
-        if entry is None or not entry.moves:
+        if entry is None:
+            return
+        self._claim_busy(uid, entry, people, cadence.duration)
+        if not entry.moves:
             return
         planned = set(rules.occurrences(rec, self.until, self.team.timezone))
         calendar = self.calendar(people)
@@ -265,9 +300,28 @@ class Planner:
         if claimed:
             self._claimed[uid] = claimed
 
+    def _claim_busy(
+        self, uid: str, entry: LockEntry, people: tuple[str, ...], duration: int
+    ) -> None:
+        """Take back where the lock says occurrences of ``uid`` went off someone's busy time
+        (``override``), while that time is still free of tacal's meetings: the user chose
+        it, so the next build keeps it (even without busy data). ``move`` drops them."""
+        if not entry.busy_moves or self.resolve.get(uid) == "move":
+            return
+        claimed: dict[dt.datetime, dt.datetime] = {}
+        for occ, when in entry.busy_moves:
+            begin = when.hour * 60 + when.minute
+            if self.grid.take_on(people, when.date(), begin, begin + duration):
+                claimed[occ] = when
+        if claimed:
+            self._busy_claimed[uid] = claimed
+
     def _unclaim(self, uid: str, people: tuple[str, ...], duration: int) -> None:
         """Give back the claimed moves of ``uid`` that were not used."""
-        for when in self._claimed.pop(uid, {}).values():
+        for when in [
+            *self._claimed.pop(uid, {}).values(),
+            *self._busy_claimed.pop(uid, {}).values(),
+        ]:
             begin = when.hour * 60 + when.minute
             self.grid.release_on(people, when.date(), begin, begin + duration)
 
@@ -450,6 +504,8 @@ class Planner:
                     self.moves.setdefault(uid, {})[occ] = when
             else:
                 kept.append(occ)
+        if uid:
+            kept = self._off_busy(uid, kept, people, duration, calendar, week, moved)
         if block:
             for occ in kept:
                 for p in people:
@@ -475,6 +531,61 @@ class Planner:
             self._claimed[uid] = claimed
             self._unclaim(uid, people, duration)
         return rules.with_moves(rec, exdates, moved)
+
+    def _off_busy(
+        self,
+        uid: str,
+        kept: list[dt.datetime],
+        people: tuple[str, ...],
+        duration: int,
+        calendar: Team,
+        week: int | None,
+        moved: list[rules.Move],
+    ) -> list[dt.datetime]:
+        """The occurrences of ``uid`` that stay; those the lock moved off busy time go back
+        where it says, and with ``override`` each occurrence meeting someone's busy time
+        (inside the busy horizon) moves to the first free time from its day."""
+        claimed = self._busy_claimed.pop(uid, {})
+        override = self.resolve.get(uid) == "override"
+        if not claimed and not override:
+            return kept
+        last = (
+            self.busy.end.astimezone(self.team.tz).replace(tzinfo=None)
+            if self.busy is not None
+            else None
+        )
+        stay: list[dt.datetime] = []
+        for occ in kept:
+            when = claimed.pop(occ, None)
+            if (
+                when is None
+                and override
+                and last is not None
+                and occ < last
+                and self.grid.busy_on(people, occ, duration)
+            ):
+                when = self.grid.place_on(
+                    people,
+                    occ.date(),
+                    occ.time(),
+                    duration,
+                    calendar,
+                    _week_window(occ.date(), week),
+                )
+                if when is None:
+                    raise PlacementError(
+                        f"the {occ:%Y-%m-%d %H:%M} meeting meets someone's busy time and no "
+                        "other time fits everyone; keep it or move the series"
+                    )
+            if when is None:
+                stay.append(occ)
+                continue
+            moved.append((occ, when))
+            self.busy_moves.setdefault(uid, {})[occ] = when
+        for when in claimed.values():  # remembered moves of occurrences that are gone
+            begin = when.hour * 60 + when.minute
+            self.grid.release_on(people, when.date(), begin, begin + duration)
+        return stay
 
     # ---- messages
 
