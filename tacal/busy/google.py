@@ -25,6 +25,8 @@ from tacal.gcal.transport import Timing, TokenBucket
 
 #: Calendars per freebusy.query (Google's documented maximum for calendarExpansionMax).
 CHUNK = 50
+#: Resends of a query that failed with 429/5xx (the client's own backoff); then it fails.
+RETRIES = 3
 
 
 def _rfc3339(value: dt.datetime) -> str:
@@ -68,7 +70,7 @@ def query(
         }
         bucket.acquire(1)
         try:
-            answer = service.freebusy().query(body=body).execute(num_retries=3)
+            answer = service.freebusy().query(body=body).execute(num_retries=RETRIES)
         except Exception as exc:  # HttpError, a dropped connection: this chunk fails
             status = getattr(getattr(exc, "resp", None), "status", None)
             why = f"Google answered HTTP {status}" if status else exc.__class__.__name__
