@@ -183,7 +183,10 @@ def test_an_unreachable_source_warns_and_still_builds(
     path = project(tmp_path, feed_host, sources={"ana": dead})
     built = tacal("--config", path, "--today", TODAY, "build", "-o", "out.ics")
     assert built.code == 0, built.err
-    assert "people.ana.busy: busy times of Ana Ruiz from http://127.0.0.1:" in built.err
+    assert (
+        "tacal.toml:24: people.ana.busy: warning: busy times of Ana Ruiz from http://127.0.0.1:"
+        in built.err
+    )
     assert "could not be read (unreachable" in built.err
     shown = tacal("--config", path, "--today", TODAY, "preview")
     assert shown.code == 0
