@@ -18,7 +18,7 @@ from collections.abc import Callable
 from typing import Any
 
 from tacal.busy.fetch import SourceError, read_source, shown
-from tacal.busy.google import query
+from tacal.busy.google import query, service_for
 from tacal.busy.ics import Block, FeedError, busy_blocks
 from tacal.busy.own import own_times, without
 from tacal.errors import Problem
@@ -52,7 +52,13 @@ def gather(
     feeds: dict[str, tuple[Block, ...] | str] = {}  # source -> blocks, or why it failed
     google = {k: p.email for k, p in config.people.items() if p.busy == "google"}
     found, failed = (
-        query(list(google.values()), start, end, make_service=google_service)
+        query(
+            list(google.values()),
+            start,
+            end,
+            make_service=google_service
+            or service_for(config.sync.credentials, config.sync.as_user, config.sync.token),
+        )
         if google
         else ({}, {})
     )

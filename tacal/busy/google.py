@@ -17,6 +17,7 @@ details); :func:`tacal.busy.own_removed` takes out the times tacal itself placed
 from __future__ import annotations
 
 import datetime as dt
+import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -74,6 +75,11 @@ def query(
         except Exception as exc:  # HttpError, a dropped connection: this chunk fails
             status = getattr(getattr(exc, "resp", None), "status", None)
             why = f"Google answered HTTP {status}" if status else exc.__class__.__name__
+            if status == 403:
+                why += (
+                    "; if the saved authorisation predates busy times, delete the token "
+                    "and sign in again so it includes free/busy"
+                )
             failed.update(dict.fromkeys(chunk, why))
             continue
         calendars = {k.lower(): v for k, v in (answer.get("calendars") or {}).items()}
@@ -92,10 +98,29 @@ def query(
     return found, failed
 
 
-def _default_service() -> Any:
-    from tacal.gcal.auth import build_service
+def service_for(
+    credentials: str | None, as_user: str | None, token: str | None
+) -> Callable[[], Any]:
+    """A maker of the Calendar client with ``tacal sync``'s credentials (the ``[sync]``
+    table's), asking for the free/busy scope too. The browser sign-in runs only at a
+    terminal (never from cron, where it would wait forever)."""
 
-    return build_service(interactive=False).service
+    def make() -> Any:
+        from tacal.gcal.auth import FREEBUSY_SCOPE, SCOPES, build_service
+
+        return build_service(
+            credentials,
+            as_user,
+            token,
+            interactive=sys.stdin.isatty(),
+            scopes=[*SCOPES, FREEBUSY_SCOPE],
+        ).service
+
+    return make
+
+
+def _default_service() -> Any:
+    return service_for(None, None, None)()
 
 
 __all__ = ["CHUNK", "query"]
