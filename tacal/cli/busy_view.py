@@ -46,6 +46,8 @@ def parse_resolve(values: Iterable[str], series: list[Series]) -> dict[str, str]
                 f"--resolve {value!r}: {s.summary!r} meets at its cadence's exact time "
                 '(per = "team"); change its time in the config, or keep or override it'
             )
+        if choice == "override" and not s.recurrence.rrule:
+            raise TacalError(f"--resolve {value!r}: {s.summary!r} meets once; use move (or keep)")
         out[uid] = choice
     return out
 

@@ -41,6 +41,7 @@ from tacal.model import WEEKDAYS, Account, Busy, Cadence, Config, Lock, LockEntr
 from tacal.schedule import rules
 from tacal.schedule.clocks import Clock, customer_clock, person_clock, team_window
 from tacal.schedule.slots import Grid, Slot, week_of_month, weeks_of
+from tacal.series.busy_moves import BusyMoves, NoTimeOffBusy
 
 #: How far ahead meetings are compared: a year from the start, and at least past the last
 #: explicit holiday (after it, nothing moves and the weekly patterns tell the whole story).
@@ -108,9 +109,9 @@ class Planner:
         #: what the user chose for series that meet someone's busy time (uid -> "move" |
         #: "keep" | "override"); occurrences moved off busy time by this build (for the lock)
         self.resolve: dict[str, str] = dict(resolve or {})
-        self.busy_moves: dict[str, dict[dt.datetime, dt.datetime]] = {}
-        self._busy_claimed: dict[str, dict[dt.datetime, dt.datetime]] = {}
         self.busy = busy
+        self.off_busy = BusyMoves(self.grid, self.team, busy, self.resolve)
+        self.busy_moves = self.off_busy.moves
         if busy is not None:
             for key, found in busy.people.items():
                 if key in self.clocks:
@@ -246,7 +247,7 @@ class Planner:
         gone) are given back."""
         if entry is None or not entry.slot or entry.inputs != inputs:
             return
-        self._claim_busy(uid, entry, who, duration)
+        self.off_busy.claim(uid, entry, who, duration)
         if not entry.moves:
             return
         slot = parse_slot(entry.slot)
@@ -260,7 +261,7 @@ class Planner:
         entry = self.lock.entries.get(uid) if self.lock is not None else None
         if entry is None:
             return
-        self._claim_busy(uid, entry, people, cadence.duration)
+        self.off_busy.claim(uid, entry, people, cadence.duration)
         if not entry.moves:
             return
         planned = set(rules.occurrences(rec, self.until, self.team.timezone))
@@ -300,27 +301,11 @@ class Planner:
         if claimed:
             self._claimed[uid] = claimed
 
-    def _claim_busy(
-        self, uid: str, entry: LockEntry, people: tuple[str, ...], duration: int
-    ) -> None:
-        """Take back where the lock says occurrences of ``uid`` went off someone's busy time
-        (``override``), while that time is still free of tacal's meetings: the user chose
-        it, so the next build keeps it (even without busy data). ``move`` drops them."""
-        if not entry.busy_moves or self.resolve.get(uid) == "move":
-            return
-        claimed: dict[dt.datetime, dt.datetime] = {}
-        for occ, when in entry.busy_moves:
-            begin = when.hour * 60 + when.minute
-            if self.grid.take_on(people, when.date(), begin, begin + duration):
-                claimed[occ] = when
-        if claimed:
-            self._busy_claimed[uid] = claimed
-
     def _unclaim(self, uid: str, people: tuple[str, ...], duration: int) -> None:
         """Give back the claimed moves of ``uid`` that were not used."""
         for when in [
             *self._claimed.pop(uid, {}).values(),
-            *self._busy_claimed.pop(uid, {}).values(),
+            *self.off_busy.claimed.pop(uid, {}).values(),
         ]:
             begin = when.hour * 60 + when.minute
             self.grid.release_on(people, when.date(), begin, begin + duration)
@@ -505,7 +490,12 @@ class Planner:
             else:
                 kept.append(occ)
         if uid:
-            kept = self._off_busy(uid, kept, people, duration, calendar, week, moved)
+            try:
+                kept = self.off_busy.settle(
+                    uid, kept, people, duration, calendar, lambda d: _week_window(d, week), moved
+                )
+            except NoTimeOffBusy as exc:
+                raise PlacementError(str(exc)) from None
         if block:
             for occ in kept:
                 for p in people:
@@ -531,61 +521,6 @@ class Planner:
             self._claimed[uid] = claimed
             self._unclaim(uid, people, duration)
         return rules.with_moves(rec, exdates, moved)
-
-    def _off_busy(
-        self,
-        uid: str,
-        kept: list[dt.datetime],
-        people: tuple[str, ...],
-        duration: int,
-        calendar: Team,
-        week: int | None,
-        moved: list[rules.Move],
-    ) -> list[dt.datetime]:
-        """The occurrences of ``uid`` that stay; those the lock moved off busy time go back
-        where it says, and with ``override`` each occurrence meeting someone's busy time
-        (inside the busy horizon) moves to the first free time from its day."""
-        claimed = self._busy_claimed.pop(uid, {})
-        override = self.resolve.get(uid) == "override"
-        if not claimed and not override:
-            return kept
-        last = (
-            self.busy.end.astimezone(self.team.tz).replace(tzinfo=None)
-            if self.busy is not None
-            else None
-        )
-        stay: list[dt.datetime] = []
-        for occ in kept:
-            when = claimed.pop(occ, None)
-            if (
-                when is None
-                and override
-                and last is not None
-                and occ < last
-                and self.grid.busy_on(people, occ, duration)
-            ):
-                when = self.grid.place_on(
-                    people,
-                    occ.date(),
-                    occ.time(),
-                    duration,
-                    calendar,
-                    _week_window(occ.date(), week),
-                )
-                if when is None:
-                    raise PlacementError(
-                        f"the {occ:%Y-%m-%d %H:%M} meeting meets someone's busy time and no "
-                        "other time fits everyone; keep it or move the series"
-                    )
-            if when is None:
-                stay.append(occ)
-                continue
-            moved.append((occ, when))
-            self.busy_moves.setdefault(uid, {})[occ] = when
-        for when in claimed.values():  # remembered moves of occurrences that are gone
-            begin = when.hour * 60 + when.minute
-            self.grid.release_on(people, when.date(), begin, begin + duration)
-        return stay
 
     # ---- messages
 
@@ -704,10 +639,21 @@ class Planner:
         names = ", ".join(self.clocks[p].label if p in self.clocks else p for p in people)
         where = f" in week {cadence.week} of the month" if in_week and cadence.week else ""
         customer = " and the customer's hours" if extra else ""
+        busy = [
+            self.clocks[p].label
+            for p in people
+            if p in self.clocks and self.busy is not None and self.busy.blocks(p)
+        ]
+        around = (
+            f" around the busy times of {', '.join(busy)} (their calendars, over the busy "
+            "horizon; --no-busy shows placement without them)"
+            if busy
+            else ""
+        )
         return (
             f"no free {cadence.duration}-minute time{where} within the working hours of "
-            f"{names}{customer}; shorten the meetings, widen someone's hours, or spread "
-            "the work over more people"
+            f"{names}{customer}{around}; shorten the meetings, widen someone's hours, or "
+            "spread the work over more people"
         )
 
 

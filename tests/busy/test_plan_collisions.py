@@ -163,6 +163,7 @@ def test_keep_acknowledges_it(tacal: Run, locked: Path) -> None:
         (("--resolve", "fx.check-in.aurora@tacal=move"), "no series 'fx.check-in.aurora@tacal'"),
         (("--apply",), "--apply adopts a --reflow or --resolve choices"),
         (("--resolve", "fx.renewals-review@tacal=move"), "meets at its cadence's exact time"),
+        (("--resolve", "fx.renewal-check.aurora-labs.20270514@tacal=override"), "meets once"),
     ],
 )
 def test_bad_choices_are_exit_2(
