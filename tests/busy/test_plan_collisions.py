@@ -103,9 +103,14 @@ def test_reported_by_plan_and_validate_marked_by_preview_not_moved_by_build(
 
 
 def test_override_moves_only_the_colliding_occurrence_and_the_lock_keeps_it(
-    tacal: Run, locked: Path, tmp_path: Path
+    tacal: Run,
+    locked: Path,
+    tmp_path: Path,
+    feed_host: FeedHost,  # noqa: F811
 ) -> None:
+    feed_host.hits.clear()
     shown = tacal("--config", locked, "--today", TODAY, "plan", "--resolve", f"{UID}=override")
+    assert feed_host.hits["/ana-now.ics"] == 1  # two builds in that run, one fetch
     assert "moved     Check-In: Aurora Labs  Mon 2027-02-08 14:00 -> Mon 2027-02-08" in shown.out
     assert "busy_moves" not in lock_file().read_text()  # plan alone writes nothing
     applied = tacal(
