@@ -55,6 +55,8 @@ class Team:
     max_meeting_hours_per_day: float | None = None
     #: Where ``holidays`` is written (``PATH:LINE: team.holidays``), for warnings after loading.
     holidays_where: str = ""
+    #: How far ahead people's busy times count (``busy_horizon = "P8W"``).
+    busy_horizon: dt.timedelta = dt.timedelta(weeks=8)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -91,6 +93,10 @@ class Person:
     subdivision: str | None = None
     max_meeting_hours_per_day: float | None = None
     holidays_where: str = ""  # ``PATH:LINE: people.KEY.holidays``
+    #: Where this person's busy times come from: ``"google"``, an http(s) URL, or an
+    #: absolute path to an .ics file (resolved against the config's folder); None: nowhere.
+    busy: str | None = None
+    busy_where: str = ""  # ``PATH:LINE: people.KEY.busy``
 
 
 @dataclass(frozen=True)
@@ -233,6 +239,43 @@ class LockEntry:
     #: holiday moves as placement made them, (occurrence on the holiday, where it went): the
     #: next build gives them back first (skip and extra are what the calendar shows)
     moves: tuple[tuple[dt.datetime, dt.datetime], ...] = ()
+    #: occurrences moved off someone's busy time (``tacal plan --apply --resolve
+    #: UID=override``), (occurrence, where it went): every later build keeps them there
+    busy_moves: tuple[tuple[dt.datetime, dt.datetime], ...] = ()
+    #: occurrences that meet someone's busy time and were kept there on purpose
+    #: (``--resolve UID=keep``): no longer reported as collisions
+    busy_kept: tuple[dt.datetime, ...] = ()
+
+
+@dataclass(frozen=True)
+class PersonBusy:
+    """One person's busy times from their ``busy`` source, as fetched for one run.
+
+    ``blocks`` are (start, end) aware datetimes, sorted and merged; ``failed`` names the
+    sources that could not be read (then placement goes on without them, and says so)."""
+
+    blocks: tuple[tuple[dt.datetime, dt.datetime], ...] = ()
+    failed: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Busy:
+    """Everyone's busy times over ``[start, end)``: plain data handed to placement, which
+    never fetches anything itself (:mod:`tacal.busy` does, at the command's edge)."""
+
+    start: dt.datetime
+    end: dt.datetime
+    people: dict[str, PersonBusy] = field(default_factory=dict)
+    #: Located warnings from fetching (an unreachable source, an unreadable feed).
+    warnings: tuple[Problem, ...] = ()
+
+    def blocks(self, person: str) -> tuple[tuple[dt.datetime, dt.datetime], ...]:
+        found = self.people.get(person)
+        return found.blocks if found is not None else ()
+
+    def missing(self) -> tuple[str, ...]:
+        """Keys of the people whose busy source failed (sorted)."""
+        return tuple(sorted(k for k, v in self.people.items() if v.failed))
 
 
 @dataclass(frozen=True)
@@ -265,6 +308,8 @@ class Config:
     warnings: tuple[Problem, ...] = ()
     #: What earlier builds placed and stamped (empty for a config with no lock yet).
     lock: Lock | None = None
+    #: People's busy times, fetched at the command's edge (None: no busy sources used).
+    busy: Busy | None = None
 
     @property
     def source(self) -> str:

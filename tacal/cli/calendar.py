@@ -12,6 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from tacal import config as config_mod
+from tacal.cli.busy_marks import Marks, busy_check, busy_marks, mark, with_busy
 from tacal.cli.context import Context, console, err, filter_options, for_whom, pass_ctx, plain
 from tacal.cli.plan import show_moves
 from tacal.config.values import valid_zone
@@ -172,13 +173,19 @@ def preview(
     if zone is None and who is not None and who.person is not None:
         times += f" ({who.person.name}'s zone)"
     occurrences = pv.expand(data, lo, hi, shown)
+    busy = busy_marks(config, series, obj.quiet)
     if fmt == "json":
-        click.echo(json.dumps([o.as_json() for o in occurrences], indent=2))
+        click.echo(json.dumps([with_busy(o.as_json(), o, busy) for o in occurrences], indent=2))
         return
-    _print_table(config, occurrences, f"{label}, {times}")
+    _print_table(config, occurrences, f"{label}, {times}", busy)
 
 
-def _print_table(config: Config, occurrences: list, label: str) -> None:  # type: ignore[type-arg]
+def _print_table(
+    config: Config,
+    occurrences: list,  # type: ignore[type-arg]
+    label: str,
+    busy: Marks | None = None,
+) -> None:
     from tacal.ical import expand as pv
 
     out = console()
@@ -200,7 +207,10 @@ def _print_table(config: Config, occurrences: list, label: str) -> None:  # type
         for o in items:
             minutes = int((o.end - o.start).total_seconds() // 60)
             table.add_row(
-                f"{o.start:%a %m-%d %H:%M}", str(minutes), plain(o.summary), str(len(o.attendees))
+                f"{o.start:%a %m-%d %H:%M}",
+                str(minutes),
+                plain(o.summary + mark(o, busy)),
+                str(len(o.attendees)),
             )
         out.print(table)
     clashes = pv.overlaps(occurrences)
@@ -211,8 +221,14 @@ def _print_table(config: Config, occurrences: list, label: str) -> None:  # type
 
 
 @click.command()
+@click.option(
+    "--busy",
+    "check_busy",
+    is_flag=True,
+    help="Also fail (exit 2) on meetings that meet someone's busy time over the busy horizon.",
+)
 @pass_ctx
-def validate(obj: Context) -> None:
+def validate(obj: Context, check_busy: bool) -> None:
     """Check the config and templates; exit 2 with one line per problem."""
     from tacal.series import build_checked
     from tacal.series.checks import gap_warnings, holiday_warnings
@@ -220,6 +236,8 @@ def validate(obj: Context) -> None:
     config = obj.config()
     placement: list[Problem] = []
     series, people = build_checked(config, obj.today, placement)
+    if check_busy:
+        busy_check(obj, config, series)
     if not obj.quiet:
         for w in [
             *placement,

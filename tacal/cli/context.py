@@ -41,11 +41,16 @@ def console(*, stderr: bool = False) -> Console:
     return Console(stderr=stderr, highlight=False, markup=False, emoji=False)
 
 
+#: Commands that place meetings, so read people's busy times (when anyone has a source).
+BUSY_COMMANDS = frozenset({"build", "preview", "validate", "plan", "sync", "publish"})
+
+
 @dataclass
 class Context:
     config_path: str | None
     today_value: str | None
     quiet: bool
+    no_busy: bool = False
     _config: Config | None = None
 
     @property
@@ -67,7 +72,22 @@ class Context:
             self._config = config_mod.load(path)
             for w in config_mod.warnings(self._config):
                 err.print(plain(w), style="yellow")
+            self._read_busy(self._config)
         return self._config
+
+    def _read_busy(self, config: Config) -> None:
+        """People's busy times, once per run, for the commands that place meetings; each
+        source that fails is a warning and that person is placed without it."""
+        from tacal import busy
+
+        command = click.get_current_context(silent=True)
+        name = command.info_name if command is not None else None
+        if self.no_busy or name not in BUSY_COMMANDS or not busy.uses_busy(config):
+            return
+        config.busy = busy.gather(config, self.today)
+        if not self.quiet:
+            for w in config.busy.warnings:
+                err.print(plain(w), style="yellow")
 
     def remember(self, config: Config, series: list[Series], stamps: Mapping[str, Stamp]) -> None:
         """Write the lock after a command that plans (build, publish, sync)."""

@@ -34,11 +34,23 @@ from tacal.errors import ConfigError, TacalError
     help="Pin 'today' for every command (also $TACAL_TODAY).",
 )
 @click.option("-q", "--quiet", is_flag=True, help="Only errors on stderr.")
+@click.option(
+    "--no-busy",
+    is_flag=True,
+    envvar="TACAL_NO_BUSY",
+    help="Do not read people's busy times (offline, or to see placement without them).",
+)
 @click.version_option(__version__, prog_name="tacal")
 @click.pass_context
-def cli(ctx: click.Context, config_path: str | None, today_value: str | None, quiet: bool) -> None:
+def cli(
+    ctx: click.Context,
+    config_path: str | None,
+    today_value: str | None,
+    quiet: bool,
+    no_busy: bool,
+) -> None:
     """Turn a Technical Advisor team's meeting cadences into real calendars."""
-    ctx.obj = Context(config_path, today_value, quiet)
+    ctx.obj = Context(config_path, today_value, quiet, no_busy)
 
 
 for _command in (

@@ -1,7 +1,9 @@
 """``tacal plan``: what the next build, publish or sync would change against the lock.
 
-It writes nothing, unless ``--reflow --apply`` adopts a fresh placement of every series. The
-diff itself is :mod:`tacal.ical.changes`; this module only builds and prints.
+It writes nothing, unless ``--reflow --apply`` adopts a fresh placement of every series, or
+``--resolve UID=keep|move|override --apply`` settles series that meet someone's busy time
+(listed under ``busy``: :mod:`tacal.cli.busy_view`). The diff itself is
+:mod:`tacal.ical.changes`; this module only builds and prints.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from pathlib import Path
 
 import click
 
+from tacal.cli import busy_view
 from tacal.cli.context import Context, err, pass_ctx, plain
 from tacal.config import lock as lock_file
 from tacal.errors import TacalError
@@ -21,6 +24,7 @@ from tacal.ical.calendar import next_lock, select, stamps_for
 from tacal.ical.stamps import Stamp
 from tacal.model import Config, Lock
 from tacal.series import Series, build_series
+from tacal.series.busy_check import collisions
 
 
 @click.command("plan")
@@ -33,25 +37,50 @@ from tacal.series import Series, build_series
     "--apply",
     "apply_",
     is_flag=True,
-    help="With --reflow: adopt that placement (writes the lock; SEQUENCE goes up "
-    "for every series that changes).",
+    help="With --reflow or --resolve: adopt that placement (writes the lock; SEQUENCE goes "
+    "up for every series that changes).",
+)
+@click.option(
+    "--resolve",
+    "resolve_values",
+    multiple=True,
+    metavar="UID=keep|move|override",
+    help="What to do with a series that meets someone's busy time: keep it, move the "
+    "series, or move only the colliding occurrences (repeatable).",
 )
 @click.option(
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
 )
 @click.option("-v", "--verbose", is_flag=True, help="List unchanged series too.")
 @pass_ctx
-def plan(obj: Context, reflow: bool, apply_: bool, fmt: str, verbose: bool) -> None:
+def plan(
+    obj: Context,
+    reflow: bool,
+    apply_: bool,
+    resolve_values: tuple[str, ...],
+    fmt: str,
+    verbose: bool,
+) -> None:
     """Show what the next build/sync would change against tacal.lock, series by series."""
-    if apply_ and not reflow:
+    if apply_ and not reflow and not resolve_values:
         raise TacalError(
-            "--apply adopts a --reflow; use `tacal plan --reflow --apply` (a "
-            "build, publish or sync adopts the plain plan by itself)"
+            "--apply adopts a --reflow or --resolve choices; use `tacal plan --reflow --apply` "
+            "or `tacal plan --resolve UID=move --apply` (a build, publish or sync adopts the "
+            "plain plan by itself)"
         )
     config = obj.config()
     path = lock_file.lock_path(config)
     lock = config.lock or Lock(team=config.team.id, path=path)
-    series = build_series(config, obj.today, lock=changes.reflow_lock(lock) if reflow else None)
+    resolve: dict[str, str] = {}
+    if resolve_values:
+        resolve = busy_view.parse_resolve(resolve_values, build_series(config, obj.today))
+    series = build_series(
+        config,
+        obj.today,
+        lock=changes.reflow_lock(lock) if reflow else None,
+        resolve=resolve,
+    )
+    meets = collisions(config, series, config.busy)
     stamps = stamps_for(config, series, obj.now)
     found = changes.diff(lock, series, obj.today, stamps=stamps, timezone=config.team.timezone)
     totals = changes.counts(found)
@@ -66,6 +95,11 @@ def plan(obj: Context, reflow: bool, apply_: bool, fmt: str, verbose: bool) -> N
                     "applied": apply_,
                     "counts": totals,
                     "changes": [changes.as_json(c) for c in listed],
+                    **(
+                        {"busy": busy_view.as_json(meets), "resolve": resolve}
+                        if config.busy is not None
+                        else {}
+                    ),
                 },
                 indent=2,
             )
@@ -75,8 +109,13 @@ def plan(obj: Context, reflow: bool, apply_: bool, fmt: str, verbose: bool) -> N
             err.print(plain(f"no lock yet ({path}): the next build places every series afresh"))
         for c in listed:
             click.echo(plain(changes.line(c)))
+        for line in busy_view.lines(meets, config, verbose=verbose):
+            click.echo(plain(line))
         what = "reflow" if reflow else "next build"
         click.echo(plain(f"{changes.summary_line(totals)} ({what} against {path})"))
+        missing = busy_view.missing_line(config, config.busy)
+        if missing and not obj.quiet:
+            err.print(plain(missing), style="yellow")
     if apply_:
         _apply(obj, config, series, stamps, path, totals)
 

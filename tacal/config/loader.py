@@ -118,7 +118,7 @@ def parse(text: str, path: Path | None) -> Config:
         if name not in TOP_KEYS:
             _unknown_top_level(c, name, raw)
     team = read_team(c, raw.get("team"))
-    people = read_people(c, raw.get("people"))
+    people = read_people(c, raw.get("people"), path.parent if path else Path.cwd())
     check_team_people(c, team, people)
     cadences = read_cadences(c, raw.get("cadence"), team, people)
     seen_accounts: dict[str, Account] = {}

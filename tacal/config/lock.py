@@ -151,6 +151,8 @@ def _entry(data: Any) -> LockEntry:
         extra=_times(data, "extra"),
         attendees=tuple(str(a) for a in data.get("attendees", [])),
         moves=_moves(data.get("moves", [])),
+        busy_moves=_moves(data.get("busy_moves", []), "busy_moves"),
+        busy_kept=_times(data, "busy_kept"),
     )
 
 
@@ -163,8 +165,9 @@ def _times(data: dict[str, Any], key: str) -> tuple[dt.datetime, ...]:
     return tuple(values)
 
 
-def _moves(value: Any) -> tuple[tuple[dt.datetime, dt.datetime], ...]:
-    """``moves = [[holiday occurrence, where it went], ...]``, local date-times."""
+def _moves(value: Any, key: str = "moves") -> tuple[tuple[dt.datetime, dt.datetime], ...]:
+    """``moves = [[holiday occurrence, where it went], ...]``, local date-times (also
+    ``busy_moves``, occurrences moved off someone's busy time)."""
     if not isinstance(value, list) or not all(
         isinstance(pair, list)
         and len(pair) == 2
@@ -172,7 +175,7 @@ def _moves(value: Any) -> tuple[tuple[dt.datetime, dt.datetime], ...]:
         for pair in value
     ):
         raise ValueError(
-            f"moves = {value!r} is not a list of [local date-time, local date-time] pairs"
+            f"{key} = {value!r} is not a list of [local date-time, local date-time] pairs"
         )
     return tuple((a, b) for a, b in value)
 
@@ -237,6 +240,14 @@ def dump(lock: Lock) -> str:
                 + ", ".join(f"[{a.isoformat()}, {b.isoformat()}]" for a, b in e.moves)
                 + "]"
             )
+        if e.busy_moves:
+            lines.append(
+                "busy_moves = ["
+                + ", ".join(f"[{a.isoformat()}, {b.isoformat()}]" for a, b in e.busy_moves)
+                + "]"
+            )
+        if e.busy_kept:
+            lines.append("busy_kept = [" + ", ".join(t.isoformat() for t in e.busy_kept) + "]")
         lines.append(f"sequence = {e.sequence}")
         lines.append(f"dtstamp = {e.dtstamp.astimezone(dt.UTC).strftime('%Y-%m-%dT%H:%M:%SZ')}")
         lines.append(f"hash = {_quote(e.hash)}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from tacal.config import clock_keys
@@ -20,11 +21,36 @@ PERSON_KEYS = {
     "country",
     "subdivision",
     "max_meeting_hours_per_day",
+    "busy",
 }
 
 
-def read_people(c: Checker, data: Any) -> dict[str, Person]:
-    """``[people.KEY]`` tables by key; every email unique (case-insensitive)."""
+def busy_source(c: Checker, key: tuple[str, ...], value: Any, base: Path) -> str | None:
+    """``busy = "google" | "https://..." | "path.ics"``: the source as fetched later (a file
+    path made absolute against the config's folder, so the build does not depend on the
+    working directory). Nothing is read here: loading a config never touches the network."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        c.error(
+            key, f'{value!r} is not a busy source; use "google", an https:// URL or a .ics path'
+        )
+        return None
+    text = value.strip()
+    if text == "google":
+        return text
+    lowered = text.lower()
+    if lowered.startswith(("https://", "http://")):
+        return text
+    if "://" in text:
+        c.error(key, f'{text!r}: only http(s) URLs are read; use "google", https://... or a path')
+        return None
+    return str((base / text).resolve())
+
+
+def read_people(c: Checker, data: Any, base: Path | None = None) -> dict[str, Person]:
+    """``[people.KEY]`` tables by key; every email unique (case-insensitive). ``base`` is
+    the config's folder (relative ``busy`` paths)."""
     people: dict[str, Person] = {}
     if data is None:
         return people
@@ -87,5 +113,7 @@ def read_people(c: Checker, data: Any) -> dict[str, Person]:
             subdivision=subdivision,
             max_meeting_hours_per_day=max_hours,
             holidays_where=c.where(*k, "holidays"),
+            busy=busy_source(c, (*k, "busy"), entry.get("busy"), base or Path.cwd()),
+            busy_where=c.where(*k, "busy"),
         )
     return people

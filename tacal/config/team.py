@@ -7,6 +7,7 @@ the config file.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from pathlib import Path
 from typing import Any
@@ -46,7 +47,32 @@ TEAM_KEYS = {
     "country",
     "subdivision",
     "max_meeting_hours_per_day",
+    "busy_horizon",
 }
+
+_DURATION_RE = re.compile(r"^P(?:(\d+)W)?(?:(\d+)D)?$")
+#: Longest busy horizon: a year (free/busy answers beyond it are not worth the quota).
+MAX_BUSY_HORIZON = dt.timedelta(days=366)
+
+
+def busy_horizon(c: Checker, value: Any) -> dt.timedelta:
+    """``busy_horizon = "P8W"``: an ISO 8601 duration in weeks and/or days (``P8W``,
+    ``P30D``, ``P4W3D``), 1 day to a year. Months and years are refused: their length
+    depends on the day counted from."""
+    default = dt.timedelta(weeks=8)
+    key = ("team", "busy_horizon")
+    if value is None:
+        return default
+    match = _DURATION_RE.match(value) if isinstance(value, str) else None
+    if match is None or not any(match.groups()):
+        c.error(key, f'{value!r} is not a duration in weeks or days; e.g. "P8W" or "P30D"')
+        return default
+    weeks, days = (int(g or 0) for g in match.groups())
+    span = dt.timedelta(weeks=weeks, days=days)
+    if not dt.timedelta(days=1) <= span <= MAX_BUSY_HORIZON:
+        c.error(key, f"{value} is {span.days} days; use 1 day to a year (P52W)")
+        return default
+    return span
 
 
 def read_team(c: Checker, data: Any) -> Team:
@@ -141,6 +167,7 @@ def read_team(c: Checker, data: Any) -> Team:
         subdivision=subdivision,
         max_meeting_hours_per_day=max_hours,
         holidays_where=c.where("team", "holidays"),
+        busy_horizon=busy_horizon(c, data.get("busy_horizon")),
     )
 
 

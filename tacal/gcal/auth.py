@@ -24,6 +24,9 @@ import httplib2
 from tacal.errors import AuthError
 
 SCOPES = ["https://www.googleapis.com/auth/calendar.events"]
+#: What ``freebusy.query`` needs besides (``[people.KEY] busy = "google"``, tacal.busy): asked
+#: for only by the commands that read busy times, so a sync-only token is never re-consented.
+FREEBUSY_SCOPE = "https://www.googleapis.com/auth/calendar.freebusy"
 GOOGLE_BATCH_URI = "https://www.googleapis.com/batch/calendar/v3"
 EMULATOR_ENV = "TACAL_GCAL_EMULATOR_HOST"
 DEFAULT_TIMEOUT = 60.0
@@ -145,21 +148,24 @@ def _oauth_credentials(
     *,
     interactive: bool,
     run_flow: Callable[[Path], Any] | None,
+    scopes: list[str] | None = None,
 ) -> Any:
     from google.auth.exceptions import RefreshError, TransportError
+
+    wanted = scopes or SCOPES
     from google.auth.transport.requests import Request
     from google.oauth2.credentials import Credentials
 
     creds = None
     if token_path.exists():
         try:
-            creds = Credentials.from_authorized_user_file(str(token_path), SCOPES)
+            creds = Credentials.from_authorized_user_file(str(token_path), wanted)
         except (ValueError, OSError):
             raise AuthError(
                 f"saved Google authorisation {token_path} is unreadable",
                 hint=_reauth_hint(token_path),
             ) from None
-        if not set(SCOPES) <= set(creds.scopes or SCOPES):
+        if not set(wanted) <= set(creds.scopes or wanted):
             creds = None
     if creds is not None and not creds.valid:
         if creds.expired and creds.refresh_token:
@@ -189,16 +195,16 @@ def _oauth_credentials(
                 "elsewhere and copy the file here (mode 0600), or use a service-account key "
                 "(see the README)",
             )
-        creds = (run_flow or _run_local_server)(client_path)
+        creds = run_flow(client_path) if run_flow else _run_local_server(client_path, wanted)
         write_token(token_path, creds.to_json())
     return creds
 
 
-def _run_local_server(client_path: Path) -> Any:
+def _run_local_server(client_path: Path, scopes: list[str] | None = None) -> Any:
     """Browser consent on a loopback port (the out-of-band console flow no longer exists)."""
     from google_auth_oauthlib.flow import InstalledAppFlow
 
-    flow = InstalledAppFlow.from_client_secrets_file(str(client_path), SCOPES)
+    flow = InstalledAppFlow.from_client_secrets_file(str(client_path), scopes or SCOPES)
     return flow.run_local_server(
         port=0,
         open_browser=True,
@@ -214,8 +220,10 @@ def load_credentials(
     *,
     interactive: bool = True,
     run_flow: Callable[[Path], Any] | None = None,
+    scopes: list[str] | None = None,
 ) -> Any:
-    """Credentials from a Desktop OAuth client file or a service-account key.
+    """Credentials from a Desktop OAuth client file or a service-account key (``scopes``:
+    :data:`SCOPES` unless a command needs more, e.g. :data:`FREEBUSY_SCOPE`).
 
     ``as_user`` (service accounts only) impersonates a Workspace user through
     domain-wide delegation; without it a service account reaches only calendars
@@ -227,7 +235,9 @@ def load_credentials(
         from google.oauth2 import service_account
 
         try:
-            creds = service_account.Credentials.from_service_account_info(data, scopes=SCOPES)
+            creds = service_account.Credentials.from_service_account_info(
+                data, scopes=scopes or SCOPES
+            )
         except (ValueError, KeyError):
             raise AuthError(
                 f"{path} is not a valid service-account key",
@@ -241,7 +251,9 @@ def load_credentials(
                 hint=f"{path} is an OAuth client; sign in as that user instead",
             )
         tpath = Path(token_path) if token_path else default_token_path()
-        return _oauth_credentials(path, tpath, interactive=interactive, run_flow=run_flow)
+        return _oauth_credentials(
+            path, tpath, interactive=interactive, run_flow=run_flow, scopes=scopes
+        )
     raise AuthError(
         f"{path} is neither an OAuth client ('installed') nor a service-account key",
         hint="see credentials.example.json",
@@ -256,6 +268,7 @@ def build_service(
     timeout: float = DEFAULT_TIMEOUT,
     interactive: bool = True,
     credentials: Any = None,
+    scopes: list[str] | None = None,
 ) -> ServiceBundle:
     """A Calendar v3 client plus its batch URI and a request counter.
 
@@ -275,7 +288,7 @@ def build_service(
         batch_uri = f"http://{host}/batch/calendar/v3"
     else:
         creds = credentials or load_credentials(
-            credentials_path, as_user, token_path, interactive=interactive
+            credentials_path, as_user, token_path, interactive=interactive, scopes=scopes
         )
         batch_uri = GOOGLE_BATCH_URI
     http = CountingHttp(AuthorizedHttp(creds, http=httplib2.Http(timeout=timeout)))

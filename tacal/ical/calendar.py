@@ -111,6 +111,8 @@ def next_lock(
             extra=extra,
             attendees=tuple(a.email for a in s.attendees),
             moves=s.moves,
+            busy_moves=s.busy_moves,
+            busy_kept=s.busy_kept,
         )
     old = config.lock
     return Lock(team=config.team.id, entries=entries, path=old.path if old else None)

@@ -15,6 +15,13 @@ horizon, and a dated meeting only where it fits their day exactly (their zone, w
 holidays). Wall-clock times that a DST change skips or repeats in the team's zone are never
 chosen. An optional daily meeting budget per person is respected.
 
+People's real busy times (:class:`~tacal.model.Busy`, fetched at the command's edge) are kept
+apart from tacal's own meetings: as dated cells, and projected onto the patterns (a busy
+Tuesday the 9th, 14:00, makes the pattern "Tuesday 14:00, week 2" busy: a weekly or monthly
+series there would meet it). New placements avoid them; a slot kept from the lock does not
+look at them (:meth:`Grid.take_pattern` with ``busy=False``), so nothing moves silently
+when someone's calendar fills up: ``tacal plan`` reports that instead.
+
 Time is kept in 5-minute cells per person, so a check is a few set look-ups. Each kind of
 request keeps a cursor past the candidates that were already full for it, because a slot that
 was busy stays busy: laying out n accounts costs O(n + candidates), never O(n^2).
@@ -101,6 +108,36 @@ class Grid:
         #: busy cells per (person, weekday, week) and per (person, date), for the budgets
         self.pattern_load: dict[tuple[str, int, int], int] = {}
         self.dated_load: dict[tuple[str, dt.date], int] = {}
+        #: people's real busy times, team-local: per date, and projected onto patterns
+        self.busy_dated: set[tuple[str, dt.date, int]] = set()
+        self.busy_pattern: set[tuple[str, int, int, int]] = set()
+
+    def add_busy(self, person: str, blocks: Iterable[tuple[dt.datetime, dt.datetime]]) -> None:
+        """``person``'s busy blocks (aware datetimes), as team-local cells: a block across
+        midnight covers both days. Cells outside the horizon are kept too (harmless)."""
+        for start, end in blocks:
+            local = start.astimezone(self.tz).replace(tzinfo=None)
+            stop = end.astimezone(self.tz).replace(tzinfo=None)
+            while local < stop:
+                day = local.date()
+                next_day = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0))
+                last = min(stop, next_day)
+                first_min = _minutes(local.time())
+                end_min = 24 * 60 if last == next_day else _minutes(last.time())
+                week = week_of_month(day)
+                for cell in _cells(first_min, end_min):
+                    self.busy_dated.add((person, day, cell))
+                    self.busy_pattern.add((person, day.weekday(), week, cell))
+                local = last
+
+    def busy_on(self, people: Iterable[str], start: dt.datetime, duration: int) -> bool:
+        """Whether a team-local meeting on one date meets someone's busy time."""
+        if not self.busy_dated:
+            return False
+        day = start.date()
+        first = _minutes(start.time())
+        cells = _cells(first, min(first + duration, 24 * 60))
+        return any((p, day, c) in self.busy_dated for p in people for c in cells)
 
     def add_clock(self, clock: Clock) -> None:
         """A clock met late (a customer's): its mask is computed once."""
@@ -155,10 +192,17 @@ class Grid:
     # ---- occupancy
 
     def take_pattern(
-        self, people: tuple[str, ...], weekday: int, weeks: tuple[int, ...], start: int, end: int
+        self,
+        people: tuple[str, ...],
+        weekday: int,
+        weeks: tuple[int, ...],
+        start: int,
+        end: int,
+        busy: bool = False,
     ) -> bool:
-        """Take one given pattern for ``people`` if it is free (a slot kept from the lock)."""
-        if not self._pattern_free(people, weekday, weeks, start, end):
+        """Take one given pattern for ``people`` if it is free (a slot kept from the lock);
+        people's busy times count only with ``busy`` (a series the user chose to move)."""
+        if not self._pattern_free(people, weekday, weeks, start, end, busy):
             return False
         for p in people:
             for w in weeks:
@@ -195,10 +239,27 @@ class Grid:
         return any((p, day, c) in self.dated for p in busy for c in _cells(first, first + duration))
 
     def _pattern_free(
-        self, people: Iterable[str], weekday: int, weeks: Iterable[int], start: int, end: int
+        self,
+        people: Iterable[str],
+        weekday: int,
+        weeks: Iterable[int],
+        start: int,
+        end: int,
+        busy: bool = True,
     ) -> bool:
         cells = _cells(start, end)
         if any((p, weekday, w, c) in self.pattern for p in people for w in weeks for c in cells):
+            return False
+        if (
+            busy
+            and self.busy_pattern
+            and any(
+                (p, weekday, w, c) in self.busy_pattern
+                for p in people
+                for w in weeks
+                for c in cells
+            )
+        ):
             return False
         if not self._within_hours(people, weekday, cells):
             return False
@@ -208,8 +269,16 @@ class Grid:
             return False
         return self._within_budget(people, weekday, weeks, len(cells))
 
-    def _date_free(self, people: Iterable[str], day: dt.date, start: int, end: int) -> bool:
+    def _date_free(
+        self, people: Iterable[str], day: dt.date, start: int, end: int, busy: bool = True
+    ) -> bool:
         cells = _cells(start, end)
+        if (
+            busy
+            and self.busy_dated
+            and any((p, day, c) in self.busy_dated for p in people for c in cells)
+        ):
+            return False
         if any(
             (p, day.weekday(), week_of_month(day), c) in self.pattern for p in people for c in cells
         ):
@@ -425,10 +494,10 @@ class Grid:
 
     def take_on(self, people: tuple[str, ...], day: dt.date, start: int, end: int) -> bool:
         """Take one given time on ``day`` for ``people`` if it is free and inside everyone's
-        hours (a one-date meeting kept from the lock)."""
+        hours (a one-date meeting kept from the lock: busy times do not move it silently)."""
         if not self._within_hours(people, day.weekday(), _cells(start, end)):
             return False
-        if not self._date_free(people, day, start, end):
+        if not self._date_free(people, day, start, end, busy=False):
             return False
         self._take_on(people, day, start, end - start)
         return True

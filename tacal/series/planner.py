@@ -16,6 +16,12 @@ override) to the first free time on the next day that fits everyone, inside the 
 month when the cadence names one; these moves are settled once every weekly pattern is in
 place, the fixed series' first (:meth:`Planner.settle_fixed`, :meth:`Planner.settle_all`).
 
+People's real busy times (``busy``, a :class:`~tacal.model.Busy`) are hard conflicts for
+everything placed afresh; a slot the lock gives back keeps it even when it now meets a busy
+time (``tacal plan`` lists that), unless the user chose to ``move`` that series (it is then
+placed afresh) or to ``override`` it (each colliding occurrence moves, like a holiday move,
+and the lock remembers where: :meth:`Planner.claim`).
+
 With a lock (:mod:`tacal.config.lock`), what it remembers is given back before anything is
 placed afresh: first what sits on one date (holiday moves: :meth:`Planner.claim`; one-offs:
 :meth:`Planner.reserve_on`), checked against the fixed series only, then the weekly slots
@@ -27,14 +33,15 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
 
 from tacal.errors import Problem
-from tacal.model import WEEKDAYS, Account, Cadence, Config, Lock, LockEntry, Team
+from tacal.model import WEEKDAYS, Account, Busy, Cadence, Config, Lock, LockEntry, Team
 from tacal.schedule import rules
 from tacal.schedule.clocks import Clock, customer_clock, person_clock, team_window
 from tacal.schedule.slots import Grid, Slot, week_of_month, weeks_of
+from tacal.series.busy_moves import BusyMoves, NoTimeOffBusy
 
 #: How far ahead meetings are compared: a year from the start, and at least past the last
 #: explicit holiday (after it, nothing moves and the weekly patterns tell the whole story).
@@ -66,7 +73,13 @@ class Planner:
     """Who is busy when, and where each new meeting goes."""
 
     def __init__(
-        self, config: Config, start: dt.date, today: dt.date, lock: Lock | None = None
+        self,
+        config: Config,
+        start: dt.date,
+        today: dt.date,
+        lock: Lock | None = None,
+        busy: Busy | None = None,
+        resolve: Mapping[str, str] | None = None,
     ) -> None:
         self.config = config
         self.lock = lock
@@ -93,6 +106,16 @@ class Planner:
         self._claimed: dict[str, dict[dt.datetime, dt.datetime]] = {}
         #: located warnings (a team time that a DST change skips or repeats)
         self.warnings: list[Problem] = []
+        #: what the user chose for series that meet someone's busy time (uid -> "move" |
+        #: "keep" | "override"); occurrences moved off busy time by this build (for the lock)
+        self.resolve: dict[str, str] = dict(resolve or {})
+        self.busy = busy
+        self.off_busy = BusyMoves(self.grid, self.team, busy, self.resolve)
+        self.busy_moves = self.off_busy.moves
+        if busy is not None:
+            for key, found in busy.people.items():
+                if key in self.clocks:
+                    self.grid.add_busy(key, found.blocks)
 
     # ---- who
 
@@ -165,7 +188,12 @@ class Planner:
         weekday = WEEKDAYS.index(slot.day)
         begin = slot.time.hour * 60 + slot.time.minute
         if monthly == (slot.week is not None) and self.grid.take_pattern(
-            who, weekday, weeks_of(slot.week), begin, begin + duration
+            who,
+            weekday,
+            weeks_of(slot.week),
+            begin,
+            begin + duration,
+            busy=self.resolve.get(uid) == "move",
         ):
             self.reserved[uid] = slot
         else:
@@ -193,6 +221,8 @@ class Planner:
         if not self.calendar(who).is_workday(when.date()):
             return
         begin = when.hour * 60 + when.minute
+        if self.resolve.get(uid) == "move" and self.grid.busy_on(who, when, duration):
+            return  # the user chose to move it off someone's busy time: placed afresh
         if self.grid.take_on(who, when.date(), begin, begin + duration):
             self.reserved_on[uid] = when
 
@@ -215,7 +245,10 @@ class Planner:
         lands on a kept move moves its own occurrence instead (:meth:`_settle`). Claims that
         :meth:`_settle` does not use (the series did not keep its slot, or the occurrence is
         gone) are given back."""
-        if entry is None or not entry.moves or not entry.slot or entry.inputs != inputs:
+        if entry is None or not entry.slot or entry.inputs != inputs:
+            return
+        self.off_busy.claim(uid, entry, who, duration)
+        if not entry.moves:
             return
         slot = parse_slot(entry.slot)
         week = slot.week if session and slot.week is not None else None
@@ -226,7 +259,10 @@ class Planner:
     ) -> None:
         """:meth:`claim` for a fixed series, before any fixed series is settled."""
         entry = self.lock.entries.get(uid) if self.lock is not None else None
-        if entry is None or not entry.moves:
+        if entry is None:
+            return
+        self.off_busy.claim(uid, entry, people, cadence.duration)
+        if not entry.moves:
             return
         planned = set(rules.occurrences(rec, self.until, self.team.timezone))
         calendar = self.calendar(people)
@@ -267,7 +303,10 @@ class Planner:
 
     def _unclaim(self, uid: str, people: tuple[str, ...], duration: int) -> None:
         """Give back the claimed moves of ``uid`` that were not used."""
-        for when in self._claimed.pop(uid, {}).values():
+        for when in [
+            *self._claimed.pop(uid, {}).values(),
+            *self.off_busy.claimed.pop(uid, {}).values(),
+        ]:
             begin = when.hour * 60 + when.minute
             self.grid.release_on(people, when.date(), begin, begin + duration)
 
@@ -450,6 +489,13 @@ class Planner:
                     self.moves.setdefault(uid, {})[occ] = when
             else:
                 kept.append(occ)
+        if uid:
+            try:
+                kept = self.off_busy.settle(
+                    uid, kept, people, duration, calendar, lambda d: _week_window(d, week), moved
+                )
+            except NoTimeOffBusy as exc:
+                raise PlacementError(str(exc)) from None
         if block:
             for occ in kept:
                 for p in people:
@@ -593,10 +639,21 @@ class Planner:
         names = ", ".join(self.clocks[p].label if p in self.clocks else p for p in people)
         where = f" in week {cadence.week} of the month" if in_week and cadence.week else ""
         customer = " and the customer's hours" if extra else ""
+        busy = [
+            self.clocks[p].label
+            for p in people
+            if p in self.clocks and self.busy is not None and self.busy.blocks(p)
+        ]
+        around = (
+            f" around the busy times of {', '.join(busy)} (their calendars, over the busy "
+            "horizon; --no-busy shows placement without them)"
+            if busy
+            else ""
+        )
         return (
             f"no free {cadence.duration}-minute time{where} within the working hours of "
-            f"{names}{customer}; shorten the meetings, widen someone's hours, or spread "
-            "the work over more people"
+            f"{names}{customer}{around}; shorten the meetings, widen someone's hours, or "
+            "spread the work over more people"
         )
 
 

@@ -54,6 +54,10 @@ class Series:
     #: where each occurrence on a holiday went ((holiday occurrence, moved), wall clock), so
     #: the next build keeps it there
     moves: tuple[tuple[dt.datetime, dt.datetime], ...] = ()
+    #: occurrences moved off someone's busy time, and those kept on it on purpose (see
+    #: :class:`tacal.model.LockEntry`)
+    busy_moves: tuple[tuple[dt.datetime, dt.datetime], ...] = ()
+    busy_kept: tuple[dt.datetime, ...] = ()
 
     @property
     def start(self) -> dt.datetime:

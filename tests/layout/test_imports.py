@@ -32,6 +32,7 @@ LAYERS = {
     "tacal.feeds": 4,
     "tacal.gcal": 4,
     "tacal.invite": 4,
+    "tacal.busy": 4,
     "tacal.cli": 5,
 }
 

@@ -21,6 +21,7 @@ from typing import Any
 from urllib.parse import unquote
 from zoneinfo import ZoneInfo
 
+from tests.support.gcal_emulator.freebusy import FREEBUSY_PATH, free_busy
 from tests.support.gcal_emulator.resource import (
     Answer,
     ApiError,
@@ -443,6 +444,8 @@ class CalendarStore:
         raw_body: bytes,
     ) -> Answer:
         """Dispatch one API call (single or from a batch part) to its handler."""
+        if path == FREEBUSY_PATH:
+            return free_busy(self, method, raw_body)
         try:
             return self._call(method, path, query, headers, raw_body)
         except ApiError as err:
