@@ -31,6 +31,8 @@ LAYERS = {
     "tacal.ical": 3,
     "tacal.feeds": 4,
     "tacal.gcal": 4,
+    "tacal.sinks": 4,
+    "tacal.davsink": 4,
     "tacal.cli": 5,
 }
 
