@@ -36,6 +36,7 @@ from tacal.sinks.contract import (
     Pick,
     Scope,
     SinkPlan,
+    Wanted,
 )
 from tacal.sinks.plan import plan_sync
 
@@ -59,7 +60,10 @@ class CalDavSink:
     def writes(self) -> int:
         return self.connection.writes
 
-    def list(self) -> list[Held]:
+    def wanted(self) -> list[Wanted]:
+        return [r.wanted for r in self.resources.values()]
+
+    def list(self) -> builtins.list[Held]:
         out = []
         for item in self.connection.list():
             held = held_of(item.url, item.data, item.etag)
@@ -123,7 +127,7 @@ def sync(
     sink = CalDavSink(connection, resources_of(calendar))
     held = sink.list()
     plan = plan_sync(
-        [r.wanted for r in sink.resources.values()],
+        sink.wanted(),
         held,
         overwrite=overwrite,
         allow_deletes=allow_deletes,

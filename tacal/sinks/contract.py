@@ -177,6 +177,8 @@ class SinkPlan:
 class Sink(Protocol):
     """A place tacal pushes series to.
 
+    ``wanted`` is what tacal wants there, one record per series, hashed the way this sink
+    stores hashes (each sink hashes what it sends: Google bodies, iCalendar resources);
     ``list`` makes the listing request(s) and returns what tacal holds there (only objects
     carrying tacal's marker); ``apply`` writes the plan's write actions and returns one
     outcome per write. ``requests`` counts the HTTP requests made so far and ``writes``
@@ -186,6 +188,8 @@ class Sink(Protocol):
     requests: int
     writes: int
 
-    def list(self) -> list[Held]: ...
+    def wanted(self) -> list[Wanted]: ...
+
+    def list(self) -> builtins.list[Held]: ...
 
     def apply(self, plan: SinkPlan) -> builtins.list[Outcome]: ...

@@ -51,6 +51,7 @@ class RadicaleServer:
         from radicale import Application, config
 
         self.folder = folder
+        folder.mkdir(parents=True, exist_ok=True)
         self.with_auth = with_auth
         self.log: list[Request] = []
         self._lock = threading.Lock()
@@ -63,7 +64,7 @@ class RadicaleServer:
         }
         if with_auth:
             users = folder / "users"
-            users.write_text(f"{USER}:{PASSWORD}\n")
+            users.write_text(f"{USER}:{PASSWORD}\n", encoding="utf-8")
             settings["auth"] = {
                 "type": "htpasswd",
                 "htpasswd_filename": str(users),
