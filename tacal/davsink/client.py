@@ -29,6 +29,7 @@ LISTING = (
     "</C:comp-filter></C:filter></C:calendar-query>"
 )
 _LOOPBACK = ("127.0.0.1", "::1", "localhost")
+_GOOGLE_DAV = ("apidata.googleusercontent.com", "calendar.google.com")
 
 
 def check_url(url: str) -> str:
@@ -45,6 +46,13 @@ def check_url(url: str) -> str:
         raise SyncError(
             f"CalDAV URL {url!r} is plain http",
             hint="use https (http only for a server on this machine)",
+        )
+    host = (parts.hostname or "").lower()
+    if host in _GOOGLE_DAV or (host == "www.google.com" and parts.path.startswith("/calendar/dav")):
+        raise SyncError(
+            f"{url!r} is Google Calendar's CalDAV endpoint",
+            hint="sync to Google with `tacal sync` without --caldav (the Calendar API): "
+            "Google's CalDAV does not let tacal update the objects it created",
         )
     if parts.query or parts.fragment or parts.username or parts.password:
         raise SyncError(
@@ -195,5 +203,11 @@ def _result(response: Any, *, created: bool) -> WriteResult:
             else "changed on the server since it was listed"
         )
         return WriteResult("conflict", status, what)
-    reason = str(response.reason or "")
-    return WriteResult("failed", status, f"{status} {reason}".strip())
+    reason = f"{status} {response.reason or ''}".strip()
+    if created and status in (403, 409):
+        # RFC 4791 5.3.2.1 no-uid-conflict: the UID is taken elsewhere
+        reason += (
+            ": the server holds this UID elsewhere (another calendar, or its trash bin: "
+            "Nextcloud keeps deleted events until the trash bin is emptied)"
+        )
+    return WriteResult("failed", status, reason)

@@ -144,6 +144,16 @@ def _zones_used(events: list[Component]) -> set[str]:
     return used
 
 
+def _quiet(comp: Component) -> None:
+    """``SCHEDULE-AGENT=CLIENT`` on every guest (RFC 6638 7.1): servers that schedule by
+    themselves (iCloud, Fastmail, Nextcloud) would otherwise e-mail an invitation to
+    every guest, customers included, on each write. tacal's Google sync sends no e-mail
+    by default either."""
+    attendees = comp.get("ATTENDEE")
+    for a in attendees if isinstance(attendees, list) else ([attendees] if attendees else []):
+        a.params["SCHEDULE-AGENT"] = "CLIENT"
+
+
 def resources_of(calendar: Calendar) -> list[Resource]:
     """One resource per UID of a calendar built by tacal, in calendar order: its VEVENTs
     (the master first) and the VTIMEZONEs they use, marked and hashed."""
@@ -179,6 +189,7 @@ def _resource(
         cal.add_component(z)
     copies = [Component.from_ical(c.to_ical()) for c in events]
     for c in copies:
+        _quiet(c)
         cal.add_component(c)
     sink_hash = _digest({"v": HASH_VERSION, "bytes": cal.to_ical().decode("utf-8")})
     check = check_of(copies)
