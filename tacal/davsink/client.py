@@ -108,6 +108,13 @@ class Connection:
             enable_rfc6764=False,
             headers={"User-Agent": "tacal"},
         )
+        # count on the session, so that the 401 that makes the server name its sign-in
+        # scheme (negotiated inside caldav) is counted too: the report tells the real cost
+        self.client.session.hooks.setdefault("response", []).append(self._count)
+
+    def _count(self, response: Any, *args: Any, **kwargs: Any) -> Any:
+        self.requests += 1
+        return response
 
     def close(self) -> None:
         self.client.close()
@@ -115,7 +122,6 @@ class Connection:
     def _request(self, url: str, method: str, body: str = "", headers: Any = None) -> Any:
         from caldav.lib import error
 
-        self.requests += 1
         try:
             return self.client.request(url, method, body, headers or {})
         except error.AuthorizationError:
