@@ -154,3 +154,54 @@ def test_caldav_target_needs_a_url(tacal: Callable[..., Result], tmp_path: Path)
     config.write_text(config.read_text() + '\n[sync]\ntarget = "caldav"\n')
     result = tacal("validate")
     assert result.code == 2 and "needs caldav_url" in result.err
+
+
+def test_sync_killed_mid_apply_converges_on_rerun(
+    tacal: Callable[..., Result], project: tuple[RadicaleServer, str], tmp_path: Path
+) -> None:
+    """SIGKILL of a real `tacal sync` process while its second PUT is on the wire; the
+    server still completes that PUT. The next run writes only what is missing."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import threading
+
+    server, url = project
+    on_wire = threading.Event()
+    release = threading.Event()
+    puts = [0]
+
+    def before(method: str, path: str) -> None:
+        if method == "PUT":
+            puts[0] += 1
+            if puts[0] == 2:
+                on_wire.set()
+                release.wait(timeout=30)
+
+    server.before = before
+    env = dict(os.environ, TACAL_TODAY="2027-01-10")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tacal", "sync", "--caldav", url, "--caldav-user", USER],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        assert on_wire.wait(timeout=60), "the sync never reached its second write"
+        proc.send_signal(signal.SIGKILL)
+        assert proc.wait(timeout=10) == -signal.SIGKILL
+    finally:
+        release.set()
+        if proc.poll() is None:
+            proc.kill()
+    server.before = None
+    assert len(server.objects(url)) < 3
+    rerun = tacal(*TODAY, "sync", "--caldav", url, "--caldav-user", USER)
+    assert rerun.code == 0, rerun.err
+    assert len(server.objects(url)) == 3
+    server.reset_log()
+    again = tacal(*TODAY, "sync", "--caldav", url, "--caldav-user", USER)
+    assert "nothing to write; 3 unchanged" in again.out
+    assert server.writes() == []
