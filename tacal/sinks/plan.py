@@ -89,18 +89,11 @@ def plan_sync(
             outside += 1
             continue
         considered += 1
-        common = dict(uid=uid, summary=have.summary, cadence=have.cadence, held=have)
+        kind, reason = DELETE, ""
         if have.edited and not over.picks(uid, have.cadence):
-            actions.append(
-                SinkAction(
-                    SKIPPED,
-                    **common,  # type: ignore[arg-type]
-                    reason="gone from tacal's config but edited by hand; "
-                    "--overwrite deletes it anyway",
-                )
-            )
-            continue
-        actions.append(SinkAction(DELETE, **common))  # type: ignore[arg-type]
+            kind = SKIPPED
+            reason = "gone from tacal's config but edited by hand; --overwrite deletes it anyway"
+        actions.append(SinkAction(kind, uid, have.summary, have.cadence, reason, held=have))
     _check_picks(actions, over, "--overwrite")
     _check_picks(actions, back, "--restore")
     result = SinkPlan(actions, existing=considered, outside=outside, scope=scope)
@@ -131,36 +124,30 @@ def check_deletes(
 
 
 def _plan_series(w: Wanted, have: Held | None, over: Pick, back: Pick) -> SinkAction:
-    common = dict(uid=w.uid, summary=w.summary, cadence=w.cadence, wanted=w, held=have)
-    reason = "; ".join(w.warnings)
+    """The action for one wanted series, given what the sink holds of it (or None)."""
+
+    def action(kind: str, reason: str) -> SinkAction:
+        return SinkAction(kind, w.uid, w.summary, w.cadence, reason, wanted=w, held=have)
+
+    warnings = "; ".join(w.warnings)
     if have is None:
-        return SinkAction(CREATE, **common, reason=reason)  # type: ignore[arg-type]
+        return action(CREATE, warnings)
     if have.state == FOREIGN:
-        return SinkAction(
-            SKIPPED,
-            **common,  # type: ignore[arg-type]
-            reason="an object tacal did not write holds this UID; left alone",
-        )
+        return action(SKIPPED, "an object tacal did not write holds this UID; left alone")
     if have.state in (DELETED_BY_HAND, DELETED_BY_TACAL):
         ours = have.state == DELETED_BY_TACAL
         if not ours and not back.picks(w.uid, w.cadence):
-            return SinkAction(
-                GONE,
-                **common,  # type: ignore[arg-type]
-                reason="deleted by hand; left deleted (--restore brings it back)",
-            )
-        why = reason or ("back in the config" if ours else "deleted by hand; restored")
-        return SinkAction(RESTORE, **common, reason=why)  # type: ignore[arg-type]
+            return action(GONE, "deleted by hand; left deleted (--restore brings it back)")
+        return action(
+            RESTORE, warnings or ("back in the config" if ours else "deleted by hand; restored")
+        )
     if have.edited and not over.picks(w.uid, w.cadence):
-        return SinkAction(
-            SKIPPED,
-            **common,  # type: ignore[arg-type]
-            reason="edited by hand since tacal wrote it; --overwrite replaces the edits",
+        return action(
+            SKIPPED, "edited by hand since tacal wrote it; --overwrite replaces the edits"
         )
     if have.edited or have.pending or have.hash != w.hash:
-        why = "overwriting edits made by hand" if have.edited else reason
-        return SinkAction(UPDATE, **common, reason=why)  # type: ignore[arg-type]
-    return SinkAction(UNCHANGED, **common, reason=reason)  # type: ignore[arg-type]
+        return action(UPDATE, "overwriting edits made by hand" if have.edited else warnings)
+    return action(UNCHANGED, warnings)
 
 
 def _check_picks(actions: list[SinkAction], pick: Pick, flag: str) -> None:
