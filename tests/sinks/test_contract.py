@@ -21,7 +21,6 @@ from tests.support.gcal_emulator import CalendarEmulator, close_clients  # noqa:
 from tests.support.gcal_emulator.fixtures import OPEN_CLIENTS  # noqa: F401
 from tests.support.radicale_server import RadicaleServer
 from tests.support.sink_targets import (
-    ACCOUNTS,
     CalDavTarget,
     GoogleTarget,
     Killed,
@@ -185,7 +184,3 @@ def test_killed_sync_converges_on_rerun(target: Target) -> None:
     again = target.sync(cal)
     assert target.server_writes() == 0
     assert set(again.kinds().values()) == {UNCHANGED}
-
-
-def test_accounts_fixture_is_three() -> None:
-    assert len(ACCOUNTS) == 3  # the scenarios above count on it
