@@ -205,3 +205,25 @@ def test_sync_killed_mid_apply_converges_on_rerun(
     again = tacal(*TODAY, "sync", "--caldav", url, "--caldav-user", USER)
     assert "nothing to write; 3 unchanged" in again.out
     assert server.writes() == []
+
+
+def test_account_scope_touches_only_that_account(
+    tacal: Callable[..., Result], project: tuple[RadicaleServer, str], tmp_path: Path
+) -> None:
+    server, url = project
+    shutil.copy(FIXTURES / "accounts.toml", tmp_path / "tacal.toml")
+    full = tacal(*TODAY, "sync", "--caldav", url, "--caldav-user", USER, "--allow-deletes")
+    assert full.code == 0, full.err
+    total = len(server.objects(url))
+    server.reset_log()
+    scoped = tacal(
+        *TODAY, "sync", "--caldav", url, "--caldav-user", USER, "--account", "Aurora Labs"
+    )
+    assert scoped.code == 0, scoped.err
+    header = scoped.out.splitlines()
+    assert header[0] == f"CalDAV {url}, account Aurora Labs: synced"
+    mine = int(header[1].split("nothing to write; ")[1].split(" unchanged")[0])
+    assert 0 < mine < total
+    flowing = " ".join(scoped.out.split())  # the header wraps at 80 columns
+    assert f"{total - mine} other tacal events outside the scope left alone" in flowing
+    assert server.writes() == []
