@@ -7,7 +7,7 @@ from icalendar import Calendar
 
 from tacal.davsink.resources import CHECK, SINK_HASH, held_of, resource_name, resources_of
 from tacal.sinks.contract import FOREIGN, LIVE
-from tests.support.sink_targets import team_calendar
+from tests.support.sink_calendar import team_calendar
 
 
 def by_uid() -> dict[str, Calendar]:

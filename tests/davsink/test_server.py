@@ -13,7 +13,7 @@ from tacal.davsink.sync import sync
 from tacal.errors import SyncError
 from tacal.sinks.contract import SKIPPED, UNCHANGED, UPDATE, Pick
 from tests.support.radicale_server import PASSWORD, USER, RadicaleServer, radicale_server  # noqa: F401
-from tests.support.sink_targets import team_calendar
+from tests.support.sink_calendar import team_calendar
 
 
 def connect(server: RadicaleServer, url: str, **kw: object) -> Connection:

@@ -20,14 +20,8 @@ from tacal.sinks.contract import CREATE, DELETE, SKIPPED, UNCHANGED, UPDATE, Pic
 from tests.support.gcal_emulator import CalendarEmulator, close_clients  # noqa: F401
 from tests.support.gcal_emulator.fixtures import OPEN_CLIENTS  # noqa: F401
 from tests.support.radicale_server import RadicaleServer
-from tests.support.sink_targets import (
-    CalDavTarget,
-    GoogleTarget,
-    Killed,
-    Target,
-    team_calendar,
-    uids,
-)
+from tests.support.sink_calendar import team_calendar, uids
+from tests.support.sink_targets import CalDavTarget, GoogleTarget, Killed, Target
 
 
 @pytest.fixture(params=["google", "caldav"])

@@ -11,7 +11,8 @@ from tacal.gcal.codec import event_id_for
 from tacal.sinks.contract import DELETED_BY_HAND, GONE, RESTORE, Pick
 from tacal.sinks.plan import plan_sync
 from tests.support.gcal_emulator import CalendarEmulator
-from tests.support.sink_targets import GoogleTarget, team_calendar
+from tests.support.sink_calendar import team_calendar
+from tests.support.sink_targets import GoogleTarget
 
 
 @pytest.fixture
