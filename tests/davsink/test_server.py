@@ -155,3 +155,13 @@ def test_urls_tacal_refuses(url: str, message: str) -> None:
 
 def test_url_gets_its_trailing_slash() -> None:
     assert check_url("http://127.0.0.1:5232/ann/work") == "http://127.0.0.1:5232/ann/work/"
+
+
+def test_unreachable_server_is_a_clear_error() -> None:
+    import socket
+
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    with pytest.raises(SyncError, match="cannot reach the CalDAV server"):
+        sync(team_calendar(), Connection(f"http://127.0.0.1:{port}/ann/work/", timeout=2))
