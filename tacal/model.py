@@ -169,6 +169,7 @@ class AccountsImport:
 
 DEFAULT_REFRESH = "PT1H"
 SEND_UPDATES = ("none", "all", "externalOnly")
+SYNC_TARGETS = ("google", "caldav")
 
 
 @dataclass(frozen=True)
@@ -193,6 +194,9 @@ class SyncSettings:
     as_user: str | None = None
     token: str | None = None  # resolved against the config's folder
     delete_threshold: float | None = None
+    target: str | None = None  # "google" (the default) or "caldav"
+    caldav_url: str | None = None
+    username: str | None = None  # CalDAV; the password only from $TACAL_CALDAV_PASSWORD
 
 
 SECURITY = ("starttls", "ssl", "none")

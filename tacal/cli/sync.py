@@ -88,6 +88,13 @@ def _setting(config: config_mod.Config, key: str, flag: Any, default: Any) -> An
     metavar="EMAIL",
     help="With a service-account key: the user to act as (domain-wide delegation).",
 )
+@click.option(
+    "--caldav",
+    metavar="URL",
+    help="Sync to this CalDAV calendar (its collection URL) instead of Google "
+    '[sync] caldav_url with target = "caldav"; password from $TACAL_CALDAV_PASSWORD.',
+)
+@click.option("--caldav-user", metavar="NAME", help="CalDAV user name [[sync] username].")
 @filter_options
 @click.pass_obj
 def sync_command(
@@ -104,10 +111,13 @@ def sync_command(
     batch_size: int | None,
     credentials: str | None,
     as_user: str | None,
+    caldav: str | None,
+    caldav_user: str | None,
     for_email: str | None,
     account: str | None,
 ) -> None:
-    """Make a Google Calendar hold exactly the series `tacal build` produces.
+    """Make a Google Calendar (or, with --caldav, a CalDAV calendar) hold exactly the
+    series `tacal build` produces.
 
     Only events tacal created are touched; re-running is always safe. With --for or
     --account, only the series in that scope are created, updated or deleted.
@@ -143,6 +153,36 @@ def sync_command(
             for_email=email,
             account=account,
         )
+    caldav_url = caldav or (config.sync.caldav_url if config.sync.target == "caldav" else None)
+    if caldav_url is not None:
+        from tacal.cli.sync_caldav import sync_to_caldav
+
+        sync_to_caldav(
+            config,
+            cal,
+            url=caldav_url,
+            username=caldav_user or config.sync.username,
+            dry_run=dry_run,
+            overwrite=overwrite,
+            allow_deletes=allow_deletes,
+            delete_threshold=float(_setting(config, "delete_threshold", None, 0.2)),
+            scope=scope,
+            now=obj.now,
+            today=obj.today,
+            fmt=fmt,
+            verbose=verbose,
+            quiet=obj.quiet,
+            google_only={
+                "--calendar": calendar,
+                "--send-updates": send_updates,
+                "--batch-size": batch_size,
+                "--credentials": credentials,
+                "--as": as_user,
+                "--restore": restore,
+                "--yes": yes,
+            },
+        )
+        return
     calendar_id = _setting(config, "calendar", calendar, config.team.calendar)
     creds = _setting(config, "credentials", credentials, None)
     # the browser sign-in needs someone at a terminal: from cron it would wait forever

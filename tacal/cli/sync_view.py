@@ -132,18 +132,26 @@ def _fit(groups: list[list[str]], short: list[list[str]], width: int) -> str:
 
 
 def _detail(
-    line: SeriesLine, ids: dict[str, str], internal: set[str], zone: ZoneInfo, year: int, width: int
+    line: SeriesLine,
+    ids: dict[str, str],
+    internal: set[str],
+    zone: ZoneInfo,
+    year: int,
+    width: int,
+    where: str = "in Google",
 ) -> str:
     change = line.change
     if line.status == "failed":
         return _clip(f"FAILED: {line.detail}", width)
     if line.status == "conflict":
-        return _clip(f"changed in Google meanwhile, left as is: {line.detail}", width)
+        return _clip(f"changed {where} meanwhile, left as is: {line.detail}", width)
     series = ids.get(line.uid, line.uid)
+    if line.action == SKIPPED and line.status == "foreign":
+        return _clip(line.detail, width)  # another client's object holds the UID
     if line.action == SKIPPED:
-        return _clip(f"edited in Google; --overwrite {series}", width)
+        return _clip(f"edited {where}; --overwrite {series}", width)
     if line.action == GONE or line.status == "gone":
-        return _clip(f"deleted in Google; --restore {series}", width)
+        return _clip(f"deleted {where}; --restore {series}", width)
     if change is None:
         return _clip(line.detail, width)
     if line.action in (CREATE, RESTORE):
@@ -184,7 +192,7 @@ def _series_ids(lines: list[SeriesLine]) -> dict[str, str]:
 
 
 def _header(report: SyncReport, heading: str | None = None) -> list[str]:
-    where = f"Google Calendar {report.calendar_id}"
+    where = report.target or f"Google Calendar {report.calendar_id}"
     if report.scope is not None:
         where += f", {report.scope.describe()}"
     where += ": " + (heading or ("dry run" if report.dry_run else "synced"))
@@ -201,13 +209,13 @@ def _header(report: SyncReport, heading: str | None = None) -> list[str]:
         parts.append("nothing to write")
     parts.append(f"{counts['unchanged']} unchanged")
     if counts["skipped"]:
-        parts.append(f"{counts['skipped']} edited in Google (skipped)")
+        parts.append(f"{counts['skipped']} edited {report.where} (skipped)")
     if counts["gone"]:
-        parts.append(f"{counts['gone']} deleted in Google (left deleted)")
+        parts.append(f"{counts['gone']} deleted {report.where} (left deleted)")
     if counts["failed"]:
         parts.append(f"{counts['failed']} failed")
     if counts["conflicts"]:
-        parts.append(f"{counts['conflicts']} changed in Google meanwhile")
+        parts.append(f"{counts['conflicts']} changed {report.where} meanwhile")
     if report.scope is not None:
         parts.append(f"{report.outside} other tacal events outside the scope left alone")
     return [where, *textwrap.wrap("; ".join(parts), WIDTH)]
@@ -248,7 +256,7 @@ def render_text(
         if line.status == "gone" and line.action != GONE:
             label = "gone"
         summary = _clip(line.summary or line.uid, col).ljust(col)
-        detail = _detail(line, ids, internal, tz, today.year, detail_width)
+        detail = _detail(line, ids, internal, tz, today.year, detail_width, report.where)
         out.append(f"{label:<{ACTION_WIDTH}}{summary}  {detail}".rstrip())
     notes = []
     if any(

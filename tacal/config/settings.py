@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 from icalendar import vDuration
 
 from tacal.config.values import did_you_mean
-from tacal.model import DEFAULT_REFRESH, SEND_UPDATES, FeedSettings, SyncSettings
+from tacal.model import DEFAULT_REFRESH, SEND_UPDATES, SYNC_TARGETS, FeedSettings, SyncSettings
 
 FEEDS_KEYS = {"team", "refresh", "base_url"}
 SYNC_KEYS = {
@@ -26,7 +26,12 @@ SYNC_KEYS = {
     "as_user",
     "token",
     "delete_threshold",
+    "target",
+    "caldav_url",
+    "username",
 }
+#: where the CalDAV password comes from: never the config file (it gets committed)
+PASSWORD_ENV = "TACAL_CALDAV_PASSWORD"
 
 
 def base_url_problem(value: object) -> str | None:
@@ -104,9 +109,17 @@ def sync_settings(checker: Any, table: Any, base: Path | None) -> SyncSettings:
     if not isinstance(table, dict):
         checker.error(("sync",), "must be a table: [sync]")
         return SyncSettings()
-    checker.unknown_keys(("sync",), table, SYNC_KEYS)
     ok = True
-    for key in ("calendar", "credentials", "as_user", "token"):
+    if "password" in table:
+        checker.error(
+            ("sync", "password"),
+            "a password does not belong in the config (it is committed and shared): "
+            f"remove it and set ${PASSWORD_ENV} in the environment instead",
+        )
+        table = {k: v for k, v in table.items() if k != "password"}
+        ok = False
+    checker.unknown_keys(("sync",), table, SYNC_KEYS)
+    for key in ("calendar", "credentials", "as_user", "token", "caldav_url", "username"):
         if key in table and not isinstance(table[key], str):
             checker.error(("sync", key), f"must be a string, not {table[key]!r}")
             ok = False
@@ -129,6 +142,30 @@ def sync_settings(checker: Any, table: Any, base: Path | None) -> SyncSettings:
     ):
         checker.error(("sync", "delete_threshold"), f"{threshold!r}: use a fraction from 0 to 1")
         ok = False
+    target = table.get("target", "google")
+    if target not in SYNC_TARGETS:
+        checker.error(
+            ("sync", "target"),
+            f"{target!r}{did_you_mean(str(target), SYNC_TARGETS)}: use "
+            f"{' or '.join(repr(t) for t in SYNC_TARGETS)}",
+        )
+        ok = False
+    url = table.get("caldav_url")
+    if isinstance(url, str):
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.netloc or parts.password:
+            checker.error(
+                ("sync", "caldav_url"),
+                f"{url!r}: write the calendar's https address, e.g. "
+                '"https://dav.example.com/calendars/ann/work/" (no password in it)',
+            )
+            ok = False
+    if target == "caldav" and not url and ok:
+        checker.error(
+            ("sync", "target"),
+            'target = "caldav" needs caldav_url, the calendar collection\'s address',
+        )
+        ok = False
     if not ok:
         return SyncSettings()
 
@@ -148,4 +185,7 @@ def sync_settings(checker: Any, table: Any, base: Path | None) -> SyncSettings:
         delete_threshold=(
             float(table["delete_threshold"]) if "delete_threshold" in table else None
         ),
+        target=table.get("target"),
+        caldav_url=url,
+        username=table.get("username"),
     )

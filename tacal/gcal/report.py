@@ -63,6 +63,10 @@ class SyncReport:
     outside: int = 0
     scope: Scope | None = None
     send_updates: str = "none"
+    #: how the plan's header names the target (empty: "Google Calendar CALENDAR_ID") and
+    #: where hand edits happen, for other sinks (CalDAV) shown the same way
+    target: str = ""
+    where: str = "in Google"
 
     def counts(self) -> dict[str, int]:
         """created/updated/restored/deleted/unchanged/skipped (edited in Google)/gone

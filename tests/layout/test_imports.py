@@ -33,6 +33,8 @@ LAYERS = {
     "tacal.gcal": 4,
     "tacal.invite": 4,
     "tacal.busy": 4,
+    "tacal.sinks": 4,
+    "tacal.davsink": 4,
     "tacal.cli": 5,
 }
 
