@@ -31,6 +31,7 @@ for the CLI.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -44,7 +45,7 @@ from tacal.gcal.plan import CREATE, DELETE, RESTORE, UPDATE, Action, Pick, Plan,
 from tacal.gcal.report import SyncIncomplete, SyncReport, _lines_for
 from tacal.gcal.transport import _TRANSPORT_ERRORS, Timing, _Applier, _Call, _fatal, _reason
 
-__all__ = ["apply", "details_of_cancelled", "list_remote", "sync"]
+__all__ = ["Planned", "apply", "details_of_cancelled", "finish", "list_remote", "prepare", "sync"]
 
 SEND_UPDATES = ("none", "all", "externalOnly")
 MAX_BATCH = 1000
@@ -262,6 +263,112 @@ def details_of_cancelled(
     return out
 
 
+@dataclass
+class Planned:
+    """One calendar's plan, and the report a dry run shows of it, before any write."""
+
+    plan: Plan
+    report: SyncReport
+    bundle: ServiceBundle
+    calendar_id: str
+    #: the bundle's request count before listing (what the sync cost is counted from)
+    start: int
+
+
+def _check(send_updates: str, batch_size: int) -> None:
+    if send_updates not in SEND_UPDATES:
+        raise SyncError(f"send_updates must be one of {', '.join(SEND_UPDATES)}")
+    if not 1 <= batch_size <= MAX_BATCH:
+        raise SyncError(f"batch size must be between 1 and {MAX_BATCH}, not {batch_size}")
+
+
+def prepare(
+    calendar: Calendar,
+    *,
+    service_bundle: ServiceBundle,
+    calendar_id: str = "primary",
+    send_updates: str = "none",
+    overwrite: bool | Pick = False,
+    restore: bool | Pick = False,
+    allow_deletes: bool = False,
+    delete_threshold: float = 0.2,
+    timing: Timing | None = None,
+    scope: Scope | None = None,
+    now: datetime | None = None,
+) -> Planned:
+    """List tacal's events in ``calendar_id`` once and plan; nothing is written. The first
+    half of :func:`sync`, on its own so that several calendars can all be planned (and
+    the e-mails they would send confirmed once) before any of them is written."""
+    _check(send_updates, 1)
+    timing = timing or Timing()
+    start = service_bundle.http.count
+    series = desired_series(calendar)
+    remote, pages = list_remote(service_bundle, calendar_id, timing=timing)
+    remote = details_of_cancelled(
+        service_bundle, calendar_id, remote, {ds.event_id for ds in series}, timing=timing
+    )
+    p = plan(
+        series,
+        remote,
+        overwrite=overwrite,
+        restore=restore,
+        allow_deletes=allow_deletes,
+        delete_threshold=delete_threshold,
+        scope=scope,
+        now=now,
+    )
+    # the plan, as a dry run shows it; a real run then becomes what was done
+    report = SyncReport(
+        calendar_id,
+        dry_run=True,
+        list_pages=pages,
+        outside=p.outside,
+        scope=scope,
+        send_updates=send_updates,
+    )
+    report.lines = _lines_for(p, dry_run=True)
+    report.http_requests = service_bundle.http.count - start
+    return Planned(p, report, service_bundle, calendar_id, start)
+
+
+def finish(
+    planned: Planned,
+    *,
+    dry_run: bool = False,
+    batch_size: int = 50,
+    progress: Callable[[int, int], None] | None = None,
+    timing: Timing | None = None,
+) -> SyncReport:
+    """Apply a prepared plan (unless ``dry_run``): the second half of :func:`sync`.
+
+    Raises :class:`SyncIncomplete` when some writes still failed after retries."""
+    _check(planned.report.send_updates, batch_size)
+    report, bundle = planned.report, planned.bundle
+    if not dry_run:
+        report.dry_run = False
+        apply(
+            bundle,
+            planned.plan,
+            planned.calendar_id,
+            send_updates=report.send_updates,
+            batch_size=batch_size,
+            progress=progress,
+            timing=timing or Timing(),
+            report=report,
+        )
+    report.http_requests = bundle.http.count - planned.start
+    if not report.ok:
+        failed = [line for line in report.lines if line.status == "failed"]
+        names = ", ".join(line.summary or line.uid for line in failed[:5])
+        raise SyncIncomplete(
+            f"{len(failed)} series could not be written to Google Calendar "
+            f"{planned.calendar_id!r}: {names}",
+            report,
+            hint="run `tacal sync` again: it only redoes what is missing",
+        )
+    return report
+
+
 def sync(
     calendar: Calendar,
     *,
@@ -291,59 +398,21 @@ def sync(
     :class:`SyncIncomplete` (a SyncError carrying ``report``) when some writes still
     failed after retries; re-running is always safe.
     """
-    if send_updates not in SEND_UPDATES:
-        raise SyncError(f"send_updates must be one of {', '.join(SEND_UPDATES)}")
-    if not 1 <= batch_size <= MAX_BATCH:
-        raise SyncError(f"batch size must be between 1 and {MAX_BATCH}, not {batch_size}")
+    _check(send_updates, batch_size)
     timing = timing or Timing()
-    start = service_bundle.http.count
-    series = desired_series(calendar)
-    remote, pages = list_remote(service_bundle, calendar_id, timing=timing)
-    remote = details_of_cancelled(
-        service_bundle, calendar_id, remote, {ds.event_id for ds in series}, timing=timing
-    )
-    p = plan(
-        series,
-        remote,
+    planned = prepare(
+        calendar,
+        service_bundle=service_bundle,
+        calendar_id=calendar_id,
+        send_updates=send_updates,
         overwrite=overwrite,
         restore=restore,
         allow_deletes=allow_deletes,
         delete_threshold=delete_threshold,
+        timing=timing,
         scope=scope,
         now=now,
     )
-    # the plan, as a dry run shows it; a real run then becomes what was done
-    report = SyncReport(
-        calendar_id,
-        dry_run=True,
-        list_pages=pages,
-        outside=p.outside,
-        scope=scope,
-        send_updates=send_updates,
-    )
-    report.lines = _lines_for(p, dry_run=True)
     if not dry_run and confirm is not None:
-        report.http_requests = service_bundle.http.count - start
-        confirm(report)
-    if not dry_run:
-        report.dry_run = False
-        apply(
-            service_bundle,
-            p,
-            calendar_id,
-            send_updates=send_updates,
-            batch_size=batch_size,
-            progress=progress,
-            timing=timing,
-            report=report,
-        )
-    report.http_requests = service_bundle.http.count - start
-    if not report.ok:
-        failed = [line for line in report.lines if line.status == "failed"]
-        names = ", ".join(line.summary or line.uid for line in failed[:5])
-        raise SyncIncomplete(
-            f"{len(failed)} series could not be written to Google Calendar: {names}",
-            report,
-            hint="run `tacal sync` again: it only redoes what is missing",
-        )
-    return report
+        confirm(planned.report)
+    return finish(planned, dry_run=dry_run, batch_size=batch_size, progress=progress, timing=timing)
