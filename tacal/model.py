@@ -196,6 +196,9 @@ class SyncSettings:
     as_user: str | None = None
     token: str | None = None  # resolved against the config's folder
     delete_threshold: float | None = None
+    #: a service account with domain-wide delegation writes each series into its
+    #: organizer's own calendar, as that organizer
+    delegate: bool = False
 
 
 @dataclass(frozen=True)

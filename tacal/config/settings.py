@@ -26,6 +26,7 @@ SYNC_KEYS = {
     "as_user",
     "token",
     "delete_threshold",
+    "delegate",
 }
 
 
@@ -129,6 +130,14 @@ def sync_settings(checker: Any, table: Any, base: Path | None) -> SyncSettings:
     ):
         checker.error(("sync", "delete_threshold"), f"{threshold!r}: use a fraction from 0 to 1")
         ok = False
+    delegate = table.get("delegate", False)
+    if not isinstance(delegate, bool):
+        checker.error(
+            ("sync", "delegate"),
+            f"{delegate!r}: use true (a service account writes each series into its "
+            "organizer's calendar) or false",
+        )
+        ok = False
     if not ok:
         return SyncSettings()
 
@@ -148,4 +157,5 @@ def sync_settings(checker: Any, table: Any, base: Path | None) -> SyncSettings:
         delete_threshold=(
             float(table["delete_threshold"]) if "delete_threshold" in table else None
         ),
+        delegate=delegate,
     )

@@ -63,6 +63,8 @@ class SyncReport:
     outside: int = 0
     scope: Scope | None = None
     send_updates: str = "none"
+    #: how the calendar was chosen, for the header ("series organized by ..."); "" as before
+    mode: str = ""
 
     def counts(self) -> dict[str, int]:
         """created/updated/restored/deleted/unchanged/skipped (edited in Google)/gone
