@@ -22,6 +22,7 @@ from tacal.cli.sync_view import (
     rows,
     series_ids,
     shown_lines,
+    summary_width,
 )
 from tacal.gcal.multi import CalendarsReport
 
@@ -58,16 +59,19 @@ def render_calendars_text(
     if brief:
         return [*out, cost(report)]
     ids = series_ids(report.lines)
-    every = []
+    shown = {r.calendar_id: shown_lines(r, verbose) for r in report.reports}
+    every = [line for lines in shown.values() for line in lines]
+    col = summary_width(every)  # one column for every calendar's lines
     for r in report.reports:
-        shown = shown_lines(r, verbose)
-        every.extend(shown)
-        if not shown:
-            continue
-        out.extend(["", r.calendar_id])
-        out.extend(rows(shown, ids, internal, tz, today.year))
+        if shown[r.calendar_id]:
+            out.extend(["", r.calendar_id])
+            out.extend(rows(shown[r.calendar_id], ids, internal, tz, today.year, col))
     if has_times(every):
-        out[0] += f" (times in {zone})"
+        times = f"(times in {zone})"
+        if len(out[0]) + 1 + len(times) <= WIDTH:
+            out[0] += " " + times
+        else:
+            out.insert(1, times)
     extra = notes(report, every, internal)
     out.append("")
     out.extend(extra)

@@ -32,6 +32,7 @@ __all__ = [
     "rows",
     "series_ids",
     "shown_lines",
+    "summary_width",
 ]
 
 WIDTH = 80
@@ -221,15 +222,14 @@ def counts_text(report: Any) -> str:
 
 def _header(report: SyncReport, heading: str | None = None) -> list[str]:
     where = f"Google Calendar {report.calendar_id}"
-    if report.mode:
-        where += f", {report.mode}"
     if report.scope is not None:
         where += f", {report.scope.describe()}"
     where += ": " + (heading or ("dry run" if report.dry_run else "synced"))
     text = counts_text(report)
     if report.scope is not None:
         text += f"; {report.outside} other tacal events outside the scope left alone"
-    return [where, *textwrap.wrap(text, WIDTH)]
+    mode = textwrap.wrap(report.mode, WIDTH) if report.mode else []
+    return [where, *mode, *textwrap.wrap(text, WIDTH)]
 
 
 def shown_lines(report: Any, verbose: bool) -> list[SeriesLine]:
@@ -248,12 +248,23 @@ def has_times(shown: list[SeriesLine]) -> bool:
     )
 
 
+def summary_width(shown: list[SeriesLine]) -> int:
+    """The summary column: as wide as the longest summary, at most 32."""
+    return min(SUMMARY_WIDTH, max((len(ln.summary or ln.uid) for ln in shown), default=0))
+
+
 def rows(
-    shown: list[SeriesLine], ids: dict[str, str], internal: set[str], tz: ZoneInfo, year: int
+    shown: list[SeriesLine],
+    ids: dict[str, str],
+    internal: set[str],
+    tz: ZoneInfo,
+    year: int,
+    col: int | None = None,
 ) -> list[str]:
-    """One line of at most 80 columns per series: action, summary, what changes."""
+    """One line of at most 80 columns per series: action, summary (in a column ``col``
+    wide, by default as wide as these summaries need), what changes."""
     out = []
-    col = min(SUMMARY_WIDTH, max((len(ln.summary or ln.uid) for ln in shown), default=0))
+    col = summary_width(shown) if col is None else col
     detail_width = WIDTH - ACTION_WIDTH - col - 2
     for line in shown:
         label = line.status if line.status in ("failed", "conflict") else _LABEL[line.action]

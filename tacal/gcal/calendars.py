@@ -46,7 +46,7 @@ class Route:
     def describe(self) -> str:
         """What the plan header says about the mode."""
         if self.mode == DELEGATE:
-            return "each organizer's own calendar (delegation)"
+            return "each organizer's calendar (delegation)"
         if self.mode == PERSONAL:
             return f"series organized by {self.who} (personal sign-in)"
         return "every series in one calendar"
