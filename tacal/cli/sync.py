@@ -220,7 +220,7 @@ def sync_command(
     )
     token = _setting(config, "token", None, None)
     if route.mode == DELEGATE:
-        targets = _targets(cal, series)
+        targets = _targets(cal, series, [p.email for p in config.people.values()])
 
         def connect(subject: str | None) -> Any:
             return build_service(creds, subject, token, interactive=False)
@@ -252,18 +252,19 @@ def sync_command(
     show(report)
 
 
-def _targets(cal: Any, series: list[Any]) -> list[Any]:
-    """One target per organizer: the organizers of the calendar's series and, for a scoped
-    sync, of every other series too (their calendars may hold in-scope events to delete)."""
+def _targets(cal: Any, series: list[Any], people: list[str]) -> list[Any]:
+    """One target per organizer of the whole config (a scoped sync may have in-scope
+    events to delete in any of their calendars), and an optional one per other person in
+    [people]: a former organizer's calendar still holds the series that moved away."""
     from tacal.gcal.calendars import by_organizer
     from tacal.gcal.multi import Target
 
     parts = by_organizer(cal)
-    empty = Calendar()
-    for s in series:
-        if s.organizer is not None:
-            parts.setdefault(s.organizer.email.lower(), empty)
-    return [Target(email, parts[email], subject=email) for email in sorted(parts)]
+    organizers = set(parts) | {s.organizer.email.lower() for s in series if s.organizer}
+    others = {p.lower() for p in people} - organizers
+    return [Target(e, parts.get(e, Calendar()), subject=e) for e in sorted(organizers)] + [
+        Target(e, Calendar(), subject=e, optional=True) for e in sorted(others)
+    ]
 
 
 def _stop(bar: Progress) -> None:

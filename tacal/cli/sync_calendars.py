@@ -56,6 +56,9 @@ def render_calendars_text(
         failed = report.failures.get(r.calendar_id)
         line = f"  {r.calendar_id}: {counts_text(r)}" + (f"; FAILED: {failed}" if failed else "")
         out.extend(textwrap.wrap(line, WIDTH, subsequent_indent="    ", break_long_words=False))
+    for cid, why in sorted(report.unreachable.items()):
+        line = f"  {cid}: not reachable, skipped: {why}"
+        out.extend(textwrap.wrap(line, WIDTH, subsequent_indent="    ", break_long_words=False))
     if brief:
         return [*out, cost(report)]
     ids = series_ids(report.lines)
@@ -96,5 +99,6 @@ def render_calendars_json(
         "http_requests": report.http_requests,
         "write_calls": report.write_calls,
         "failures": dict(report.failures),
+        "unreachable": dict(report.unreachable),
         "calendars": [render_json(r, internal=internal, zone=zone) for r in report.reports],
     }

@@ -28,7 +28,7 @@ from icalendar import Calendar
 
 from tacal.errors import AuthError, SyncError
 from tacal.gcal.auth import ServiceBundle
-from tacal.gcal.plan import Pick, Scope
+from tacal.gcal.plan import Pick, Scope, TooManyDeletes, check_picks
 from tacal.gcal.report import SeriesLine, SyncIncomplete, SyncReport
 from tacal.gcal.sync import Planned, finish, prepare
 from tacal.gcal.transport import Timing
@@ -46,6 +46,9 @@ class Target:
     calendar_id: str
     calendar: Calendar
     subject: str | None = None
+    #: a calendar that may hold series tacal put there before (a former organizer's):
+    #: visited to delete them, and skipped when it cannot be reached
+    optional: bool = False
 
 
 @dataclass
@@ -58,6 +61,8 @@ class CalendarsReport:
     reports: list[SyncReport] = field(default_factory=list)
     #: calendars whose writes stopped with an error (calendar id -> message)
     failures: dict[str, str] = field(default_factory=dict)
+    #: optional calendars that could not be read (calendar id -> message)
+    unreachable: dict[str, str] = field(default_factory=dict)
 
     @property
     def lines(self) -> list[SeriesLine]:
@@ -115,11 +120,20 @@ class _Progress:
         return report
 
 
-def _in(calendar_id: str, exc: SyncError) -> SyncError:
-    """``exc`` with the calendar it concerns in front of its message."""
-    if type(exc) in (SyncError, AuthError) and not exc.message.startswith(calendar_id):
-        return type(exc)(f"{calendar_id}: {exc.message}", hint=exc.hint)
-    return exc
+def _in(target: Target, exc: SyncError) -> SyncError:
+    """``exc`` with the calendar it concerns in front of its message; acting as a user who
+    cannot be impersonated is a delegation problem, whatever the error first suggested."""
+    cid = target.calendar_id
+    if type(exc) not in (SyncError, AuthError, TooManyDeletes) or exc.message.startswith(cid):
+        return exc
+    hint = exc.hint
+    if isinstance(exc, AuthError) and target.subject:
+        hint = (
+            f"check that {target.subject} is a user of your Google Workspace domain and that "
+            "the service account's client ID is allowed the calendar.events scope under "
+            "Admin console > Security > API controls > Domain-wide delegation"
+        )
+    return type(exc)(f"{cid}: {exc.message}", hint=hint)
 
 
 def sync_calendars(
@@ -153,8 +167,14 @@ def sync_calendars(
     lock = threading.Lock()
     out = CalendarsReport(mode, dry_run=dry_run, send_updates=send_updates)
 
-    def plan_one(target: Target) -> Planned:
-        bundle = connect(target.subject)
+    def plan_one(target: Target) -> Planned | None:
+        try:
+            bundle = connect(target.subject)
+        except SyncError as exc:
+            if target.optional:
+                out.unreachable[target.calendar_id] = exc.message
+                return None
+            raise _in(target, exc) from None
         with lock:
             bundles.append(bundle)
         try:
@@ -170,9 +190,15 @@ def sync_calendars(
                 timing=timings[target.calendar_id],
                 scope=scope,
                 now=now,
+                picks_checked=False,
             )
+        except TooManyDeletes as exc:
+            raise _in(target, exc) from None
         except SyncError as exc:
-            raise _in(target.calendar_id, exc) from None
+            if target.optional:
+                out.unreachable[target.calendar_id] = exc.message
+                return None
+            raise _in(target, exc) from None
 
     adder = _Progress(progress)
 
@@ -194,8 +220,16 @@ def sync_calendars(
     size = max(1, min(workers, len(targets)))
     try:
         with ThreadPoolExecutor(max_workers=size, thread_name_prefix="tacal-sync") as pool:
-            planned = list(pool.map(plan_one, targets))
+            # a calendar with nothing of tacal's in it and nothing to hold is left out
+            planned = [
+                p
+                for p in pool.map(plan_one, targets)
+                if p is not None and (p.report.lines or p.plan.existing)
+            ]
             out.reports = [p.report for p in planned]
+            actions = [a for p in planned for a in p.plan.actions]
+            for flag, value in (("--overwrite", overwrite), ("--restore", restore)):
+                check_picks(actions, value if isinstance(value, Pick) else Pick.of(value), flag)
             if not dry_run and confirm is not None:
                 confirm(out)
             list(pool.map(write_one, planned))

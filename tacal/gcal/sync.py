@@ -295,6 +295,7 @@ def prepare(
     timing: Timing | None = None,
     scope: Scope | None = None,
     now: datetime | None = None,
+    picks_checked: bool = True,
 ) -> Planned:
     """List tacal's events in ``calendar_id`` once and plan; nothing is written. The first
     half of :func:`sync`, on its own so that several calendars can all be planned (and
@@ -316,6 +317,7 @@ def prepare(
         delete_threshold=delete_threshold,
         scope=scope,
         now=now,
+        picks_checked=picks_checked,
     )
     # the plan, as a dry run shows it; a real run then becomes what was done
     report = SyncReport(
