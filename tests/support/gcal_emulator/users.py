@@ -13,9 +13,9 @@ With ``user_calendars`` on, the emulator does the same:
 - a request says whom it acts as with ``Authorization: Bearer emulator-user:EMAIL`` (what
   tacal's emulator credentials send; there is no real authentication here). ``primary``
   then means that user's calendar, and another user's calendar answers 403
-  ``requiredAccessLevel``, as a calendar not shared with the caller does; a request that
-  acts as nobody gets 401 from a user's calendar. So an event in a user's calendar was
-  written as that user. Calendars without an owner (``primary`` and those added without
+  ``requiredAccessLevel``, as a calendar not shared with the caller does, and so does a
+  request that acts as nobody (not 401: the client would try to refresh credentials that
+  cannot be). So an event in a user's calendar was written as that user. Calendars without an owner (``primary`` and those added without
   one) stay open to every request, as before.
 """
 
@@ -57,8 +57,6 @@ def calendar_for(store: CalendarStore, calendar_id: str, headers: dict[str, str]
         store.add_calendar(calendar_id, owner=calendar_id.lower())
     cal = store._cal(calendar_id)
     owner = getattr(cal, "owner", None)
-    if owner and user is None:
-        raise ApiError(401, "required", "Login Required.", locationType="header")
     if owner and owner != user:
         raise ApiError(
             403, "requiredAccessLevel", "You need to have writer access to this calendar."
