@@ -54,7 +54,11 @@ def render_calendars_text(
     out = [where, *textwrap.wrap(total, WIDTH)]
     for r in report.reports:
         failed = report.failures.get(r.calendar_id)
-        line = f"  {r.calendar_id}: {counts_text(r)}" + (f"; FAILED: {failed}" if failed else "")
+        line = f"  {r.calendar_id}: {counts_text(r)}"
+        if r.scope is not None and r.outside:
+            line += f"; {r.outside} outside the scope"
+        if failed:
+            line += f"; FAILED: {failed}"
         out.extend(textwrap.wrap(line, WIDTH, subsequent_indent="    ", break_long_words=False))
     for cid, why in sorted(report.unreachable.items()):
         line = f"  {cid}: not reachable, skipped: {why}"

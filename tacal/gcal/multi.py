@@ -224,7 +224,7 @@ def sync_calendars(
             planned = [
                 p
                 for p in pool.map(plan_one, targets)
-                if p is not None and (p.report.lines or p.plan.existing)
+                if p is not None and (p.report.lines or p.plan.existing or p.plan.outside)
             ]
             out.reports = [p.report for p in planned]
             actions = [a for p in planned for a in p.plan.actions]

@@ -293,3 +293,64 @@ def test_a_person_who_organizes_nothing_is_looked_at_and_skipped_when_unreachabl
     assert "  cy@partner.example: not reachable, skipped: no permission to change events" in (
         result.out
     )
+
+
+def test_a_scoped_delegated_sync_touches_only_its_scope(
+    tacal: Callable[..., Result], project: Path, em: CalendarEmulator
+) -> None:
+    delegate(project)
+    assert tacal(*TODAY, "sync").code == 0
+    before = {cid: {e["id"]: e["etag"] for e in live(em, cid)} for cid in EXPECTED}
+    # Acme's check-in moves to 15:00 and Borg's to 16:00; only Acme is in the scope
+    text = project.read_text().replace('time = "14:00"', 'time = "15:00"')
+    project.write_text(text)
+    em.reset_log()
+    result = tacal(*TODAY, "sync", "--account", "Acme")
+    assert result.code == 0, result.err
+    lines = result.out.splitlines()
+    assert lines[0].startswith(
+        "Google Calendar, each organizer's calendar (delegation), account Acme"
+    )
+    after = {cid: {e["id"]: e["etag"] for e in live(em, cid)} for cid in EXPECTED}
+    changed = {cid for cid in EXPECTED if before[cid] != after[cid]}
+    assert changed == {"tia@example.com"}
+    assert em.write_call_count() == 1
+    assert "3 other tacal events outside the scope left alone" in " ".join(lines)
+    assert "  dee@example.com: nothing to write; 0 unchanged; 1 outside the scope" in lines
+
+
+def test_a_bad_organizer_stops_sync_with_a_located_error(
+    tacal: Callable[..., Result], project: Path, em: CalendarEmulator
+) -> None:
+    delegate(project)
+    text = project.read_text()
+    project.write_text(text.replace('organizer = "@ae"', 'organizer = "@ta"'))
+    result = tacal(*TODAY, "sync")
+    assert result.code == 2
+    line = text[: text.index('organizer = "@ae"')].count("\n") + 1
+    assert f"{project}:{line}: cadence 'account-sync'.organizer: '@ta' names one TA only" in (
+        result.err
+    )
+    assert "Traceback" not in result.err
+    assert em.http_request_count() == 0
+
+
+def test_resync_is_zero_writes_when_google_lists_the_organizer_among_the_guests(
+    tacal: Callable[..., Result], project: Path, em: CalendarEmulator
+) -> None:
+    """Google may add the organizer (the calendar owner) to the guests; the Stand-up's
+    organizer attends it anyway, Dee's and Tom's check-ins list them already: no series may
+    look edited in Google because of it."""
+    em.add_organizer_attendee = True
+    delegate(project)
+    project.write_text(
+        project.read_text().replace('attendees = ["@ta", "@director"]', 'attendees = ["@ta"]')
+    )
+    assert tacal(*TODAY, "sync").code == 0
+    standup = live(em, "dee@example.com")[0]
+    assert "dee@example.com" in {a["email"] for a in standup["attendees"]}
+    em.reset_log()
+    again = tacal(*TODAY, "sync")
+    assert again.code == 0, again.err
+    assert em.write_call_count() == 0
+    assert "edited in Google" not in again.out
