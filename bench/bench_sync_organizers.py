@@ -68,8 +68,8 @@ def calendar(organizers: int, series: int) -> Any:
     return cal
 
 
-def run(cal: Any, em: EmulatorProcess, workers: int) -> tuple[float, int, int, Any]:
-    """One delegated sync: (seconds, HTTP requests, writes, report)."""
+def run(cal: Any, em: EmulatorProcess, workers: int) -> tuple[float, float, int, int]:
+    """One delegated sync: (wall seconds, client CPU seconds, HTTP requests, writes)."""
     from tacal.gcal.auth import EMULATOR_ENV, build_service
     from tacal.gcal.calendars import by_organizer
     from tacal.gcal.multi import Target, sync_calendars
@@ -77,18 +77,18 @@ def run(cal: Any, em: EmulatorProcess, workers: int) -> tuple[float, int, int, A
     os.environ[EMULATOR_ENV] = em.host_port
     targets = [Target(who, part, subject=who) for who, part in by_organizer(cal).items()]
     em.reset_log()
-    t0 = time.perf_counter()
+    t0, cpu0 = time.perf_counter(), time.process_time()
     report = sync_calendars(
         targets,
         connect=lambda subject: build_service(None, subject),
         workers=workers,
         allow_deletes=False,
     )
-    seconds = time.perf_counter() - t0
+    seconds, cpu = time.perf_counter() - t0, time.process_time() - cpu0
     stats = em.stats()
     if stats["http_requests"] != report.http_requests:
         raise SystemExit(f"emulator saw {stats}, tacal counted {report.http_requests}")
-    return seconds, stats["http_requests"], stats["write_calls"], report
+    return seconds, cpu, stats["http_requests"], stats["write_calls"]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -104,7 +104,8 @@ def main(argv: list[str] | None = None) -> int:
         title=f"delegated sync: {args.organizers} organizers, {args.latency * 1000:.0f} ms "
         "per request"
     )
-    for name in ("series/org", "workers", "run", "requests", "writes", "wall s", "speed-up"):
+    columns = ("series/org", "workers", "run", "requests", "writes", "CPU s", "wall s", "speed-up")
+    for name in columns:
         table.add_column(name, justify="right" if name not in ("run",) else "left")
     with EmulatorProcess() as em:
         em.user_calendars(True)
@@ -115,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
             for workers in pools:
                 em.wipe()
                 for label in ("first sync", "no-op re-sync"):
-                    seconds, requests, writes, _ = run(cal, em, workers)
+                    seconds, cpu, requests, writes = run(cal, em, workers)
                     if label == "first sync":
                         for k in range(args.organizers):
                             held = em.event_count(calendar_id=f"org{k}@example.com")
@@ -130,6 +131,7 @@ def main(argv: list[str] | None = None) -> int:
                         label,
                         str(requests),
                         str(writes),
+                        f"{cpu:.2f}",
                         f"{seconds:.2f}",
                         f"{base[label] / seconds:.1f}x",
                     )
