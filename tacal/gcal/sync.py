@@ -33,17 +33,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from icalendar import Calendar
 
 from tacal.errors import SyncError
 from tacal.gcal.auth import ServiceBundle
-from tacal.gcal.codec import DELETED_KEY, MARKER, PENDING_KEY
+from tacal.gcal.codec import DELETED_KEY, PENDING_KEY
 from tacal.gcal.desired import desired_series
+from tacal.gcal.listing import details_of_cancelled, list_remote
 from tacal.gcal.plan import CREATE, DELETE, RESTORE, UPDATE, Action, Pick, Plan, Scope, plan
 from tacal.gcal.report import SyncIncomplete, SyncReport, _lines_for
-from tacal.gcal.transport import _TRANSPORT_ERRORS, Timing, _Applier, _Call, _fatal, _reason
+from tacal.gcal.transport import Timing, _Applier, _Call
 
 __all__ = ["Planned", "apply", "details_of_cancelled", "finish", "list_remote", "prepare", "sync"]
 
@@ -158,111 +158,7 @@ def _settle(call: _Call) -> None:
         )
 
 
-# ------------------------------------------------------------------ list and sync
-def list_remote(
-    bundle: ServiceBundle, calendar_id: str, *, timing: Timing | None = None
-) -> tuple[list[dict[str, Any]], int]:
-    """All of tacal's events (cancelled ones too) in ``calendar_id``, and the page count."""
-    from googleapiclient.errors import HttpError
-
-    applier = _Applier(
-        bundle,
-        calendar_id,
-        "none",
-        1,
-        timing or Timing(),
-        None,
-        SyncReport(calendar_id, dry_run=True),
-    )
-    items: list[dict[str, Any]] = []
-    token: str | None = None
-    pages = 0
-    while True:
-
-        def make(token: str | None = token) -> Any:
-            return bundle.service.events().list(
-                calendarId=calendar_id,
-                privateExtendedProperty=f"{MARKER}=1",
-                showDeleted=True,
-                maxResults=2500,
-                pageToken=token,
-            )
-
-        try:
-            page = applier.single(make)
-        except HttpError as exc:
-            status, reason = exc.resp.status, _reason(exc)
-            fatal = _fatal(status, reason, calendar_id)
-            if fatal is not None:
-                raise fatal from None
-            raise SyncError(
-                f"listing Google calendar {calendar_id!r} failed ({status} {reason})",
-                hint="run again later",
-            ) from None
-        except _TRANSPORT_ERRORS as exc:
-            raise SyncError(
-                f"cannot reach Google Calendar: {exc.__class__.__name__}",
-                hint="check the network and run again",
-            ) from None
-        pages += 1
-        items.extend(page.get("items") or [])
-        token = page.get("nextPageToken")
-        if not token:
-            return items, pages
-
-
-def details_of_cancelled(
-    bundle: ServiceBundle,
-    calendar_id: str,
-    remote: list[dict[str, Any]],
-    event_ids: set[str],
-    *,
-    timing: Timing | None = None,
-) -> list[dict[str, Any]]:
-    """``remote`` with each cancelled master among ``event_ids`` replaced by what
-    ``events.get`` shows of it: a listing guarantees little more than the id and status
-    of a cancelled event, but the private properties tell whether tacal deleted it."""
-    from googleapiclient.errors import HttpError
-
-    wanted = [
-        i
-        for i, item in enumerate(remote)
-        if item.get("status") == "cancelled"
-        and not item.get("recurringEventId")
-        and item.get("id") in event_ids
-    ]
-    if not wanted:
-        return remote
-    applier = _Applier(
-        bundle,
-        calendar_id,
-        "none",
-        1,
-        timing or Timing(),
-        None,
-        SyncReport(calendar_id, dry_run=True),
-    )
-    out = list(remote)
-    for i in wanted:
-        eid = str(out[i]["id"])
-
-        def get(eid: str = eid) -> Any:
-            return bundle.service.events().get(calendarId=calendar_id, eventId=eid)
-
-        try:
-            full = applier.single(get)
-        except HttpError:
-            continue  # treated as deleted in Google
-        except _TRANSPORT_ERRORS as exc:
-            raise SyncError(
-                f"cannot reach Google Calendar: {exc.__class__.__name__}",
-                hint="check the network and run again",
-            ) from None
-        if isinstance(full, dict) and full.get("status") == "cancelled":
-            out[i] = full
-    return out
-
-
+# ------------------------------------------------------------------ plan and sync
 @dataclass
 class Planned:
     """One calendar's plan, and the report a dry run shows of it, before any write."""
