@@ -241,7 +241,13 @@ def sync_command(
         creds, None if kind == OAUTH else user, token, interactive=sys.stdin.isatty()
     )
     try:
-        report = sync(cal, service_bundle=bundle, calendar_id=route.calendar_id or "", **common)
+        report = sync(
+            cal,
+            service_bundle=bundle,
+            calendar_id=route.calendar_id or "",
+            owner=route.who,
+            **common,
+        )
     except SyncIncomplete as exc:
         _stop(bar)
         show(exc.report)

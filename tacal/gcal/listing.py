@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from tacal.errors import SyncError
+from tacal.errors import AuthError, SyncError
 from tacal.gcal.auth import ServiceBundle
 from tacal.gcal.codec import MARKER
 from tacal.gcal.report import SyncReport
 from tacal.gcal.transport import _TRANSPORT_ERRORS, Timing, _Applier, _fatal, _reason
 
-__all__ = ["details_of_cancelled", "list_remote"]
+__all__ = ["check_owner", "details_of_cancelled", "list_remote"]
 
 
 def list_remote(
@@ -121,3 +121,19 @@ def details_of_cancelled(
         if isinstance(full, dict) and full.get("status") == "cancelled":
             out[i] = full
     return out
+
+
+def check_owner(remote: list[dict[str, Any]], owner: str) -> None:
+    """Raise AuthError when the calendar listed is not ``owner``'s: a personal sign-in
+    says who it is with ``--as`` (Google does not tell a ``calendar.events`` sign-in), and
+    the events tacal wrote there before name the calendar's real owner as their organizer
+    (``self``). Without such an event (a first sync) there is nothing to check."""
+    wanted = owner.lower()
+    for item in remote:
+        organizer = item.get("organizer") or {}
+        email = str(organizer.get("email") or "").lower()
+        if organizer.get("self") and email and email != wanted:
+            raise AuthError(
+                f"this Google sign-in is {email}'s calendar, not {owner}'s (--as {owner})",
+                hint=f"run with --as {email}, or delete the saved token and sign in as {owner}",
+            )

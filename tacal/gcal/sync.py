@@ -40,7 +40,7 @@ from tacal.errors import SyncError
 from tacal.gcal.auth import ServiceBundle
 from tacal.gcal.codec import DELETED_KEY, PENDING_KEY
 from tacal.gcal.desired import desired_series
-from tacal.gcal.listing import details_of_cancelled, list_remote
+from tacal.gcal.listing import check_owner, details_of_cancelled, list_remote
 from tacal.gcal.plan import CREATE, DELETE, RESTORE, UPDATE, Action, Pick, Plan, Scope, plan
 from tacal.gcal.report import SyncIncomplete, SyncReport, _lines_for
 from tacal.gcal.transport import Timing, _Applier, _Call
@@ -192,6 +192,7 @@ def prepare(
     scope: Scope | None = None,
     now: datetime | None = None,
     picks_checked: bool = True,
+    owner: str | None = None,
 ) -> Planned:
     """List tacal's events in ``calendar_id`` once and plan; nothing is written. The first
     half of :func:`sync`, on its own so that several calendars can all be planned (and
@@ -201,6 +202,8 @@ def prepare(
     start = service_bundle.http.count
     series = desired_series(calendar)
     remote, pages = list_remote(service_bundle, calendar_id, timing=timing)
+    if owner is not None:
+        check_owner(remote, owner)
     remote = details_of_cancelled(
         service_bundle, calendar_id, remote, {ds.event_id for ds in series}, timing=timing
     )
@@ -284,13 +287,15 @@ def sync(
     scope: Scope | None = None,
     now: datetime | None = None,
     confirm: Callable[[SyncReport], None] | None = None,
+    owner: str | None = None,
 ) -> SyncReport:
     """List tacal's events once, plan, and (unless ``dry_run``) apply.
 
     ``scope`` limits the sync to a ``--account`` / ``--for`` part of the config (see
     :class:`~tacal.gcal.plan.Scope`); ``overwrite`` / ``restore`` pick the series edited
     or deleted in Google to replace or bring back. ``confirm``, when given, sees the
-    planned report before anything is written and raises to stop the sync.
+    planned report before anything is written and raises to stop the sync. ``owner``
+    (a personal sign-in's ``--as``) must be whom the calendar belongs to.
 
     Raises SyncError/AuthError for problems the user must fix, and
     :class:`SyncIncomplete` (a SyncError carrying ``report``) when some writes still
@@ -310,6 +315,7 @@ def sync(
         timing=timing,
         scope=scope,
         now=now,
+        owner=owner,
     )
     if not dry_run and confirm is not None:
         confirm(planned.report)

@@ -354,3 +354,19 @@ def test_resync_is_zero_writes_when_google_lists_the_organizer_among_the_guests(
     assert again.code == 0, again.err
     assert em.write_call_count() == 0
     assert "edited in Google" not in again.out
+
+
+def test_a_personal_sign_in_that_is_someone_else_is_caught(
+    tacal: Callable[..., Result], project: Path, em: CalendarEmulator
+) -> None:
+    """``--as`` only says who is signed in; once the calendar holds tacal's events, their
+    organizer (the calendar's owner) shows whether that was true."""
+    em.user_calendars = False  # every request writes into owner@example.com's primary
+    first = tacal(*TODAY, "sync", "--as", "tia@example.com")
+    assert first.code == 0, first.err  # nothing there yet to tell
+    em.reset_log()
+    again = tacal(*TODAY, "sync", "--as", "tia@example.com")
+    assert again.code == 2
+    assert "this Google sign-in is owner@example.com's calendar, not tia@example.com's" in again.err
+    assert "--as owner@example.com" in again.err
+    assert em.write_call_count() == 0
