@@ -157,6 +157,9 @@ def sync_command(
     )
     if route.who is not None:
         cal = organized_by(cal, route.who)
+    targets = None
+    if route.mode == DELEGATE:  # before the lock is written: a series may have no organizer
+        targets = _targets(cal, series, [p.email for p in config.people.values()])
     if not dry_run:
         obj.remember(config, series, stamps)
     elif not obj.quiet:  # nothing moves without the user seeing it first
@@ -219,8 +222,7 @@ def sync_command(
         confirm=lambda planned: _confirm_emails(planned, show, yes=yes),
     )
     token = _setting(config, "token", None, None)
-    if route.mode == DELEGATE:
-        targets = _targets(cal, series, [p.email for p in config.people.values()])
+    if targets is not None:
 
         def connect(subject: str | None) -> Any:
             return build_service(creds, subject, token, interactive=False)

@@ -132,9 +132,10 @@ def by_organizer(calendar: Calendar) -> dict[str, Calendar]:
             continue
         parts.setdefault(who, []).append(ev)
     if orphans:
+        n = len(set(orphans))
         names = ", ".join(sorted(set(orphans))[:3])
         raise SyncError(
-            f"{len(set(orphans))} series have no organizer, so no calendar to go to "
+            f"{n} series {'has' if n == 1 else 'have'} no organizer, so no calendar to go to "
             f"with delegation: {names}",
             hint='set team.organizer, or organizer = "..." on their cadences',
         )

@@ -370,3 +370,17 @@ def test_a_personal_sign_in_that_is_someone_else_is_caught(
     assert "this Google sign-in is owner@example.com's calendar, not tia@example.com's" in again.err
     assert "--as owner@example.com" in again.err
     assert em.write_call_count() == 0
+
+
+def test_delegation_needs_an_organizer_for_every_series(
+    tacal: Callable[..., Result], project: Path, em: CalendarEmulator
+) -> None:
+    delegate(project)
+    project.write_text(project.read_text().replace('organizer = "dee"\n', ""))
+    result = tacal(*TODAY, "sync")
+    assert result.code == 2
+    assert "1 series has no organizer, so no calendar to go to with delegation: Stand-up" in (
+        result.err
+    )
+    assert 'hint: set team.organizer, or organizer = "..." on their cadences' in result.err
+    assert em.http_request_count() == 0
