@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import datetime as dt
 import tomllib
+from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from icalendar import Calendar
@@ -14,7 +16,7 @@ from icalendar import Calendar
 from tacal.config import parse
 from tacal.ical.writer import build_calendar
 from tacal.series import Series, build_series
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, Result
 
 PATH = FIXTURES / "accounts.toml"
 TEXT = PATH.read_text()
@@ -122,3 +124,45 @@ def test_the_organizer_is_the_ics_organizer_and_an_accepted_attendee_once() -> N
             assert a.params["PARTSTAT"] == want
         checked += len(own)
     assert checked > 10
+
+
+def test_the_new_default_organizer_bumps_sequence_once(
+    tacal: Callable[..., Result], tmp_path: Path
+) -> None:
+    """The built-in default's check-ins, touch-bases and renewal checks used to be organized
+    by team.organizer (Dana); now each account's TA organizes them. ORGANIZER is part of the
+    content, so the series of Sam's accounts get SEQUENCE + 1, once; nothing else changes."""
+    assert tacal("init", str(tmp_path)).code == 0
+    config = tmp_path / "tacal.toml"
+    new = config.read_text()
+    old = new
+    for rule in ('rule = "check-in"\n', 'rule = "touch-base"\n', 'rule = "renewal"\n'):
+        assert old.count(rule) == 1
+        old = old.replace(rule, rule + 'organizer = "dana"\n')
+    config.write_text(old)
+
+    def build() -> dict[str, tuple[str, int]]:
+        done = tacal("--today", "2027-01-10", "build", "-o", "out.ics")
+        assert done.code == 0, done.err
+        cal = Calendar.from_ical((tmp_path / "out.ics").read_bytes())
+        return {
+            str(ev["UID"]): (str(ev["ORGANIZER"]), int(ev["SEQUENCE"]))
+            for ev in cal.walk("VEVENT")
+            if ev.get("RECURRENCE-ID") is None
+        }
+
+    before = build()
+    config.write_text(new)
+    after = build()
+    assert set(before) == set(after)
+    moved = {u for u in after if after[u][0] != before[u][0]}
+    assert moved and {after[u][0] for u in moved} == {"mailto:sam@example.com"}
+    assert {before[u][0] for u in moved} == {"mailto:dana@example.com"}
+    assert {u.split(".")[1] for u in moved} == {
+        "customer-check-in",
+        "touch-base",
+        "renewal-health-check",
+    }
+    for u in after:
+        assert after[u][1] == before[u][1] + (1 if u in moved else 0), u
+    assert build() == after
