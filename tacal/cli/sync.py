@@ -120,7 +120,7 @@ def sync_command(
     Only events tacal created are touched; re-running is always safe. With --for or
     --account, only the series in that scope are created, updated or deleted.
     """
-    from tacal.gcal.auth import OAUTH, build_service, credentials_kind
+    from tacal.gcal.auth import EMULATOR, OAUTH, build_service, credentials_kind
     from tacal.gcal.calendars import DELEGATE, ONE, choose_route, organized_by
     from tacal.gcal.multi import CalendarsIncomplete, sync_calendars
     from tacal.gcal.plan import Pick, Scope
@@ -191,7 +191,9 @@ def sync_command(
         )
     sends = _setting(config, "send_updates", send_updates, "none")
     show = _Show(out, config, obj.today, fmt=fmt, verbose=verbose, quiet=obj.quiet)
-    show.mode = "" if route.mode == ONE else route.describe()
+    # one calendar is how a service account always synced; for a person it is a choice
+    personal = kind == OAUTH or (kind == EMULATOR and user is not None)
+    show.mode = route.describe() if route.mode != ONE or personal else ""
     # started at the first write, so that a confirmation question is not drawn over
     bar = Progress(
         TextColumn("[progress.description]{task.description}"),

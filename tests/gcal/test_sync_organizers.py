@@ -185,6 +185,15 @@ def test_personal_sign_in_syncs_only_the_series_that_person_organizes(
     assert em.write_call_count() == 0
 
 
+def test_a_person_asking_for_one_calendar_gets_every_series_there(
+    tacal: Callable[..., Result], project: Path, em: CalendarEmulator
+) -> None:
+    result = tacal(*TODAY, "sync", "--as", "tia@example.com", "--calendar", "primary")
+    assert result.code == 0, result.err
+    assert held(em) == {"tia@example.com": set().union(*EXPECTED.values())}
+    assert result.out.splitlines()[1] == "every series in one calendar"
+
+
 def test_with_calendar_everything_goes_into_that_one_calendar(
     tacal: Callable[..., Result], project: Path, em: CalendarEmulator
 ) -> None:
@@ -384,3 +393,23 @@ def test_delegation_needs_an_organizer_for_every_series(
     )
     assert 'hint: set team.organizer, or organizer = "..." on their cadences' in result.err
     assert em.http_request_count() == 0
+
+
+def test_emailing_customers_from_every_calendar_needs_yes_once(
+    tacal: Callable[..., Result], project: Path, em: CalendarEmulator
+) -> None:
+    delegate(project)
+    refused = tacal(*TODAY, "sync", "--send-updates", "all")
+    assert refused.code == 2
+    assert "2 external guests (customers) would be e-mailed (--send-updates all)" in refused.err
+    assert "Google Calendar, each organizer's calendar (delegation): plan" in refused.out
+    assert em.write_call_count() == 0
+    sent = tacal(*TODAY, "sync", "--send-updates", "all", "--yes")
+    assert sent.code == 0, sent.err
+    assert held(em) == EXPECTED
+    assert sorted(
+        e for _, _, emails in em.notifications for e in emails if "example.com" not in e
+    ) == [
+        "cto@acme.example",
+        "it@borg.example",
+    ]
