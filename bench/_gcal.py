@@ -32,6 +32,9 @@ def _serve(conn: Any, root: str) -> None:
             if args[0] > 0:
                 em.faults.add("slow", count=10**12, scope="request", delay=args[0])
             conn.send(None)
+        elif cmd == "users":  # each e-mail calendar id is that user's own calendar
+            em.user_calendars = bool(args[0])
+            conn.send(None)
         elif cmd == "reset":
             em.reset_log()
             conn.send(None)
@@ -66,7 +69,8 @@ def _serve(conn: Any, root: str) -> None:
                 }
             )
         elif cmd == "events":
-            conn.send(len(em.events("primary", include_cancelled=args[0])))
+            cid = args[1] if len(args) > 1 else "primary"
+            conn.send(len(em.events(cid, include_cancelled=args[0])))
         elif cmd == "stop":
             em.stop()
             conn.send(None)
@@ -93,6 +97,10 @@ class EmulatorProcess:
     def reset_log(self) -> None:
         self._ask("reset")
 
+    def user_calendars(self, on: bool = True) -> None:
+        """Every e-mail calendar id is that user's own (``[sync] delegate = true``)."""
+        self._ask("users", on)
+
     def wipe(self) -> None:
         """Forget every event and the request log: an empty calendar again."""
         self._ask("wipe")
@@ -100,8 +108,8 @@ class EmulatorProcess:
     def stats(self) -> dict[str, int]:
         return self._ask("stats")
 
-    def event_count(self, include_cancelled: bool = False) -> int:
-        return self._ask("events", include_cancelled)
+    def event_count(self, include_cancelled: bool = False, calendar_id: str = "primary") -> int:
+        return self._ask("events", include_cancelled, calendar_id)
 
     def stop(self) -> None:
         if self._proc.is_alive():

@@ -28,6 +28,12 @@ RULES = (
 )
 #: Per-account rules whose dates come from each account (built by ``account_series``).
 ACCOUNT_RULES = ("check-in", "touch-base", "renewal", "onboarding")
+#: Account rules whose meetings the account's TA organizes unless a cadence says otherwise:
+#: the customer should get the invitation from the person they meet, not the team's director.
+TA_ORGANIZED = ("check-in", "touch-base", "renewal")
+#: Role references a cadence's ``organizer`` may use, and the ``per`` values that make each
+#: one person: an account has one TA and one AE; a per-TA series one TA, a per-AE one AE.
+ORGANIZER_ROLES = {"@ta": ("account", "ta"), "@ae": ("account", "ae")}
 KINDS = ("internal", "external")
 PER = ("team", "ta", "ae", "account")
 CHECK_INS = ("weekly", "biweekly", "monthly", "bimonthly", "quarterly")
@@ -139,6 +145,9 @@ class Cadence:
     days_before: int | None = None  # renewal lead time / renewal window (account cadences)
     workdays_after: int | None = None  # onboarding step offset from onboarding_start
     top3: bool = False  # per-TA: the next occurrence names that TA's Top 3 accounts
+    #: who sends the invitations: "@ta"/"@ae" (that series' TA/AE), a person key or an email;
+    #: None means the default (:data:`TA_ORGANIZED` rules: the account's TA; else team.organizer)
+    organizer: str | None = None
     where: str = ""
 
 
@@ -197,6 +206,9 @@ class SyncSettings:
     target: str | None = None  # "google" (the default) or "caldav"
     caldav_url: str | None = None
     username: str | None = None  # CalDAV; the password only from $TACAL_CALDAV_PASSWORD
+    #: a service account with domain-wide delegation writes each series into its
+    #: organizer's own calendar, as that organizer
+    delegate: bool = False
 
 
 SECURITY = ("starttls", "ssl", "none")

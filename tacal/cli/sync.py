@@ -13,6 +13,7 @@ import sys
 from typing import Any
 
 import click
+from icalendar import Calendar
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
@@ -34,7 +35,12 @@ def _setting(config: config_mod.Config, key: str, flag: Any, default: Any) -> An
 
 
 @click.command("sync")
-@click.option("--calendar", metavar="ID", help="Google calendar id [team.calendar or primary].")
+@click.option(
+    "--calendar",
+    metavar="ID",
+    help="Put every series into this one Google calendar [team.calendar; with a personal "
+    "sign-in: the series you organize, into your own].",
+)
 @click.option("--dry-run", is_flag=True, help="Print the plan; send no write.")
 @click.option(
     "--send-updates",
@@ -86,7 +92,8 @@ def _setting(config: config_mod.Config, key: str, flag: Any, default: Any) -> An
     "--as",
     "as_user",
     metavar="EMAIL",
-    help="With a service-account key: the user to act as (domain-wide delegation).",
+    help="With a service-account key: the user to act as (domain-wide delegation); with "
+    "a personal sign-in: who you are (the series you organize are synced).",
 )
 @click.option(
     "--caldav",
@@ -122,7 +129,9 @@ def sync_command(
     Only events tacal created are touched; re-running is always safe. With --for or
     --account, only the series in that scope are created, updated or deleted.
     """
-    from tacal.gcal.auth import build_service
+    from tacal.gcal.auth import EMULATOR, OAUTH, build_service, credentials_kind
+    from tacal.gcal.calendars import DELEGATE, ONE, choose_route, organized_by
+    from tacal.gcal.multi import CalendarsIncomplete, sync_calendars
     from tacal.gcal.plan import Pick, Scope
     from tacal.gcal.report import SyncIncomplete
     from tacal.gcal.sync import sync
@@ -141,6 +150,21 @@ def sync_command(
         account=account,
         series=series,
     )
+    caldav_url = caldav or (config.sync.caldav_url if config.sync.target == "caldav" else None)
+    creds = _setting(config, "credentials", credentials, None)
+    user = _setting(config, "as_user", as_user, None)
+    kind = credentials_kind(creds)
+    route = None
+    targets = None
+    if caldav_url is None:
+        asked = calendar or config.sync.calendar
+        if asked is None and config.team.calendar != "primary":
+            asked = config.team.calendar
+        route = choose_route(delegate=config.sync.delegate, kind=kind, calendar=asked, as_user=user)
+        if route.who is not None:
+            cal = organized_by(cal, route.who)
+        if route.mode == DELEGATE:  # before the lock is written: a series may have no organizer
+            targets = _targets(cal, series, [p.email for p in config.people.values()])
     if not dry_run:
         obj.remember(config, series, stamps)
     elif not obj.quiet:  # nothing moves without the user seeing it first
@@ -153,14 +177,13 @@ def sync_command(
             for_email=email,
             account=account,
         )
-    caldav_url = caldav or (config.sync.caldav_url if config.sync.target == "caldav" else None)
-    if caldav_url is not None:
+    if route is None:  # a CalDAV target: no Google route was chosen
         from tacal.cli.sync_caldav import sync_to_caldav
 
         sync_to_caldav(
             config,
             cal,
-            url=caldav_url,
+            url=caldav_url or "",
             username=caldav_user or config.sync.username,
             dry_run=dry_run,
             overwrite=overwrite,
@@ -183,15 +206,6 @@ def sync_command(
             },
         )
         return
-    calendar_id = _setting(config, "calendar", calendar, config.team.calendar)
-    creds = _setting(config, "credentials", credentials, None)
-    # the browser sign-in needs someone at a terminal: from cron it would wait forever
-    bundle = build_service(
-        creds,
-        _setting(config, "as_user", as_user, None),
-        _setting(config, "token", None, None),
-        interactive=sys.stdin.isatty(),
-    )
     out = console()
     err = console(stderr=True)
     if (
@@ -211,6 +225,9 @@ def sync_command(
         )
     sends = _setting(config, "send_updates", send_updates, "none")
     show = _Show(out, config, obj.today, fmt=fmt, verbose=verbose, quiet=obj.quiet)
+    # one calendar is how a service account always synced; for a person it is a choice
+    personal = kind == OAUTH or (kind == EMULATOR and user is not None)
+    show.mode = route.describe() if route.mode != ONE or personal else ""
     # started at the first write, so that a confirmation question is not drawn over
     bar = Progress(
         TextColumn("[progress.description]{task.description}"),
@@ -227,22 +244,47 @@ def sync_command(
             bar.start()
         bar.update(task, completed=done, total=total)
 
+    common: dict[str, Any] = dict(
+        dry_run=dry_run,
+        send_updates=sends,
+        overwrite=Pick.of(overwrite),
+        restore=Pick.of(restore),
+        allow_deletes=allow_deletes,
+        batch_size=_setting(config, "batch_size", batch_size, 50),
+        delete_threshold=float(_setting(config, "delete_threshold", None, 0.2)),
+        progress=progress,
+        scope=scope,
+        now=obj.now,
+        confirm=lambda planned: _confirm_emails(planned, show, yes=yes),
+    )
+    token = _setting(config, "token", None, None)
+    if targets is not None:
+
+        def connect(subject: str | None) -> Any:
+            return build_service(creds, subject, token, interactive=False)
+
+        try:
+            many = sync_calendars(targets, connect=connect, mode=route.describe(), **common)
+        except CalendarsIncomplete as exc:
+            _stop(bar)
+            show(exc.report)
+            raise
+        finally:
+            _stop(bar)
+        show(many)
+        return
+    # the browser sign-in needs someone at a terminal: from cron it would wait forever
+    # (a personal sign-in is who it is: --as only says who that is)
+    bundle = build_service(
+        creds, None if kind == OAUTH else user, token, interactive=sys.stdin.isatty()
+    )
     try:
         report = sync(
             cal,
             service_bundle=bundle,
-            calendar_id=calendar_id,
-            dry_run=dry_run,
-            send_updates=sends,
-            overwrite=Pick.of(overwrite),
-            restore=Pick.of(restore),
-            allow_deletes=allow_deletes,
-            batch_size=_setting(config, "batch_size", batch_size, 50),
-            delete_threshold=float(_setting(config, "delete_threshold", None, 0.2)),
-            progress=progress,
-            scope=scope,
-            now=obj.now,
-            confirm=lambda planned: _confirm_emails(planned, show, yes=yes),
+            calendar_id=route.calendar_id or "",
+            owner=route.who,
+            **common,
         )
     except SyncIncomplete as exc:
         _stop(bar)
@@ -252,6 +294,21 @@ def sync_command(
         _stop(bar)
         bundle.close()
     show(report)
+
+
+def _targets(cal: Any, series: list[Any], people: list[str]) -> list[Any]:
+    """One target per organizer of the whole config (a scoped sync may have in-scope
+    events to delete in any of their calendars), and an optional one per other person in
+    [people]: a former organizer's calendar still holds the series that moved away."""
+    from tacal.gcal.calendars import by_organizer
+    from tacal.gcal.multi import Target
+
+    parts = by_organizer(cal)
+    organizers = set(parts) | {s.organizer.email.lower() for s in series if s.organizer}
+    others = {p.lower() for p in people} - organizers
+    return [Target(e, parts.get(e, Calendar()), subject=e) for e in sorted(organizers)] + [
+        Target(e, Calendar(), subject=e, optional=True) for e in sorted(others)
+    ]
 
 
 def _stop(bar: Progress) -> None:
@@ -279,11 +336,18 @@ class _Show:
         self.fmt = fmt
         self.verbose = verbose
         self.quiet = quiet
+        #: how the calendar was chosen (personal sign-in ...), for a one-calendar header
+        self.mode = ""
 
     def lines(self, report: Any, heading: str | None = None) -> list[str]:
+        from tacal.cli.sync_calendars import render_calendars_text
         from tacal.cli.sync_view import render_text
+        from tacal.gcal.multi import CalendarsReport
 
-        return render_text(
+        render = render_calendars_text if isinstance(report, CalendarsReport) else render_text
+        if not isinstance(report, CalendarsReport):
+            report.mode = report.mode or self.mode
+        return render(
             report,
             internal=self.internal,
             zone=self.zone,
@@ -294,10 +358,16 @@ class _Show:
         )
 
     def __call__(self, report: Any, heading: str | None = None) -> None:
+        from tacal.cli.sync_calendars import render_calendars_json
         from tacal.cli.sync_view import render_json
+        from tacal.gcal.multi import CalendarsReport
 
         if self.fmt == "json":
-            data = render_json(report, internal=self.internal, zone=self.zone)
+            if isinstance(report, CalendarsReport):
+                data = render_calendars_json(report, internal=self.internal, zone=self.zone)
+            else:
+                report.mode = report.mode or self.mode
+                data = render_json(report, internal=self.internal, zone=self.zone)
             click.echo(json.dumps(data, indent=2, ensure_ascii=False))
             return
         for line in self.lines(report, heading):

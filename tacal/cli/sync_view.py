@@ -21,7 +21,19 @@ from tacal.gcal.changes import Change, Slot
 from tacal.gcal.plan import CREATE, DELETE, GONE, RESTORE, SKIPPED, UNCHANGED, UPDATE
 from tacal.gcal.report import SeriesLine, SyncReport
 
-__all__ = ["external_emailed", "render_json", "render_text"]
+__all__ = [
+    "cost",
+    "counts_text",
+    "external_emailed",
+    "has_times",
+    "notes",
+    "render_json",
+    "render_text",
+    "rows",
+    "series_ids",
+    "shown_lines",
+    "summary_width",
+]
 
 WIDTH = 80
 ACTION_WIDTH = 8
@@ -43,7 +55,7 @@ _ORDER = {CREATE: 0, RESTORE: 1, UPDATE: 2, DELETE: 3, SKIPPED: 4, GONE: 5, UNCH
 _WOULD = {"created": "create", "updated": "update", "restored": "restore", "deleted": "delete"}
 
 
-def external_emailed(report: SyncReport, internal: set[str]) -> list[str]:
+def external_emailed(report: Any, internal: set[str]) -> list[str]:
     """The guests outside ``[people]`` (customers) Google would e-mail (or did), sorted;
     none when ``sendUpdates`` is ``none``."""
     if report.send_updates not in NOTIFYING:
@@ -145,9 +157,9 @@ def _detail(
         return _clip(f"FAILED: {line.detail}", width)
     if line.status == "conflict":
         return _clip(f"changed {where} meanwhile, left as is: {line.detail}", width)
-    series = ids.get(line.uid, line.uid)
     if line.action == SKIPPED and line.status == "foreign":
         return _clip(line.detail, width)  # another client's object holds the UID
+    series = ids.get(line.uid, line.uid)
     if line.action == SKIPPED:
         return _clip(f"edited {where}; --overwrite {series}", width)
     if line.action == GONE or line.status == "gone":
@@ -181,7 +193,7 @@ def _detail(
     return _fit(groups, short, width)
 
 
-def _series_ids(lines: list[SeriesLine]) -> dict[str, str]:
+def series_ids(lines: list[SeriesLine]) -> dict[str, str]:
     """The shortest name that picks exactly one series: its cadence id when that cadence
     has no other series here, else its UID."""
     per_cadence = Counter(line.cadence for line in lines if line.cadence)
@@ -191,11 +203,8 @@ def _series_ids(lines: list[SeriesLine]) -> dict[str, str]:
     }
 
 
-def _header(report: SyncReport, heading: str | None = None) -> list[str]:
-    where = report.target or f"Google Calendar {report.calendar_id}"
-    if report.scope is not None:
-        where += f", {report.scope.describe()}"
-    where += ": " + (heading or ("dry run" if report.dry_run else "synced"))
+def counts_text(report: Any) -> str:
+    """``would create 2, update 1; 5 unchanged; ...`` of a report (or several added up)."""
     counts = report.counts()
     doing = [
         f"{_WOULD[k]} {counts[k]}" if report.dry_run else f"{k} {counts[k]}"
@@ -216,9 +225,97 @@ def _header(report: SyncReport, heading: str | None = None) -> list[str]:
         parts.append(f"{counts['failed']} failed")
     if counts["conflicts"]:
         parts.append(f"{counts['conflicts']} changed {report.where} meanwhile")
+    return "; ".join(parts)
+
+
+def _header(report: SyncReport, heading: str | None = None) -> list[str]:
+    where = report.target or f"Google Calendar {report.calendar_id}"
     if report.scope is not None:
-        parts.append(f"{report.outside} other tacal events outside the scope left alone")
-    return [where, *textwrap.wrap("; ".join(parts), WIDTH)]
+        where += f", {report.scope.describe()}"
+    where += ": " + (heading or ("dry run" if report.dry_run else "synced"))
+    text = counts_text(report)
+    if report.scope is not None:
+        text += f"; {report.outside} other tacal events outside the scope left alone"
+    mode = textwrap.wrap(report.mode, WIDTH) if report.mode else []
+    return [where, *mode, *textwrap.wrap(text, WIDTH)]
+
+
+def shown_lines(report: Any, verbose: bool) -> list[SeriesLine]:
+    """The series lines a plan lists (unchanged ones only with ``verbose``), in order."""
+    return sorted(
+        (ln for ln in report.lines if verbose or ln.action != UNCHANGED),
+        key=lambda ln: (_ORDER.get(ln.action, 9), (ln.summary or ln.uid).casefold()),
+    )
+
+
+def has_times(shown: list[SeriesLine]) -> bool:
+    """Whether a line shows a time (the header then names the zone)."""
+    return any(
+        ln.change is not None and (ln.change.first or ln.change.old or ln.change.new)
+        for ln in shown
+    )
+
+
+def summary_width(shown: list[SeriesLine]) -> int:
+    """The summary column: as wide as the longest summary, at most 32."""
+    return min(SUMMARY_WIDTH, max((len(ln.summary or ln.uid) for ln in shown), default=0))
+
+
+def rows(
+    shown: list[SeriesLine],
+    ids: dict[str, str],
+    internal: set[str],
+    tz: ZoneInfo,
+    year: int,
+    col: int | None = None,
+    where: str = "in Google",
+) -> list[str]:
+    """One line of at most 80 columns per series: action, summary (in a column ``col``
+    wide, by default as wide as these summaries need), what changes."""
+    out = []
+    col = summary_width(shown) if col is None else col
+    detail_width = WIDTH - ACTION_WIDTH - col - 2
+    for line in shown:
+        label = line.status if line.status in ("failed", "conflict") else _LABEL[line.action]
+        if line.status == "gone" and line.action != GONE:
+            label = "gone"
+        summary = _clip(line.summary or line.uid, col).ljust(col)
+        detail = _detail(line, ids, internal, tz, year, detail_width, where)
+        out.append(f"{label:<{ACTION_WIDTH}}{summary}  {detail}".rstrip())
+    return out
+
+
+def notes(report: Any, shown: list[SeriesLine], internal: set[str]) -> list[str]:
+    """The customer flag legend and who outside ``[people]`` would be (was) e-mailed."""
+    out = []
+    if any(
+        ln.change is not None
+        and ln.action != DELETE
+        and any(e.lower() not in internal for e in ln.emails)
+        for ln in shown
+    ):
+        out.append("* guests outside [people] (customers)")
+    emailed = external_emailed(report, internal)
+    if report.send_updates in NOTIFYING:
+        n = len(emailed)
+        verb = "would be" if report.dry_run else ("was" if n == 1 else "were")
+        out.append(
+            f"{n} external guest{'s' if n != 1 else ''} "
+            f"(customer{'s' if n != 1 else ''}) {verb} e-mailed "
+            f"(--send-updates {report.send_updates})" + (":" if n else "")
+        )
+        if emailed:
+            out.extend(
+                textwrap.wrap(
+                    ", ".join(emailed),
+                    WIDTH,
+                    initial_indent="  ",
+                    subsequent_indent="  ",
+                    break_long_words=False,
+                    break_on_hyphens=False,
+                )
+            )
+    return out
 
 
 def render_text(
@@ -234,66 +331,24 @@ def render_text(
     """The plan (or what was done) as lines of at most 80 columns; ``heading`` replaces
     "dry run" / "sync" after the calendar; ``brief`` keeps only the header and the cost."""
     tz = ZoneInfo(zone)
-    ids = _series_ids(report.lines)
-    shown = sorted(
-        (ln for ln in report.lines if verbose or ln.action != UNCHANGED),
-        key=lambda ln: (_ORDER.get(ln.action, 9), (ln.summary or ln.uid).casefold()),
-    )
+    shown = shown_lines(report, verbose)
     out = _header(report, heading)
     if brief:
-        return [*out, _cost(report)]
-    if any(
-        ln.change is not None and (ln.change.first or ln.change.old or ln.change.new)
-        for ln in shown
-    ):
+        return [*out, cost(report)]
+    if has_times(shown):
         out[0] += f" (times in {zone})"
     if shown:
         out.append("")
-    col = min(SUMMARY_WIDTH, max((len(ln.summary or ln.uid) for ln in shown), default=0))
-    detail_width = WIDTH - ACTION_WIDTH - col - 2
-    for line in shown:
-        label = line.status if line.status in ("failed", "conflict") else _LABEL[line.action]
-        if line.status == "gone" and line.action != GONE:
-            label = "gone"
-        summary = _clip(line.summary or line.uid, col).ljust(col)
-        detail = _detail(line, ids, internal, tz, today.year, detail_width, report.where)
-        out.append(f"{label:<{ACTION_WIDTH}}{summary}  {detail}".rstrip())
-    notes = []
-    if any(
-        ln.change is not None
-        and ln.action != DELETE
-        and any(e.lower() not in internal for e in ln.emails)
-        for ln in shown
-    ):
-        notes.append("* guests outside [people] (customers)")
-    emailed = external_emailed(report, internal)
-    if report.send_updates in NOTIFYING:
-        n = len(emailed)
-        verb = "would be" if report.dry_run else ("was" if n == 1 else "were")
-        notes.append(
-            f"{n} external guest{'s' if n != 1 else ''} "
-            f"(customer{'s' if n != 1 else ''}) {verb} e-mailed "
-            f"(--send-updates {report.send_updates})" + (":" if n else "")
-        )
-        if emailed:
-            notes.extend(
-                textwrap.wrap(
-                    ", ".join(emailed),
-                    WIDTH,
-                    initial_indent="  ",
-                    subsequent_indent="  ",
-                    break_long_words=False,
-                    break_on_hyphens=False,
-                )
-            )
-    if shown or notes:
+    out.extend(rows(shown, series_ids(report.lines), internal, tz, today.year, where=report.where))
+    extra = notes(report, shown, internal)
+    if shown or extra:
         out.append("")
-    out.extend(notes)
-    out.append(_cost(report))
+    out.extend(extra)
+    out.append(cost(report))
     return out
 
 
-def _cost(report: SyncReport) -> str:
+def cost(report: Any) -> str:
     n, w = report.http_requests, report.write_calls
     return f"{n} HTTP request{'s' if n != 1 else ''}, {w} write{'s' if w != 1 else ''}"
 
@@ -341,6 +396,7 @@ def render_json(report: SyncReport, *, internal: set[str], zone: str) -> dict[st
         scope = {"account": report.scope.account, "for": report.scope.email}
     return {
         "calendar": report.calendar_id,
+        "mode": report.mode or None,
         "dry_run": report.dry_run,
         "scope": scope,
         "outside_scope": report.outside if report.scope is not None else 0,

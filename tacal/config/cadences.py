@@ -24,7 +24,7 @@ from tacal.config.values import (
     time_value,
     weekday,
 )
-from tacal.model import ACCOUNT_RULES, KINDS, PER, RULES, Cadence, Person, Team
+from tacal.model import ACCOUNT_RULES, KINDS, ORGANIZER_ROLES, PER, RULES, Cadence, Person, Team
 
 CADENCE_KEYS = {
     "id",
@@ -45,6 +45,7 @@ CADENCE_KEYS = {
     "days_before",
     "workdays_after",
     "top3",
+    "organizer",
 }
 #: Attendee references that name a role rather than a person (expanded by ``per`` series).
 _ROLE_REFS = {"@ta", "@ae", "@ce", "@sdr", "@director", "@vp", "@leadership"}
@@ -226,6 +227,7 @@ def read_cadences(c: Checker, data: Any, team: Team, people: dict[str, Person]) 
             per = ""  # unknown: no check below that depends on per applies
         until = date_in_range(c, (*k, "until"), entry["until"]) if "until" in entry else None
         account_keys = _account_cadence(c, k, entry, rule, per, duration)
+        organizer = _organizer(c, k, entry.get("organizer"), per, people)
         if len([p for p in c.problems if p.severity == "error"]) > before:
             continue
         out.append(
@@ -244,11 +246,59 @@ def read_cadences(c: Checker, data: Any, team: Team, people: dict[str, Person]) 
                 location=location,
                 per=per,
                 until=until,
+                organizer=organizer,
                 where=c.where(*k),
                 **account_keys,
             )
         )
     return out
+
+
+def _organizer(
+    c: Checker, k: tuple[Any, ...], value: Any, per: str, people: dict[str, Person]
+) -> str | None:
+    """A cadence's ``organizer``: ``"@ta"``/``"@ae"`` where the series has exactly one such
+    person (per account, or that person's own per-TA/per-AE series), a ``[people]`` key or
+    an email address. None when unset (the default applies when series are built)."""
+    if value is None:
+        return None
+    where = (*k, "organizer")
+    if not isinstance(value, str) or not value.strip():
+        c.error(where, f'{value!r}: use "@ta", "@ae", a [people] key or an email address')
+        return None
+    if value.startswith("@"):
+        if value not in ORGANIZER_ROLES:
+            c.error(
+                where,
+                f"{value!r} cannot organize{did_you_mean(value, tuple(ORGANIZER_ROLES))}: use "
+                '"@ta" or "@ae" (one person per series), a [people] key or an email address',
+            )
+            return None
+        if per and per not in ORGANIZER_ROLES[value]:
+            role = value[1:].upper()
+            pers = " or ".join(f'per = "{p}"' for p in ORGANIZER_ROLES[value])
+            c.error(
+                where,
+                f"{value!r} names one {role} only in a series with {pers}; "
+                f'this one has per = "{per}" (it could be several people, or none): '
+                "use a [people] key or an email address",
+            )
+            return None
+        return value
+    if "@" in value:
+        if not EMAIL_RE.match(value):
+            c.error(where, f"{value!r} is not an email address")
+            return None
+        return value
+    if value not in people:
+        hint = closest(value, set(people))
+        c.error(
+            where,
+            f"unknown person {value!r}; add [people.{value}] or use an email address"
+            + (f" (did you mean {hint!r}?)" if hint else ""),
+        )
+        return None
+    return value
 
 
 def _account_cadence(

@@ -29,6 +29,7 @@ SYNC_KEYS = {
     "target",
     "caldav_url",
     "username",
+    "delegate",
 }
 #: where the CalDAV password comes from: never the config file (it gets committed)
 PASSWORD_ENV = "TACAL_CALDAV_PASSWORD"
@@ -166,6 +167,14 @@ def sync_settings(checker: Any, table: Any, base: Path | None) -> SyncSettings:
             'target = "caldav" needs caldav_url, the calendar collection\'s address',
         )
         ok = False
+    delegate = table.get("delegate", False)
+    if not isinstance(delegate, bool):
+        checker.error(
+            ("sync", "delegate"),
+            f"{delegate!r}: use true (a service account writes each series into its "
+            "organizer's calendar) or false",
+        )
+        ok = False
     if not ok:
         return SyncSettings()
 
@@ -188,4 +197,5 @@ def sync_settings(checker: Any, table: Any, base: Path | None) -> SyncSettings:
         target=table.get("target"),
         caldav_url=url,
         username=table.get("username"),
+        delegate=delegate,
     )

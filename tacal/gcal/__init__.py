@@ -2,9 +2,15 @@
 
 Modules, each importing only those below it:
 
+- :mod:`~tacal.gcal.multi` -- several calendars side by side (``[sync] delegate = true``):
+  every calendar planned, then written, each with its own client and pacing window.
+- :mod:`~tacal.gcal.calendars` -- which calendar each series goes to (its organizer's,
+  the signed-in person's own, or one calendar) and the parts of a calendar by organizer.
 - :mod:`~tacal.gcal.sync` -- orchestration: :func:`~tacal.gcal.sync.sync` lists tacal's
   events once, plans, and applies (masters, then occurrence exceptions, then clearing
-  the pending marker); also ``list_remote`` and ``apply``.
+  the pending marker); also ``apply``, and ``prepare``/``finish``, its two halves.
+- :mod:`~tacal.gcal.listing` -- ``list_remote`` and ``details_of_cancelled``: what tacal
+  has in a calendar.
 - :mod:`~tacal.gcal.transport` -- paced, retrying API calls: ``Timing``, the
   ``TokenBucket`` pacing window, batches, backoff, error classification.
 - :mod:`~tacal.gcal.report` -- ``SyncReport``/``SeriesLine`` and ``SyncIncomplete``.
@@ -19,8 +25,8 @@ Modules, each importing only those below it:
   shows, the hashes, hand-edit detection.
 - :mod:`~tacal.gcal.codec` -- iCalendar values to Events resource fields and back
   (times, recurrence lines, occurrence keys, deterministic event ids).
-- :mod:`~tacal.gcal.auth` -- credentials and the Calendar client (and the emulator
-  switch ``TACAL_GCAL_EMULATOR_HOST``).
+- :mod:`~tacal.gcal.auth` -- credentials (and what kind they are) and the Calendar
+  client (and the emulator switch ``TACAL_GCAL_EMULATOR_HOST``).
 
 Nothing is re-exported here: import from the module that defines a name.
 """

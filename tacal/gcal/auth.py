@@ -6,7 +6,10 @@ turned into an :class:`~tacal.errors.AuthError` that says what to do, and nothin
 ever prints or logs a token or a secret.
 
 ``TACAL_GCAL_EMULATOR_HOST=host:port`` points everything at a local Calendar emulator
-(anonymous credentials, plain HTTP) so tests run the real client over real sockets.
+(anonymous credentials, plain HTTP) so tests run the real client over real sockets. Acting
+as a user there (``--as``, or each organizer with ``[sync] delegate = true``) sends
+``Authorization: Bearer emulator-user:EMAIL``, which says whose calendar ``primary`` is and
+lets the emulator refuse another user's calendar, as Google would.
 """
 
 from __future__ import annotations
@@ -29,6 +32,12 @@ SCOPES = ["https://www.googleapis.com/auth/calendar.events"]
 FREEBUSY_SCOPE = "https://www.googleapis.com/auth/calendar.freebusy"
 GOOGLE_BATCH_URI = "https://www.googleapis.com/batch/calendar/v3"
 EMULATOR_ENV = "TACAL_GCAL_EMULATOR_HOST"
+#: what acting as a user sends to the emulator: ``Authorization: Bearer emulator-user:EMAIL``
+EMULATOR_USER_PREFIX = "emulator-user:"
+#: kinds of credentials (:func:`credentials_kind`)
+SERVICE_ACCOUNT = "service_account"
+OAUTH = "oauth"
+EMULATOR = "emulator"
 DEFAULT_TIMEOUT = 60.0
 
 
@@ -260,6 +269,38 @@ def load_credentials(
     )
 
 
+def credentials_kind(credentials_path: Path | str | None = None) -> str:
+    """:data:`EMULATOR` when ``TACAL_GCAL_EMULATOR_HOST`` is set, else what the credentials
+    file is: :data:`SERVICE_ACCOUNT` (a key, which may act as users through domain-wide
+    delegation) or :data:`OAUTH` (a Desktop client: one person signs in)."""
+    if os.environ.get(EMULATOR_ENV, "").strip():
+        return EMULATOR
+    path = Path(credentials_path) if credentials_path else default_credentials_path()
+    data = _load_json(path)
+    if data.get("type") == "service_account":
+        return SERVICE_ACCOUNT
+    if "installed" in data or "web" in data:
+        return OAUTH
+    raise AuthError(
+        f"{path} is neither an OAuth client ('installed') nor a service-account key",
+        hint="see credentials.example.json",
+    )
+
+
+def _emulator_user(email: str) -> Any:
+    """Credentials that tell the emulator whom a request acts as (no secret: there is none)."""
+    from google.auth.credentials import AnonymousCredentials
+
+    class EmulatorUser(AnonymousCredentials):  # type: ignore[misc]
+        def apply(self, headers: dict[str, str], token: str | None = None) -> None:
+            headers["authorization"] = f"Bearer {EMULATOR_USER_PREFIX}{email}"
+
+        def before_request(self, request: Any, method: str, url: str, headers: Any) -> None:
+            self.apply(headers)
+
+    return EmulatorUser()
+
+
 def build_service(
     credentials_path: Path | str | None = None,
     as_user: str | None = None,
@@ -283,7 +324,7 @@ def build_service(
     host = os.environ.get(EMULATOR_ENV, "").strip()
     options: dict[str, str] = {}
     if host:
-        creds: Any = AnonymousCredentials()
+        creds: Any = _emulator_user(as_user) if as_user else AnonymousCredentials()
         options["api_endpoint"] = f"http://{host}/calendar/v3/"
         batch_uri = f"http://{host}/batch/calendar/v3"
     else:

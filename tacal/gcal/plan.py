@@ -48,7 +48,16 @@ from tacal.gcal.codec import (
 from tacal.gcal.compare import _generated, _hand_edited, _observable, _remote_exceptions, _same
 from tacal.gcal.desired import DesiredSeries, desired_series
 
-__all__ = ["Action", "InstanceWrite", "Pick", "Plan", "Scope", "plan"]
+__all__ = [
+    "Action",
+    "InstanceWrite",
+    "Pick",
+    "Plan",
+    "Scope",
+    "TooManyDeletes",
+    "check_picks",
+    "plan",
+]
 
 # Action kinds, also the ``action`` of a SeriesLine.
 CREATE = "create"
@@ -60,6 +69,10 @@ SKIPPED = "skipped-hand-edited"
 GONE = "deleted-in-google"
 #: kinds that write to Google
 WRITES = (CREATE, UPDATE, RESTORE, DELETE)
+
+
+class TooManyDeletes(SyncError):
+    """The mass-delete guard: the plan deletes more than the threshold allows."""
 
 
 @dataclass(frozen=True)
@@ -250,8 +263,12 @@ def plan(
     delete_threshold: float = 0.2,
     scope: Scope | None = None,
     now: datetime | None = None,
+    picks_checked: bool = True,
 ) -> Plan:
     """Decide, without any I/O, what each series needs.
+
+    ``picks_checked=False`` leaves checking the ``overwrite``/``restore`` names to the
+    caller: a sync over several calendars checks them against all of its plans at once.
 
     ``remote`` is tacal's listing (``privateExtendedProperty=tacal=1``,
     ``showDeleted=true``); a cancelled master of a wanted series should carry its private
@@ -309,15 +326,16 @@ def plan(
                 DELETE, **common, etag=have.get("etag"), change=Change(), emails=guest_emails(have)
             )
         )
-    _check_picks(actions, over, "--overwrite")
-    _check_picks(actions, back, "--restore")
+    if picks_checked:
+        check_picks(actions, over, "--overwrite")
+        check_picks(actions, back, "--restore")
     result = Plan(actions, existing=considered, outside=outside, scope=scope)
     deletes = len(result.of(DELETE))
     if deletes and not allow_deletes:
         existing = result.existing
         if deletes >= existing or deletes > max(1.0, delete_threshold * existing):
             where = f"for {scope.describe()}" if scope else "in this calendar"
-            raise SyncError(
+            raise TooManyDeletes(
                 f"this sync would delete {deletes} of the {existing} events tacal manages {where}",
                 hint="if cadences were really removed, run again with --allow-deletes; "
                 "otherwise check the config (an empty or broken config must not wipe "
@@ -403,7 +421,7 @@ def _plan_series(
     return Action(UNCHANGED, **common, etag=have.get("etag"), reason=reason)
 
 
-def _check_picks(actions: list[Action], pick: Pick, flag: str) -> None:
+def check_picks(actions: list[Action], pick: Pick, flag: str) -> None:
     """A name in ``--overwrite`` / ``--restore`` that is no series of this plan is a typo
     (or outside the scope): exit 2 before anything is written."""
     if pick.every or not pick.names:

@@ -67,6 +67,8 @@ class SyncReport:
     #: where hand edits happen, for other sinks (CalDAV) shown the same way
     target: str = ""
     where: str = "in Google"
+    #: how the calendar was chosen, for the header ("series organized by ..."); "" as before
+    mode: str = ""
 
     def counts(self) -> dict[str, int]:
         """created/updated/restored/deleted/unchanged/skipped (edited in Google)/gone

@@ -31,20 +31,21 @@ for the CLI.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from icalendar import Calendar
 
 from tacal.errors import SyncError
 from tacal.gcal.auth import ServiceBundle
-from tacal.gcal.codec import DELETED_KEY, MARKER, PENDING_KEY
+from tacal.gcal.codec import DELETED_KEY, PENDING_KEY
 from tacal.gcal.desired import desired_series
+from tacal.gcal.listing import check_owner, details_of_cancelled, list_remote
 from tacal.gcal.plan import CREATE, DELETE, RESTORE, UPDATE, Action, Pick, Plan, Scope, plan
 from tacal.gcal.report import SyncIncomplete, SyncReport, _lines_for
-from tacal.gcal.transport import _TRANSPORT_ERRORS, Timing, _Applier, _Call, _fatal, _reason
+from tacal.gcal.transport import Timing, _Applier, _Call
 
-__all__ = ["apply", "details_of_cancelled", "list_remote", "sync"]
+__all__ = ["Planned", "apply", "details_of_cancelled", "finish", "list_remote", "prepare", "sync"]
 
 SEND_UPDATES = ("none", "all", "externalOnly")
 MAX_BATCH = 1000
@@ -157,109 +158,116 @@ def _settle(call: _Call) -> None:
         )
 
 
-# ------------------------------------------------------------------ list and sync
-def list_remote(
-    bundle: ServiceBundle, calendar_id: str, *, timing: Timing | None = None
-) -> tuple[list[dict[str, Any]], int]:
-    """All of tacal's events (cancelled ones too) in ``calendar_id``, and the page count."""
-    from googleapiclient.errors import HttpError
+# ------------------------------------------------------------------ plan and sync
+@dataclass
+class Planned:
+    """One calendar's plan, and the report a dry run shows of it, before any write."""
 
-    applier = _Applier(
-        bundle,
-        calendar_id,
-        "none",
-        1,
-        timing or Timing(),
-        None,
-        SyncReport(calendar_id, dry_run=True),
-    )
-    items: list[dict[str, Any]] = []
-    token: str | None = None
-    pages = 0
-    while True:
-
-        def make(token: str | None = token) -> Any:
-            return bundle.service.events().list(
-                calendarId=calendar_id,
-                privateExtendedProperty=f"{MARKER}=1",
-                showDeleted=True,
-                maxResults=2500,
-                pageToken=token,
-            )
-
-        try:
-            page = applier.single(make)
-        except HttpError as exc:
-            status, reason = exc.resp.status, _reason(exc)
-            fatal = _fatal(status, reason, calendar_id)
-            if fatal is not None:
-                raise fatal from None
-            raise SyncError(
-                f"listing Google calendar {calendar_id!r} failed ({status} {reason})",
-                hint="run again later",
-            ) from None
-        except _TRANSPORT_ERRORS as exc:
-            raise SyncError(
-                f"cannot reach Google Calendar: {exc.__class__.__name__}",
-                hint="check the network and run again",
-            ) from None
-        pages += 1
-        items.extend(page.get("items") or [])
-        token = page.get("nextPageToken")
-        if not token:
-            return items, pages
+    plan: Plan
+    report: SyncReport
+    bundle: ServiceBundle
+    calendar_id: str
+    #: the bundle's request count before listing (what the sync cost is counted from)
+    start: int
 
 
-def details_of_cancelled(
-    bundle: ServiceBundle,
-    calendar_id: str,
-    remote: list[dict[str, Any]],
-    event_ids: set[str],
+def _check(send_updates: str, batch_size: int) -> None:
+    if send_updates not in SEND_UPDATES:
+        raise SyncError(f"send_updates must be one of {', '.join(SEND_UPDATES)}")
+    if not 1 <= batch_size <= MAX_BATCH:
+        raise SyncError(f"batch size must be between 1 and {MAX_BATCH}, not {batch_size}")
+
+
+def prepare(
+    calendar: Calendar,
     *,
+    service_bundle: ServiceBundle,
+    calendar_id: str = "primary",
+    send_updates: str = "none",
+    overwrite: bool | Pick = False,
+    restore: bool | Pick = False,
+    allow_deletes: bool = False,
+    delete_threshold: float = 0.2,
     timing: Timing | None = None,
-) -> list[dict[str, Any]]:
-    """``remote`` with each cancelled master among ``event_ids`` replaced by what
-    ``events.get`` shows of it: a listing guarantees little more than the id and status
-    of a cancelled event, but the private properties tell whether tacal deleted it."""
-    from googleapiclient.errors import HttpError
-
-    wanted = [
-        i
-        for i, item in enumerate(remote)
-        if item.get("status") == "cancelled"
-        and not item.get("recurringEventId")
-        and item.get("id") in event_ids
-    ]
-    if not wanted:
-        return remote
-    applier = _Applier(
-        bundle,
-        calendar_id,
-        "none",
-        1,
-        timing or Timing(),
-        None,
-        SyncReport(calendar_id, dry_run=True),
+    scope: Scope | None = None,
+    now: datetime | None = None,
+    picks_checked: bool = True,
+    owner: str | None = None,
+) -> Planned:
+    """List tacal's events in ``calendar_id`` once and plan; nothing is written. The first
+    half of :func:`sync`, on its own so that several calendars can all be planned (and
+    the e-mails they would send confirmed once) before any of them is written."""
+    _check(send_updates, 1)
+    timing = timing or Timing()
+    start = service_bundle.http.count
+    series = desired_series(calendar)
+    remote, pages = list_remote(service_bundle, calendar_id, timing=timing)
+    if owner is not None:
+        check_owner(remote, owner)
+    remote = details_of_cancelled(
+        service_bundle, calendar_id, remote, {ds.event_id for ds in series}, timing=timing
     )
-    out = list(remote)
-    for i in wanted:
-        eid = str(out[i]["id"])
+    p = plan(
+        series,
+        remote,
+        overwrite=overwrite,
+        restore=restore,
+        allow_deletes=allow_deletes,
+        delete_threshold=delete_threshold,
+        scope=scope,
+        now=now,
+        picks_checked=picks_checked,
+    )
+    # the plan, as a dry run shows it; a real run then becomes what was done
+    report = SyncReport(
+        calendar_id,
+        dry_run=True,
+        list_pages=pages,
+        outside=p.outside,
+        scope=scope,
+        send_updates=send_updates,
+    )
+    report.lines = _lines_for(p, dry_run=True)
+    report.http_requests = service_bundle.http.count - start
+    return Planned(p, report, service_bundle, calendar_id, start)
 
-        def get(eid: str = eid) -> Any:
-            return bundle.service.events().get(calendarId=calendar_id, eventId=eid)
 
-        try:
-            full = applier.single(get)
-        except HttpError:
-            continue  # treated as deleted in Google
-        except _TRANSPORT_ERRORS as exc:
-            raise SyncError(
-                f"cannot reach Google Calendar: {exc.__class__.__name__}",
-                hint="check the network and run again",
-            ) from None
-        if isinstance(full, dict) and full.get("status") == "cancelled":
-            out[i] = full
-    return out
+def finish(
+    planned: Planned,
+    *,
+    dry_run: bool = False,
+    batch_size: int = 50,
+    progress: Callable[[int, int], None] | None = None,
+    timing: Timing | None = None,
+) -> SyncReport:
+    """Apply a prepared plan (unless ``dry_run``): the second half of :func:`sync`.
+
+    Raises :class:`SyncIncomplete` when some writes still failed after retries."""
+    _check(planned.report.send_updates, batch_size)
+    report, bundle = planned.report, planned.bundle
+    if not dry_run:
+        report.dry_run = False
+        apply(
+            bundle,
+            planned.plan,
+            planned.calendar_id,
+            send_updates=report.send_updates,
+            batch_size=batch_size,
+            progress=progress,
+            timing=timing or Timing(),
+            report=report,
+        )
+    report.http_requests = bundle.http.count - planned.start
+    if not report.ok:
+        failed = [line for line in report.lines if line.status == "failed"]
+        names = ", ".join(line.summary or line.uid for line in failed[:5])
+        raise SyncIncomplete(
+            f"{len(failed)} series could not be written to Google Calendar "
+            f"{planned.calendar_id!r}: {names}",
+            report,
+            hint="run `tacal sync` again: it only redoes what is missing",
+        )
+    return report
 
 
 def sync(
@@ -279,71 +287,36 @@ def sync(
     scope: Scope | None = None,
     now: datetime | None = None,
     confirm: Callable[[SyncReport], None] | None = None,
+    owner: str | None = None,
 ) -> SyncReport:
     """List tacal's events once, plan, and (unless ``dry_run``) apply.
 
     ``scope`` limits the sync to a ``--account`` / ``--for`` part of the config (see
     :class:`~tacal.gcal.plan.Scope`); ``overwrite`` / ``restore`` pick the series edited
     or deleted in Google to replace or bring back. ``confirm``, when given, sees the
-    planned report before anything is written and raises to stop the sync.
+    planned report before anything is written and raises to stop the sync. ``owner``
+    (a personal sign-in's ``--as``) must be whom the calendar belongs to.
 
     Raises SyncError/AuthError for problems the user must fix, and
     :class:`SyncIncomplete` (a SyncError carrying ``report``) when some writes still
     failed after retries; re-running is always safe.
     """
-    if send_updates not in SEND_UPDATES:
-        raise SyncError(f"send_updates must be one of {', '.join(SEND_UPDATES)}")
-    if not 1 <= batch_size <= MAX_BATCH:
-        raise SyncError(f"batch size must be between 1 and {MAX_BATCH}, not {batch_size}")
+    _check(send_updates, batch_size)
     timing = timing or Timing()
-    start = service_bundle.http.count
-    series = desired_series(calendar)
-    remote, pages = list_remote(service_bundle, calendar_id, timing=timing)
-    remote = details_of_cancelled(
-        service_bundle, calendar_id, remote, {ds.event_id for ds in series}, timing=timing
-    )
-    p = plan(
-        series,
-        remote,
+    planned = prepare(
+        calendar,
+        service_bundle=service_bundle,
+        calendar_id=calendar_id,
+        send_updates=send_updates,
         overwrite=overwrite,
         restore=restore,
         allow_deletes=allow_deletes,
         delete_threshold=delete_threshold,
+        timing=timing,
         scope=scope,
         now=now,
+        owner=owner,
     )
-    # the plan, as a dry run shows it; a real run then becomes what was done
-    report = SyncReport(
-        calendar_id,
-        dry_run=True,
-        list_pages=pages,
-        outside=p.outside,
-        scope=scope,
-        send_updates=send_updates,
-    )
-    report.lines = _lines_for(p, dry_run=True)
     if not dry_run and confirm is not None:
-        report.http_requests = service_bundle.http.count - start
-        confirm(report)
-    if not dry_run:
-        report.dry_run = False
-        apply(
-            service_bundle,
-            p,
-            calendar_id,
-            send_updates=send_updates,
-            batch_size=batch_size,
-            progress=progress,
-            timing=timing,
-            report=report,
-        )
-    report.http_requests = service_bundle.http.count - start
-    if not report.ok:
-        failed = [line for line in report.lines if line.status == "failed"]
-        names = ", ".join(line.summary or line.uid for line in failed[:5])
-        raise SyncIncomplete(
-            f"{len(failed)} series could not be written to Google Calendar: {names}",
-            report,
-            hint="run `tacal sync` again: it only redoes what is missing",
-        )
-    return report
+        confirm(planned.report)
+    return finish(planned, dry_run=dry_run, batch_size=batch_size, progress=progress, timing=timing)

@@ -24,13 +24,16 @@ from tacal.series import Attendee, Override, Series
 PRODID = f"-//tacal//tacal {__version__}//EN"
 
 
-def _address(a: Attendee, kind: str = "ATTENDEE") -> vCalAddress:
+def _address(a: Attendee, kind: str = "ATTENDEE", *, organizer: bool = False) -> vCalAddress:
+    """An ORGANIZER or ATTENDEE value; the organizer listed among the attendees has
+    already accepted (RFC 5546, 2.1.2: the organizer may be an attendee) instead of
+    being asked to answer their own invitation."""
     addr = vCalAddress(f"mailto:{a.email}")
     if a.name:
         addr.params["CN"] = a.name
     if kind == "ATTENDEE":
         addr.params["ROLE"] = "REQ-PARTICIPANT"
-        addr.params["PARTSTAT"] = "NEEDS-ACTION"
+        addr.params["PARTSTAT"] = "ACCEPTED" if organizer else "NEEDS-ACTION"
         addr.params["CUTYPE"] = "INDIVIDUAL"
     return addr
 
@@ -40,10 +43,11 @@ def _add_shared(ev: Event, s: Series) -> None:
     if s.location:
         ev.add("location", s.location)
     ev.add("categories", [s.kind.capitalize()])
+    owner = s.organizer.email.lower() if s.organizer else None
     if s.organizer:
         ev.add("organizer", _address(s.organizer, "ORGANIZER"))
     for a in s.attendees:
-        ev.add("attendee", _address(a))
+        ev.add("attendee", _address(a, organizer=a.email.lower() == owner))
     ev.add("status", "CONFIRMED")
 
 

@@ -128,7 +128,7 @@ class AccountSeries:
             duration=dt.timedelta(minutes=cadence.duration),
             timezone=self.team.timezone,
             attendees=tuple(attendees),
-            organizer=self.builder.organizer(),
+            organizer=self.builder.organizer(cadence, focus),
             kind=cadence.kind,
             location=cadence.location,
             account=account.name,

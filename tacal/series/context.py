@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from tacal.errors import Problem
-from tacal.model import Account, Cadence, Config, Lock, Team, slug
+from tacal.model import TA_ORGANIZED, Account, Cadence, Config, Lock, Team, slug
 from tacal.series.agenda import Agendas
 from tacal.series.ranking import renewals_at_risk
 from tacal.series.types import Attendee
@@ -90,9 +90,27 @@ class BuildContext:
                 out.append(_person(self.config, ref))
         return dedupe(out)
 
-    def organizer(self) -> Attendee | None:
-        ref = self.team.organizer
-        return _person(self.config, ref) if ref else None
+    def organizer(
+        self, cadence: Cadence | None = None, focus: dict[str, Any] | None = None
+    ) -> Attendee | None:
+        """Who organizes a series of ``cadence`` (with its ``focus``): the cadence's
+        ``organizer``, else the account's TA for check-ins, touch-bases and renewal checks,
+        else ``team.organizer``. ``"@ta"``/``"@ae"`` mean the one TA/AE of the series; an
+        account without one falls back to ``team.organizer`` (None when that is unset too).
+
+        In Google the organizer is the calendar an event lives in, and the address the
+        customer's invitation comes from: the TA who runs a check-in, not the director.
+        """
+        ref = cadence.organizer if cadence is not None else None
+        if ref is None and cadence is not None and cadence.rule in TA_ORGANIZED:
+            ref = "@ta"
+        if ref is not None and ref.startswith("@"):
+            value = (focus or {}).get(ref[1:])
+            ref = value if isinstance(value, str) and value else None
+        ref = ref or self.team.organizer
+        if not ref or ("@" not in ref and ref not in self.config.people):
+            return None
+        return _person(self.config, ref)
 
     # ---- context for templates
 

@@ -231,7 +231,7 @@ def _series(ctx: BuildContext, draft: _Draft, rec: rules.Recurrence) -> Series:
         duration=dt.timedelta(minutes=cadence.duration),
         timezone=ctx.team.timezone,
         attendees=tuple(draft.attendees),
-        organizer=ctx.organizer(),
+        organizer=ctx.organizer(cadence, focus),
         kind=cadence.kind,
         location=cadence.location,
         account=account.name if isinstance(account, Account) else None,

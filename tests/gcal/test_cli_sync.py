@@ -163,7 +163,16 @@ def test_regression_sync_without_a_token_or_a_terminal_exits_at_once(tmp_path: P
     env.update(XDG_CONFIG_HOME=str(tmp_path / "xdg"), BROWSER="false", DISPLAY="")
     started = time.monotonic()
     done = subprocess.run(
-        [sys.executable, "-m", "tacal", "sync", "--credentials", str(credentials)],
+        [
+            sys.executable,
+            "-m",
+            "tacal",
+            "sync",
+            "--credentials",
+            str(credentials),
+            "--calendar",
+            "primary",
+        ],
         cwd=tmp_path,
         env=env,
         stdin=subprocess.DEVNULL,

@@ -9,7 +9,8 @@ cannot pass its tests by agreeing with itself.
 
 Modules: ``store`` (calendars, events and the API calls on them), ``resource`` (event
 values, validation, the JSON error shape), ``faults``, ``wire`` (the batch format),
-``server`` (HTTP and the request log), ``fixtures`` (pytest). It also runs on its own:
+``server`` (HTTP and the request log), ``fixtures`` (pytest), ``users`` (each user's own
+calendar and the user a request acts as, with ``user_calendars`` on). It also runs on its own:
 ``python -m tests.support.gcal_emulator --port 8089`` (``--help`` says more).
 
 Reproduced after Google's public references: the Events resource and methods

@@ -55,6 +55,12 @@ def _parser() -> argparse.ArgumentParser:
         metavar="ID",
         help="a calendar besides 'primary' (repeatable)",
     )
+    parser.add_argument(
+        "--user-calendars",
+        action="store_true",
+        help="every e-mail calendar id is that user's own calendar, organizer of its events "
+        "(for `[sync] delegate = true`: each series in its organizer's calendar)",
+    )
     return parser
 
 
@@ -68,6 +74,7 @@ def main(argv: list[str] | None = None) -> int:
     except (ZoneInfoNotFoundError, ValueError):
         parser.error(f"--time-zone {args.time_zone!r} is not an IANA time zone")
     emulator = CalendarEmulator(time_zone=args.time_zone, owner=args.owner)
+    emulator.user_calendars = args.user_calendars
     for calendar_id in args.calendar:
         emulator.add_calendar(calendar_id)
     try:
@@ -82,6 +89,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Google Calendar API v3 emulator: http://{host}{API_PREFIX}", flush=True)
     print(f"  batch endpoint: http://{host}{BATCH_PATH}", flush=True)
     print(f"  calendars: {calendars} (owner {args.owner}, {args.time_zone})", flush=True)
+    if args.user_calendars:
+        print("  and each user's own: calendar id = their e-mail address", flush=True)
     print(f"  point tacal at it: export {EMULATOR_ENV}={host}", flush=True)
     print("  Ctrl-C stops it (events are kept in memory only)", flush=True)
     try:

@@ -21,6 +21,7 @@ from typing import Any
 from urllib.parse import unquote
 from zoneinfo import ZoneInfo
 
+from tests.support.gcal_emulator import users
 from tests.support.gcal_emulator.freebusy import FREEBUSY_PATH, free_busy
 from tests.support.gcal_emulator.resource import (
     Answer,
@@ -64,10 +65,15 @@ class _Calendar:
     id: str
     time_zone: str
     events: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: the user whose calendar this is (see users.py); None: the store's ``owner``
+    owner: str | None = None
 
 
 class CalendarStore:
     """In-memory Calendar v3 data, and the dispatch of one API call to it."""
+
+    #: each e-mail calendar id is that user's own calendar (see users.py); off by default
+    user_calendars = False
 
     def __init__(
         self,
@@ -92,10 +98,12 @@ class CalendarStore:
         self._last_ms = 0
 
     # ------------------------------------------------------------------ helpers
-    def add_calendar(self, calendar_id: str, time_zone: str | None = None) -> None:
+    def add_calendar(
+        self, calendar_id: str, time_zone: str | None = None, owner: str | None = None
+    ) -> None:
         with self._lock:
             self.calendars[calendar_id] = _Calendar(
-                calendar_id, time_zone or self.default_time_zone
+                calendar_id, time_zone or self.default_time_zone, owner=owner
             )
 
     def events(self, cid: str = "primary", include_cancelled: bool = False) -> list[dict[str, Any]]:
@@ -178,6 +186,7 @@ class CalendarStore:
             if key in _READ_ONLY or key in ("id", "iCalUID"):
                 continue
             stored[key] = copy.deepcopy(value)
+        owner = cal.owner or self.owner
         answered = {
             str(a.get("email", "")).lower(): a.get("responseStatus", "needsAction")
             for a in (previous or {}).get("attendees") or []
@@ -186,13 +195,13 @@ class CalendarStore:
         for att in guests:
             email = str(att.get("email", "")).lower()
             att.setdefault("responseStatus", answered.get(email, "needsAction"))
-            if email == self.owner:
+            if email == owner:
                 att["self"] = True
         if self.add_organizer_attendee and guests:
-            if not any(str(a.get("email", "")).lower() == self.owner for a in guests):
-                guests.append({"email": self.owner, "responseStatus": "accepted", "self": True})
+            if not any(str(a.get("email", "")).lower() == owner for a in guests):
+                guests.append({"email": owner, "responseStatus": "accepted", "self": True})
             for att in guests:
-                if str(att.get("email", "")).lower() == self.owner:
+                if str(att.get("email", "")).lower() == owner:
                     att["organizer"] = True
         stored.setdefault("reminders", {"useDefault": True})
 
@@ -207,8 +216,8 @@ class CalendarStore:
             "htmlLink": f"https://www.google.com/calendar/event?eid={eid_b64}",
             "created": _rfc3339_ms(ms),
             "updated": _rfc3339_ms(ms),
-            "creator": {"email": self.owner, "self": True},
-            "organizer": {"email": self.owner, "self": True},
+            "creator": {"email": cal.owner or self.owner, "self": True},
+            "organizer": {"email": cal.owner or self.owner, "self": True},
             "iCalUID": body.get("iCalUID") or f"{eid}@google.com",
             "sequence": int(body.get("sequence", 0)),
             "eventType": "default",
@@ -475,7 +484,7 @@ class CalendarStore:
         with self._lock:
             if len(parts) < 2 or parts[0] != "calendars":
                 raise _not_found()
-            cal = self._cal(parts[1])
+            cal = users.calendar_for(self, parts[1], headers)
             if len(parts) == 2 and method == "GET":
                 return Answer(
                     200,
