@@ -153,10 +153,11 @@ def sync_command(
     caldav_url = caldav or (config.sync.caldav_url if config.sync.target == "caldav" else None)
     creds = _setting(config, "credentials", credentials, None)
     user = _setting(config, "as_user", as_user, None)
-    kind = credentials_kind(creds)
+    kind = ""
     route = None
     targets = None
     if caldav_url is None:
+        kind = credentials_kind(creds)
         asked = calendar or config.sync.calendar
         if asked is None and config.team.calendar != "primary":
             asked = config.team.calendar

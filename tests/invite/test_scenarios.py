@@ -260,3 +260,37 @@ def test_regression_a_reset_lock_never_lowers_sequence(
         (ANNA, "REQUEST", STANDUP, 1),
         (BEN, "REQUEST", STANDUP, 1),
     ]
+
+
+def test_organizers_send_their_own(
+    tacal: Callable[..., Result],
+    project: Path,
+    smtp: SmtpServer,  # noqa: F811
+) -> None:
+    """Without ``organizer`` on the cadence, a check-in is organized by its account's TA: the
+    TA sends it (From, envelope sender, ORGANIZER) and is not invited to it; the team's
+    series still come from the team organizer."""
+    edit(
+        project,
+        'test_organizers_send_their_own)\norganizer = "olga"\n',
+        "test_organizers_send_their_own)\n",
+    )
+    result = invite(tacal, "--send-external")
+    assert result.code == 0, result.err
+    got = set(summaries(smtp.received))
+    assert got == {
+        (ANNA, "REQUEST", STANDUP, 0),
+        (BEN, "REQUEST", STANDUP, 0),
+        (ANNA, "REQUEST", REVIEW, 0),
+        (BEN, "REQUEST", ACME, 0),
+        (CFO, "REQUEST", ACME, 0),
+        (BEN, "REQUEST", GLOBEX, 0),
+        (OPS, "REQUEST", GLOBEX, 0),
+    }
+    by_key = {(m.recipient, str(m.master()["UID"])): m for m in smtp.received}
+    for uid, customer in ((ACME, CFO), (GLOBEX, OPS)):
+        message = by_key[(customer, uid)]
+        assert str(message.master()["ORGANIZER"]) == f"mailto:{ANNA}"
+        assert message.mail_from == ANNA
+        assert message.message()["From"] == "Anna Schmidt <anna@team.example>"
+    assert by_key[(BEN, STANDUP)].mail_from == ORGANIZER
