@@ -105,9 +105,15 @@ def _window(
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["table", "json", "ics"]),
+    type=click.Choice(["table", "json", "ics", "html"]),
     default="table",
     show_default=True,
+)
+@click.option(
+    "-o",
+    "--output",
+    metavar="PATH|-",
+    help="Write the json, ics or html output here instead of stdout.",
 )
 @click.option(
     "--tz",
@@ -123,6 +129,7 @@ def preview(
     start: str | None,
     end: str | None,
     fmt: str,
+    output: str | None,
     zone: str | None,
     for_email: str | None,
     account: str | None,
@@ -133,6 +140,8 @@ def preview(
     from tacal.series.checks import gap_warnings
     from tacal.series.who import resolve_for
 
+    if output is not None and fmt == "table":
+        raise TacalError("-o/--output: use it with --format json, ics or html")
     config = obj.config()
     if zone is not None and not valid_zone(zone):
         raise TacalError(
@@ -165,7 +174,7 @@ def preview(
             account=account,
         )
     if fmt == "ics":
-        sys.stdout.buffer.write(data)
+        _emit(data, output)
         return
     shown = zone or (who.zone(config) if who else config.team.timezone)
     times = f"times in {shown}"
@@ -173,9 +182,36 @@ def preview(
         times += f" ({who.person.name}'s zone)"
     occurrences = pv.expand(data, lo, hi, shown)
     if fmt == "json":
-        click.echo(json.dumps([o.as_json() for o in occurrences], indent=2))
+        _emit((json.dumps([o.as_json() for o in occurrences], indent=2) + "\n").encode(), output)
+        return
+    if fmt == "html":
+        from tacal.views.pages import week_view
+
+        person = who.person if who is not None else None
+        page = week_view(
+            config,
+            series,
+            occurrences,
+            (lo, hi),
+            title=f"{config.team.name}: {label}",
+            subtitle=times,
+            today=obj.today,
+            people=[person] if person is not None else None if who is None else [],
+        )
+        _emit(page.encode("utf-8"), output)
+        if output not in (None, "-") and not obj.quiet:
+            err.print(plain(f"{output}: wrote the week view of {len(occurrences)} meetings"))
         return
     _print_table(config, occurrences, f"{label}, {times}")
+
+
+def _emit(data: bytes, output: str | None) -> None:
+    """To stdout, or atomically to ``output``."""
+    if output in (None, "-"):
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+        return
+    write_atomic(Path(output), data)
 
 
 def _print_table(config: Config, occurrences: list, label: str) -> None:  # type: ignore[type-arg]

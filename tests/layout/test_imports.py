@@ -31,6 +31,7 @@ LAYERS = {
     "tacal.ical": 3,
     "tacal.feeds": 4,
     "tacal.gcal": 4,
+    "tacal.views": 4,
     "tacal.cli": 5,
 }
 

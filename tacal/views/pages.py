@@ -1,0 +1,86 @@
+"""Whole pages from the pipeline's data: the week view and a subscribe page's two weeks.
+
+The callers (``preview --format html``, ``serve``'s ``/preview``, the subscribe pages) hand over
+occurrences they expanded from the very bytes a subscriber gets; nothing here builds or
+expands a calendar, so every page shows exactly what the feed means.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from tacal.ical.expand import Occurrence
+from tacal.model import Config, Person
+from tacal.series.types import Series
+from tacal.views.grid import PersonGrid, meeting_kinds, person_grid, team_grids, unattended
+from tacal.views.render import preview_page, render
+
+#: How far ahead a subscribe page shows: this week and the next.
+SUBSCRIBE_DAYS = 14
+
+
+def week_view(
+    config: Config,
+    series: Sequence[Series],
+    occurrences: Sequence[Occurrence],
+    window: tuple[dt.date, dt.date],
+    *,
+    title: str,
+    subtitle: str,
+    today: dt.date,
+    people: Sequence[Person] | None = None,
+) -> str:
+    """The week view of ``window``: a grid per person (``people``, default everyone who
+    attends something), and the meetings nobody on the team attends listed apart, so every
+    occurrence appears somewhere."""
+    kinds = meeting_kinds(config, series)
+    grids = team_grids(config, occurrences, window, kinds, people)
+    others = unattended(config, occurrences) if people is None else []
+    return preview_page(title=title, subtitle=subtitle, grids=grids, others=others, generated=today)
+
+
+@dataclass(frozen=True)
+class Subscribe:
+    """Everything a subscribe page links, for one feed."""
+
+    title: str
+    url: str
+    webcal: str
+    google: str
+    outlook: str
+    outlook_live: str
+
+
+def two_weeks(today: dt.date) -> tuple[dt.date, dt.date]:
+    """From this week's Monday, two whole weeks: what a subscribe page shows."""
+    monday = today - dt.timedelta(days=today.weekday())
+    return monday, monday + dt.timedelta(days=SUBSCRIBE_DAYS)
+
+
+def subscribe_grid(
+    config: Config,
+    series: Sequence[Series],
+    person: Person,
+    occurrences: Sequence[Occurrence],
+    today: dt.date,
+) -> PersonGrid:
+    """``person``'s next two weeks, for their subscribe page."""
+    return person_grid(config, person, occurrences, two_weeks(today), meeting_kinds(config, series))
+
+
+def subscribe_page(links: Subscribe, grid: PersonGrid | None, *, private: bool) -> str:
+    """One feed's page: one-click links for each kind of calendar app, the plain URL with a
+    copy button, and (for a person's feed) the two weeks it will add."""
+    return render("subscribe.html.j2", title=links.title, links=links, grid=grid, private=private)
+
+
+__all__ = [
+    "SUBSCRIBE_DAYS",
+    "Subscribe",
+    "subscribe_grid",
+    "subscribe_page",
+    "two_weeks",
+    "week_view",
+]
