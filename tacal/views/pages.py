@@ -11,6 +11,8 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from markupsafe import Markup
+
 from tacal.ical.expand import Occurrence
 from tacal.model import Config, Person
 from tacal.series.types import Series
@@ -70,10 +72,17 @@ def subscribe_grid(
     return person_grid(config, person, occurrences, two_weeks(today), meeting_kinds(config, series))
 
 
-def subscribe_page(links: Subscribe, grid: PersonGrid | None, *, private: bool) -> str:
-    """One feed's page: one-click links for each kind of calendar app, the plain URL with a
-    copy button, and (for a person's feed) the two weeks it will add."""
-    return render("subscribe.html.j2", title=links.title, links=links, grid=grid, private=private)
+def subscribe_page(
+    title: str,
+    feeds: Sequence[Subscribe],
+    *,
+    grid: PersonGrid | None = None,
+    note: str = "",
+) -> str:
+    """A subscribe page: for each feed one-click links for each kind of calendar app and the
+    plain URL with a copy button; ``note`` (HTML the caller escaped) below them; and, for a
+    person's feed, the next two weeks it adds."""
+    return render("subscribe.html.j2", title=title, feeds=feeds, grid=grid, note=Markup(note))
 
 
 __all__ = [
