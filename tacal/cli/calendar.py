@@ -73,9 +73,10 @@ def build(obj: Context, output: str, for_email: str | None, account: str | None)
         err.print(plain(f"{target}: wrote {count} events ({len(data):,} bytes)"))
 
 
-def _window(
+def window_of(
     obj: Context, config: Config, quarter: str | None, start: str | None, end: str | None
 ) -> tuple[dt.date, dt.date, str]:
+    """The window ``--quarter`` or ``--from``/``--to`` mean (``preview``, ``report``)."""
     team = config.team
     if start or end:
         if not (start and end):
@@ -148,7 +149,7 @@ def preview(
             f"--tz {zone!r}: not an IANA time zone; use a name such as "
             '"Asia/Tokyo", "Europe/London" or "UTC"'
         )
-    lo, hi, label = _window(obj, config, quarter, start, end)
+    lo, hi, label = window_of(obj, config, quarter, start, end)
     series = build_series(config, obj.today)
     who = resolve_for(config, series, for_email) if for_email is not None else None
     stamps = stamps_for(config, series, obj.now)

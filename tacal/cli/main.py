@@ -13,7 +13,7 @@ import click
 
 from tacal import __version__, clock
 from tacal import config as config_mod
-from tacal.cli import accounts, calendar, feeds, plan, sync
+from tacal.cli import accounts, calendar, feeds, plan, report, sync
 from tacal.cli.context import Context, err, plain
 from tacal.errors import ConfigError, TacalError
 
@@ -53,6 +53,7 @@ for _command in (
     feeds.feeds_group,
     sync.sync_command,
     plan.plan,
+    report.report,
 ):
     cli.add_command(_command)
 

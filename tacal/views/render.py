@@ -21,6 +21,7 @@ from markupsafe import Markup
 
 from tacal.ical.expand import Occurrence
 from tacal.views.grid import FLAG_TEXT, KINDS, PersonGrid
+from tacal.views.report import Report
 
 #: The only script any page carries: the subscribe page's copy button. A served page allows
 #: exactly this script through its Content-Security-Policy hash (:data:`SCRIPT_CSP`).
@@ -76,4 +77,9 @@ def preview_page(
     )
 
 
-__all__ = ["COPY_SCRIPT", "SCRIPT_CSP", "environment", "preview_page", "render"]
+def report_page(report: Report, *, title: str, subtitle: str) -> str:
+    """``tacal report --format html``: the same figures as the table, as a page."""
+    return render("report.html.j2", title=title, subtitle=subtitle, report=report)
+
+
+__all__ = ["COPY_SCRIPT", "SCRIPT_CSP", "environment", "preview_page", "render", "report_page"]
