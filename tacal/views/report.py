@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 
 from tacal.ical.expand import Occurrence
 from tacal.model import Config
+from tacal.schedule import rules
 from tacal.schedule.fiscal import Quarter, fiscal_year_start_date, quarter_of
 from tacal.series.context import series_start
 from tacal.series.ranking import top3
@@ -280,6 +281,18 @@ def renewal_checks(config: Config, series: Sequence[Series], today: dt.date) -> 
     return sorted(out, key=lambda r: (r.when, r.account.casefold()))
 
 
+def _next_on_or_after(s: Series, today: dt.date) -> dt.date | None:
+    """The day of the series' first occurrence on or after ``today``, holiday moves applied:
+    the occurrence whose agenda carries the Top 3."""
+    moved = {o.recurrence_id: o.start for o in s.overrides}
+    horizon = dt.datetime.combine(today + dt.timedelta(days=400), dt.time(23, 59))
+    days = [
+        moved.get(original, when).date()
+        for original, when in rules.instances(s.recurrence, horizon)
+    ]
+    return min((d for d in days if d >= today), default=None)
+
+
 def mbr_top3(config: Config, series: Sequence[Series], today: dt.date) -> list[TopThree]:
     """Each TA's Top 3 for the quarter of their next MBR (the occurrence whose agenda names
     them), else for the current quarter."""
@@ -293,13 +306,12 @@ def mbr_top3(config: Config, series: Sequence[Series], today: dt.date) -> list[T
         )
         mbr: dt.date | None = None
         for s in series:
-            if (
-                s.cadence_id in top_cadences
-                and s.overrides
-                and any(x.email.lower() == person.email.lower() for x in s.attendees)
+            if s.cadence_id in top_cadences and any(
+                x.email.lower() == person.email.lower() for x in s.attendees
             ):
-                day = s.overrides[0].start.date()
-                mbr = day if mbr is None else min(mbr, day)
+                day = _next_on_or_after(s, today)
+                if day is not None:
+                    mbr = day if mbr is None else min(mbr, day)
         quarter: Quarter = quarter_of(mbr or today, team.fiscal_year_start, team.fiscal_year_naming)
         ranked = top3(mine, quarter)
         entries = tuple(
