@@ -279,12 +279,6 @@ def team_grids(
     ]
 
 
-def unattended(config: Config, occurrences: Iterable[Occurrence]) -> list[Occurrence]:
-    """Occurrences no person of the team attends (they are on no grid, so listed apart)."""
-    emails = {p.email.lower() for p in config.people.values()}
-    return [o for o in occurrences if not any(a.lower() in emails for a in o.attendees)]
-
-
 __all__ = [
     "FLAG_TEXT",
     "KINDS",
@@ -296,5 +290,4 @@ __all__ = [
     "meeting_kinds",
     "person_grid",
     "team_grids",
-    "unattended",
 ]

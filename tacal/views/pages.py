@@ -16,7 +16,7 @@ from markupsafe import Markup
 from tacal.ical.expand import Occurrence
 from tacal.model import Config, Person
 from tacal.series.types import Series
-from tacal.views.grid import PersonGrid, meeting_kinds, person_grid, team_grids, unattended
+from tacal.views.grid import PersonGrid, meeting_kinds, person_grid, team_grids
 from tacal.views.render import preview_page, render
 
 #: How far ahead a subscribe page shows: this week and the next.
@@ -39,7 +39,10 @@ def week_view(
     occurrence appears somewhere."""
     kinds = meeting_kinds(config, series)
     grids = team_grids(config, occurrences, window, kinds, people)
-    others = unattended(config, occurrences) if people is None else []
+    shown = {g.email.lower() for g in grids}
+    # on no grid: nobody on the team attends them, or (with --for) the person shown only
+    # organises them, or is a customer contact with no grid of their own
+    others = [o for o in occurrences if not shown & {a.lower() for a in o.attendees}]
     return preview_page(title=title, subtitle=subtitle, grids=grids, others=others, generated=today)
 
 
