@@ -18,7 +18,7 @@ from tacal.feeds.catalogue import Feed, feeds_of, settings
 from tacal.feeds.pages import feed_page, feed_path, feed_url, index_page
 from tacal.feeds.tokens import TokenStore, tokens_path
 from tacal.ical.calendar import calendar_for
-from tacal.ical.expand import expand
+from tacal.ical.expand import Occurrence, expand
 from tacal.ical.size import SPLIT_FEED, SPLIT_TEAM, size_warning
 from tacal.ical.stamps import Stamp
 from tacal.model import Config, FeedSettings
@@ -78,8 +78,7 @@ def build_site(
     planned, feeds, store, written = _plan(config, today, tokens, series)
     series = planned
     props = feed_props(settings(config))
-    pages: list[Page] = []
-    public: list[tuple[Feed, str]] = []
+    built: list[tuple[Feed, str, str | None, bytes]] = []
     for feed in feeds:
         path = feed_path(feed, store)
         cal = calendar_for(
@@ -94,12 +93,18 @@ def build_site(
             series=series,
             stamps=stamps,
         )
-        token = store.tokens[feed.id] if feed.private else None
-        data = cal.to_ical()
+        built.append((feed, path, store.tokens[feed.id] if feed.private else None, cal.to_ical()))
+    # every person's two weeks from one expansion of the team feed (a person's feed holds the
+    # same events, selected), not one parse per person
+    team_data = next(data for feed, _, _, data in built if feed.kind == "team")
+    soon = _soon(team_data, today, config.team.timezone)
+    pages: list[Page] = []
+    public: list[tuple[Feed, str]] = []
+    for feed, path, token, data in built:
         pages.append(Page(path, data, ICS_TYPE, feed, token))
         url = feed_url(base_url, feed, store)
         if token:
-            grid = _two_weeks(config, series, feed, data, today)
+            grid = _two_weeks(config, series, feed, soon, today)
             page = feed_page(feed, url, grid)
             pages.append(Page(f"{token}/index.html", page, HTML_TYPE, feed, token))
         else:
@@ -113,19 +118,23 @@ def build_site(
     return Site(pages, feeds, store, written)
 
 
+def _soon(team_data: bytes, today: dt.date, zone: str) -> list[Occurrence]:
+    """The team feed's occurrences of the subscribe pages' two weeks, a day either side (a
+    person's zone may put a meeting on another date than the team's)."""
+    lo, hi = two_weeks(today)
+    return expand(team_data, lo - dt.timedelta(days=1), hi + dt.timedelta(days=1), zone)
+
+
 def _two_weeks(
-    config: Config, series: list[Series], feed: Feed, data: bytes, today: dt.date
+    config: Config, series: list[Series], feed: Feed, soon: list[Occurrence], today: dt.date
 ) -> PersonGrid | None:
-    """A person's next two weeks, from the very bytes of their feed, for their page."""
+    """A person's next two weeks, for their page (None for other feeds)."""
     person = next(
         (p for p in config.people.values() if feed.for_email and p.email == feed.for_email), None
     )
     if feed.kind != "person" or person is None:
         return None
-    zone = person.timezone or config.team.timezone
-    lo, hi = two_weeks(today)
-    occurrences = expand(data, lo - dt.timedelta(days=1), hi + dt.timedelta(days=1), zone)
-    return subscribe_grid(config, series, person, occurrences, today)
+    return subscribe_grid(config, series, person, soon, today)
 
 
 def _preview(config: Config, series: list[Series], data: bytes, today: dt.date) -> bytes:
