@@ -1,8 +1,9 @@
 """Whole pages from the pipeline's data: the week view and a subscribe page's two weeks.
 
 The callers (``preview --format html``, ``serve``'s ``/preview``, the subscribe pages) hand over
-occurrences they expanded from the very bytes a subscriber gets; nothing here builds or
-expands a calendar, so every page shows exactly what the feed means.
+occurrences they expanded from the written calendar bytes (the team feed's, which hold every
+person's events); nothing here builds or expands a calendar, so a page shows what the feeds
+mean, not what tacal thinks it wrote.
 """
 
 from __future__ import annotations

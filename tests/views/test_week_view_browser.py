@@ -158,3 +158,21 @@ def test_the_guard_sees_external_requests(browser: object, page_file: Path) -> N
         page.evaluate("fetch('https://fonts.example.invalid/x.woff2').catch(() => null)")
         page.wait_for_timeout(200)
     assert guard.external == ["https://fonts.example.invalid/x.woff2"]
+
+
+def test_report_page_in_chromium(
+    browser: object, tacal: Callable[..., Result], tmp_path: Path
+) -> None:
+    out = tmp_path / "report.html"
+    result = tacal("-q", "--today", TODAY, "report", "--format", "html", "-o", out)
+    assert result.code == 0, result.err
+    report = json.loads(tacal("-q", "--today", TODAY, "report", "--format", "json").out)
+    with open_page(browser, out.as_uri(), PHONE) as (page, guard, errors):
+        rows = page.locator("#load tbody tr").count()
+        months = page.locator("#contact tbody tr").count()
+        landmarks = [page.locator(x).count() for x in ("header", "main", "nav")]
+        width = int(page.evaluate("document.scrollingElement.scrollWidth"))
+        page.screenshot(path=str(tmp_path / "report-phone.png"))
+    assert guard.external == [] and errors == []
+    assert rows == len(report["people"]) and months == 12 * len(report["accounts"])
+    assert landmarks == [1, 1, 1] and width <= PHONE["width"]
