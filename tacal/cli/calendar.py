@@ -74,9 +74,10 @@ def build(obj: Context, output: str, for_email: str | None, account: str | None)
         err.print(plain(f"{target}: wrote {count} events ({len(data):,} bytes)"))
 
 
-def _window(
+def window_of(
     obj: Context, config: Config, quarter: str | None, start: str | None, end: str | None
 ) -> tuple[dt.date, dt.date, str]:
+    """The window ``--quarter`` or ``--from``/``--to`` mean (``preview``, ``report``)."""
     team = config.team
     if start or end:
         if not (start and end):
@@ -106,9 +107,15 @@ def _window(
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["table", "json", "ics"]),
+    type=click.Choice(["table", "json", "ics", "html"]),
     default="table",
     show_default=True,
+)
+@click.option(
+    "-o",
+    "--output",
+    metavar="PATH|-",
+    help="Write the json, ics or html output here instead of stdout.",
 )
 @click.option(
     "--tz",
@@ -124,6 +131,7 @@ def preview(
     start: str | None,
     end: str | None,
     fmt: str,
+    output: str | None,
     zone: str | None,
     for_email: str | None,
     account: str | None,
@@ -134,13 +142,15 @@ def preview(
     from tacal.series.checks import gap_warnings
     from tacal.series.who import resolve_for
 
+    if output is not None and fmt == "table":
+        raise TacalError("-o/--output: use it with --format json, ics or html")
     config = obj.config()
     if zone is not None and not valid_zone(zone):
         raise TacalError(
             f"--tz {zone!r}: not an IANA time zone; use a name such as "
             '"Asia/Tokyo", "Europe/London" or "UTC"'
         )
-    lo, hi, label = _window(obj, config, quarter, start, end)
+    lo, hi, label = window_of(obj, config, quarter, start, end)
     series = build_series(config, obj.today)
     who = resolve_for(config, series, for_email) if for_email is not None else None
     stamps = stamps_for(config, series, obj.now)
@@ -166,7 +176,7 @@ def preview(
             account=account,
         )
     if fmt == "ics":
-        sys.stdout.buffer.write(data)
+        _emit(data, output)
         return
     shown = zone or (who.zone(config) if who else config.team.timezone)
     times = f"times in {shown}"
@@ -175,9 +185,41 @@ def preview(
     occurrences = pv.expand(data, lo, hi, shown)
     busy = busy_marks(config, series, obj.quiet)
     if fmt == "json":
-        click.echo(json.dumps([with_busy(o.as_json(), o, busy) for o in occurrences], indent=2))
+        _emit(
+            (
+                json.dumps([with_busy(o.as_json(), o, busy) for o in occurrences], indent=2) + "\n"
+            ).encode(),
+            output,
+        )
+        return
+    if fmt == "html":
+        from tacal.views.pages import week_view
+
+        person = who.person if who is not None else None
+        page = week_view(
+            config,
+            series,
+            occurrences,
+            (lo, hi),
+            title=f"{config.team.name}: {label}",
+            subtitle=times,
+            today=obj.today,
+            people=[person] if person is not None else None if who is None else [],
+        )
+        _emit(page.encode("utf-8"), output)
+        if output not in (None, "-") and not obj.quiet:
+            err.print(plain(f"{output}: wrote the week view of {len(occurrences)} meetings"))
         return
     _print_table(config, occurrences, f"{label}, {times}", busy)
+
+
+def _emit(data: bytes, output: str | None) -> None:
+    """To stdout, or atomically to ``output``."""
+    if output in (None, "-"):
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+        return
+    write_atomic(Path(output), data)
 
 
 def _print_table(

@@ -13,7 +13,7 @@ import click
 
 from tacal import __version__, clock
 from tacal import config as config_mod
-from tacal.cli import accounts, calendar, feeds, invite, plan, sync
+from tacal.cli import accounts, calendar, feeds, invite, plan, report, sync
 from tacal.cli.context import Context, err, plain
 from tacal.errors import ConfigError, TacalError
 
@@ -66,6 +66,7 @@ for _command in (
     sync.sync_command,
     invite.invite_command,
     plan.plan,
+    report.report,
 ):
     cli.add_command(_command)
 

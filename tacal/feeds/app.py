@@ -34,6 +34,7 @@ from urllib.parse import quote
 from tacal.errors import TacalError
 from tacal.feeds.site import HTML_TYPE
 from tacal.feeds.source import FeedSource, Snapshot
+from tacal.views.render import SCRIPT_CSP
 
 #: Bodies larger than this are streamed through wsgi.file_wrapper.
 _STREAM_OVER = 256 * 1024
@@ -227,8 +228,12 @@ class FeedApp:
         if zipped:
             headers.append(("Content-Encoding", "gzip"))
         if resource.content_type == HTML_TYPE:
+            # inline styles, and only the one script whose hash is known (the copy button)
             headers.append(
-                ("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")
+                (
+                    "Content-Security-Policy",
+                    f"default-src 'none'; style-src 'unsafe-inline'; script-src {SCRIPT_CSP}",
+                )
             )
         return "200 OK", headers, b"" if method == "HEAD" else body
 

@@ -2,8 +2,10 @@
 
 The public root ``index.html`` never names private feeds (their titles carry people and
 customer names); each private feed gets its own subscribe page at ``<token>/index.html``
-instead. Every page links a feed three ways: ``webcal://`` (subscribe), Google Calendar's
-add-by-URL link, and the plain ``.ics`` download.
+instead. Every page links a feed in one click for each kind of calendar app: ``webcal://``
+(Apple Calendar, Outlook on the desktop), Google Calendar's add-by-URL link, Outlook on the
+web's add-from-web link (work and personal accounts), and the plain URL with a copy button.
+The pages themselves are rendered by :mod:`tacal.views`.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from urllib.parse import quote
 from tacal.feeds.catalogue import Feed
 from tacal.feeds.tokens import TokenStore
 from tacal.model import Config
+from tacal.views.grid import PersonGrid
+from tacal.views.pages import Subscribe, subscribe_page
 
 
 def feed_path(feed: Feed, tokens: TokenStore) -> str:
@@ -42,43 +46,37 @@ def google_url(url: str) -> str:
     return "https://calendar.google.com/calendar/r?cid=" + quote(webcal_url(url), safe="")
 
 
-_PAGE = """<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="referrer" content="no-referrer">
-<meta name="robots" content="noindex">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{title}</title>
-<style>body{{font-family:system-ui,sans-serif;max-width:48rem;margin:2rem auto;padding:0 1rem}}
-li{{margin:.6rem 0}}a{{margin-right:1rem}}</style>
-</head>
-<body>
-<h1>{title}</h1>
-{body}
-</body>
-</html>
-"""
-
-
-def _links(feed: Feed, url: str) -> str:
-    e = html.escape
+def outlook_url(url: str, name: str, *, personal: bool = False) -> str:
+    """Outlook on the web's "add from web" link (work or school accounts on outlook.office.com,
+    personal ones on outlook.live.com): it takes the https address, not webcal://."""
+    host = "outlook.live.com" if personal else "outlook.office.com"
     return (
-        f"<li><strong>{e(feed.title)}</strong><br>"
-        f'<a class="webcal" href="{e(webcal_url(url))}">Subscribe</a>'
-        f'<a class="google" href="{e(google_url(url))}">Add to Google Calendar</a>'
-        f'<a class="ics" href="{e(url)}">Download .ics</a></li>'
+        f"https://{host}/calendar/0/addfromweb?url={quote(url, safe='')}"
+        f"&name={quote(name, safe='')}"
+    )
+
+
+def subscribe_links(feed: Feed, url: str) -> Subscribe:
+    """Every way to add ``feed`` (at ``url``) in one click, and the plain URL."""
+    return Subscribe(
+        feed.title,
+        url,
+        webcal_url(url),
+        google_url(url),
+        outlook_url(url, feed.title),
+        outlook_url(url, feed.title, personal=True),
     )
 
 
 def index_page(config: Config, public: list[tuple[Feed, str]], private_count: int) -> bytes:
     """The root page: links for public feeds only; private feeds are counted, not named."""
-    items = "\n".join(_links(f, url) for f, url in public)
-    body = f"<ul>\n{items}\n</ul>" if items else "<p>No public calendars.</p>"
+    note = "" if public else "<p>No public calendars.</p>\n"
     if private_count:
-        body += "\n" + _private_note(config, private_count)
-    title = html.escape(f"{config.team.name} calendars")
-    return _PAGE.format(title=title, body=body).encode("utf-8")
+        note += _private_note(config, private_count)
+    page = subscribe_page(
+        f"{config.team.name} calendars", [subscribe_links(f, url) for f, url in public], note=note
+    )
+    return page.encode("utf-8")
 
 
 def _private_note(config: Config, count: int) -> str:
@@ -110,10 +108,10 @@ def _private_note(config: Config, count: int) -> str:
     )
 
 
-def feed_page(feed: Feed, url: str) -> bytes:
-    """The subscribe page of one private feed, at that feed's secret path only."""
-    body = (
-        f"<ul>\n{_links(feed, url)}\n</ul>\n<p>This link is personal: anyone who has it "
-        "can read this calendar.</p>"
+def feed_page(feed: Feed, url: str, grid: PersonGrid | None = None) -> bytes:
+    """The subscribe page of one private feed, at that feed's secret path only; a person's
+    page shows their next two weeks (``grid``)."""
+    note = "<p>This link is personal: anyone who has it can read this calendar.</p>"
+    return subscribe_page(feed.title, [subscribe_links(feed, url)], grid=grid, note=note).encode(
+        "utf-8"
     )
-    return _PAGE.format(title=html.escape(feed.title), body=body).encode("utf-8")

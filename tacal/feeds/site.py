@@ -18,10 +18,14 @@ from tacal.feeds.catalogue import Feed, feeds_of, settings
 from tacal.feeds.pages import feed_page, feed_path, feed_url, index_page
 from tacal.feeds.tokens import TokenStore, tokens_path
 from tacal.ical.calendar import calendar_for
+from tacal.ical.expand import Occurrence, expand
 from tacal.ical.size import SPLIT_FEED, SPLIT_TEAM, size_warning
 from tacal.ical.stamps import Stamp
 from tacal.model import Config, FeedSettings
+from tacal.schedule.fiscal import parse_quarter
 from tacal.series import Series, build_series
+from tacal.views.grid import PersonGrid
+from tacal.views.pages import subscribe_grid, two_weeks, week_view
 
 ICS_TYPE = "text/calendar; charset=utf-8"
 HTML_TYPE = "text/html; charset=utf-8"
@@ -65,15 +69,16 @@ def build_site(
     tokens: TokenStore | None = None,
     series: list[Series] | None = None,
     stamps: Mapping[str, Stamp] | None = None,
+    preview: bool = False,
 ) -> Site:
     """Every page of the site. SEQUENCE/DTSTAMP come from ``stamps`` (the lock's) when given,
     else from ``previous(feed, path)``, the feed's last bytes. Issues (and saves) tokens for
-    new private feeds."""
+    new private feeds. ``preview`` adds the week view of the next quarter (``serve``'s
+    ``/preview``), beside the team feed: under its token when the team feed is private."""
     planned, feeds, store, written = _plan(config, today, tokens, series)
     series = planned
     props = feed_props(settings(config))
-    pages: list[Page] = []
-    public: list[tuple[Feed, str]] = []
+    built: list[tuple[Feed, str, str | None, bytes]] = []
     for feed in feeds:
         path = feed_path(feed, store)
         cal = calendar_for(
@@ -88,16 +93,65 @@ def build_site(
             series=series,
             stamps=stamps,
         )
-        token = store.tokens[feed.id] if feed.private else None
-        pages.append(Page(path, cal.to_ical(), ICS_TYPE, feed, token))
+        built.append((feed, path, store.tokens[feed.id] if feed.private else None, cal.to_ical()))
+    # every person's two weeks from one expansion of the team feed (a person's feed holds the
+    # same events, selected), not one parse per person
+    team_data = next(data for feed, _, _, data in built if feed.kind == "team")
+    soon = _soon(team_data, today, config.team.timezone)
+    pages: list[Page] = []
+    public: list[tuple[Feed, str]] = []
+    for feed, path, token, data in built:
+        pages.append(Page(path, data, ICS_TYPE, feed, token))
         url = feed_url(base_url, feed, store)
         if token:
-            pages.append(Page(f"{token}/index.html", feed_page(feed, url), HTML_TYPE, feed, token))
+            grid = _two_weeks(config, series, feed, soon, today)
+            page = feed_page(feed, url, grid)
+            pages.append(Page(f"{token}/index.html", page, HTML_TYPE, feed, token))
         else:
             public.append((feed, url))
+        if preview and feed.kind == "team":
+            where = f"{token}/preview" if token else "preview"
+            body = _preview(config, series, data, today)
+            pages.append(Page(where, body, HTML_TYPE, feed, token))
     private_count = sum(1 for f in feeds if f.private)
     pages.insert(0, Page("index.html", index_page(config, public, private_count), HTML_TYPE))
     return Site(pages, feeds, store, written)
+
+
+def _soon(team_data: bytes, today: dt.date, zone: str) -> list[Occurrence]:
+    """The team feed's occurrences of the subscribe pages' two weeks, a day either side (a
+    person's zone may put a meeting on another date than the team's)."""
+    lo, hi = two_weeks(today)
+    return expand(team_data, lo - dt.timedelta(days=1), hi + dt.timedelta(days=1), zone)
+
+
+def _two_weeks(
+    config: Config, series: list[Series], feed: Feed, soon: list[Occurrence], today: dt.date
+) -> PersonGrid | None:
+    """A person's next two weeks, for their page (None for other feeds)."""
+    person = next(
+        (p for p in config.people.values() if feed.for_email and p.email == feed.for_email), None
+    )
+    if feed.kind != "person" or person is None:
+        return None
+    return subscribe_grid(config, series, person, soon, today)
+
+
+def _preview(config: Config, series: list[Series], data: bytes, today: dt.date) -> bytes:
+    """The week view of the next fiscal quarter, as ``tacal preview --format html`` shows it."""
+    team = config.team
+    q = parse_quarter("next", today, team.fiscal_year_start, team.fiscal_year_naming)
+    occurrences = expand(data, q.start, q.end, team.timezone)
+    page = week_view(
+        config,
+        series,
+        occurrences,
+        (q.start, q.end),
+        title=f"{team.name}: {q.label} ({q.start} to {q.end - dt.timedelta(days=1)})",
+        subtitle=f"times in {team.timezone}",
+        today=today,
+    )
+    return page.encode("utf-8")
 
 
 def size_warnings(pages: list[Page]) -> list[str]:

@@ -206,6 +206,7 @@ class FeedSource:
             now=clock.now(self.today_value),
             base_url=self.base_url,
             previous=lambda feed, path: self.state.previous(feed.id),
+            preview=True,
         )
         public: dict[str, Resource] = {}
         private: dict[str, list[tuple[str, Resource]]] = {}

@@ -12,7 +12,7 @@ import stat
 from collections.abc import Callable
 from html.parser import HTMLParser
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import pytest
 from icalendar import Calendar
@@ -268,6 +268,8 @@ def test_publish_writes_feeds_pages_and_token_paths(
     assert links(index) == [
         ("webcal", "webcal://cal.example.com/ta/team.ics"),
         ("google", _google(team_url)),
+        ("outlook", _outlook("outlook.office.com", team_url, "Feed Team")),
+        ("outlook-live", _outlook("outlook.live.com", team_url, "Feed Team")),
         ("ics", team_url),
     ]
     # each private page links its own feed only
@@ -276,10 +278,20 @@ def test_publish_writes_feeds_pages_and_token_paths(
     assert links(page) == [
         ("webcal", "webcal://" + url.split("://")[1]),
         ("google", _google(url)),
+        ("outlook", _outlook("outlook.office.com", url, "Feed Team: Ana Ortiz")),
+        ("outlook-live", _outlook("outlook.live.com", url, "Feed Team: Ana Ortiz")),
         ("ics", url),
     ]
     assert b'<meta name="referrer" content="no-referrer">' in page
     assert sum(t.encode() in page for t in tok.values()) == 1
+
+
+def _outlook(host: str, url: str, name: str) -> str:
+    """Outlook on the web's add-from-web link: the https address and the calendar's name,
+    each a percent-encoded query parameter."""
+    return f"https://{host}/calendar/0/addfromweb?" + urlencode(
+        {"url": url, "name": name}, quote_via=quote
+    )
 
 
 def _google(url: str) -> str:
@@ -302,10 +314,19 @@ def test_republish_is_byte_identical_and_touches_nothing(
     run("publish", out, "--base-url", BASE)
     before = files(out)
     mtimes = {p: p.stat().st_mtime_ns for p in out.rglob("*")}
-    result = run("--today", "2027-03-01", "publish", out, "--base-url", BASE)
+    result = run("publish", out, "--base-url", BASE)
     assert "0 files written, 14 unchanged, 0 removed" in result.err
     assert files(out) == before
     assert {p: p.stat().st_mtime_ns for p in out.rglob("*")} == mtimes
+    # a month later every feed is the same bytes; only the people's pages, whose "next two
+    # weeks" moved on, are rewritten
+    result = run("--today", "2027-03-01", "publish", out, "--base-url", BASE)
+    assert "4 files written, 10 unchanged, 0 removed" in result.err
+    after = files(out)
+    tok = tokens(config)
+    changed = {k for k in after if after[k] != before[k]}
+    assert changed == {f"{tok[fid]}/index.html" for fid in PEOPLE}
+    assert all(after[k] == before[k] for k in after if k.endswith(".ics"))
 
 
 def test_republish_after_edit_bumps_only_that_series(
@@ -318,7 +339,8 @@ def test_republish_after_edit_bumps_only_that_series(
     run("--today", "2027-02-01", "publish", out, "--base-url", BASE)
     after = files(out)
     tok = tokens(config)
-    changed = {k for k in after if after[k] != before[k]}
+    # (the people's pages show their next two weeks: they follow the date, not the feeds)
+    changed = {k for k in after if k.endswith(".ics") and after[k] != before[k]}
     # the stand-up is for the TAs: the team feed and theirs change, nobody else's
     assert changed == {
         "team.ics",

@@ -35,6 +35,7 @@ LAYERS = {
     "tacal.busy": 4,
     "tacal.sinks": 4,
     "tacal.davsink": 4,
+    "tacal.views": 4,
     "tacal.cli": 5,
 }
 
