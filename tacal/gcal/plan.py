@@ -47,6 +47,7 @@ from tacal.gcal.codec import (
 )
 from tacal.gcal.compare import _generated, _hand_edited, _observable, _remote_exceptions, _same
 from tacal.gcal.desired import DesiredSeries, desired_series
+from tacal.sinks.contract import Pick
 
 __all__ = [
     "Action",
@@ -73,34 +74,6 @@ WRITES = (CREATE, UPDATE, RESTORE, DELETE)
 
 class TooManyDeletes(SyncError):
     """The mass-delete guard: the plan deletes more than the threshold allows."""
-
-
-@dataclass(frozen=True)
-class Pick:
-    """The series a flag names (``--overwrite``, ``--restore``): cadence ids and UIDs, or
-    every series (``all``)."""
-
-    names: frozenset[str] = frozenset()
-    every: bool = False
-
-    @classmethod
-    def of(cls, values: Iterable[str] | bool | None) -> Pick:
-        """From flag values (each may hold several, comma-separated); ``True`` is every
-        series, ``False``/``None`` none."""
-        if values is True:
-            return cls(every=True)
-        if not values:
-            return cls()
-        names = {n.strip() for v in values for n in str(v).split(",") if n.strip()}
-        if "all" in names:
-            return cls(every=True)
-        return cls(frozenset(names))
-
-    def __bool__(self) -> bool:
-        return self.every or bool(self.names)
-
-    def picks(self, uid: str, cadence: str) -> bool:
-        return self.every or uid in self.names or (bool(cadence) and cadence in self.names)
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,6 @@ from tacal.gcal.codec import (
 )
 from tacal.gcal.compare import _hand_edited
 from tacal.gcal.desired import DesiredSeries, desired_series
-from tacal.gcal.plan import Pick as GooglePick
 from tacal.gcal.plan import Plan, plan
 from tacal.gcal.plan import Scope as GoogleScope
 from tacal.gcal.report import SyncReport
@@ -50,6 +49,7 @@ from tacal.sinks.contract import (
     UPDATE,
     Held,
     Outcome,
+    Pick,
     SinkPlan,
     Wanted,
 )
@@ -155,8 +155,8 @@ class GoogleSink:
         google = plan(
             self.series,
             self._remote,  # type: ignore[arg-type]
-            overwrite=GooglePick(frozenset(overwrite)),
-            restore=GooglePick(frozenset(restore)),
+            overwrite=Pick(frozenset(overwrite)),
+            restore=Pick(frozenset(restore)),
             allow_deletes=True,
             scope=scope,
             now=self.now,

@@ -77,7 +77,7 @@ class Held:
 @dataclass(frozen=True)
 class Pick:
     """The series a flag names (``--overwrite``, ``--restore``): cadence ids and UIDs, or
-    every series (``all``). The same semantics as :class:`tacal.gcal.plan.Pick`."""
+    every series (``all``); the Google and CalDAV sinks both take it."""
 
     names: frozenset[str] = frozenset()
     every: bool = False
