@@ -1,0 +1,212 @@
+"""The build cache: what an unchanged rebuild can take instead of recomputing.
+
+Two kinds of entry live in the user cache folder (``$TACAL_CACHE_DIR``, else
+``$XDG_CACHE_HOME/tacal``, else ``~/.cache/tacal``), never next to the config: a cache is
+per machine and is not meant to be committed, unlike the lock.
+
+- :class:`SeriesCache`: each series' serialised VEVENTs, keyed by the full text its content
+  hash digests plus its SEQUENCE/DTSTAMP, so a series whose content equals the lock's is
+  joined in as bytes instead of being serialised by icalendar again (most of a build's time).
+- whole entries (:func:`read_entry`/:func:`write_entry`), used by ``tacal build`` to skip
+  planning altogether when nothing it reads has changed (see :mod:`tacal.cli.build_cache`).
+
+A cache is not memory: an entry that is missing, truncated, corrupt (its checksum fails),
+written by another tacal version or format, or unreadable is ignored and rebuilt, never an
+error. Every key includes :func:`code_version` (tacal's own files, the libraries that shape
+the bytes, the time zone data), so an upgrade or an edited install never reads an old entry.
+Entries are written atomically (a reader sees the old file or the new one, never half).
+
+This module imports nothing heavy: ``tacal build`` reads whole entries before it loads a
+config, icalendar or the planner.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import hashlib
+import os
+import sys
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from tacal import __version__
+
+if TYPE_CHECKING:
+    from tacal.ical.stamps import Stamp
+    from tacal.series import Series
+
+ENV_CACHE_DIR = "TACAL_CACHE_DIR"
+#: Bump when the layout of entries or what a key covers changes.
+FORMAT = "1"
+_MAGIC = b"tacal-cache"
+#: Libraries whose version can change the bytes of a build (serialisation, public holidays,
+#: template rendering, time zone data when installed as a package).
+_LIBRARIES = ("icalendar", "holidays", "jinja2", "tzdata", "python-dateutil")
+
+
+def cache_home() -> Path:
+    """``$TACAL_CACHE_DIR``, else ``$XDG_CACHE_HOME/tacal``, else ``~/.cache/tacal``."""
+    explicit = os.environ.get(ENV_CACHE_DIR)
+    if explicit:
+        return Path(explicit)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "tacal"
+
+
+@functools.lru_cache(maxsize=1)
+def code_version() -> str:
+    """A digest of everything besides the inputs that decides a build's bytes: tacal's
+    version and own files (size and mtime, so an edited checkout counts), the Python version,
+    the versions of the libraries in :data:`_LIBRARIES` and the system's time zone data."""
+    from importlib import metadata
+
+    parts = [__version__, FORMAT, sys.version]
+    package = Path(__file__).resolve().parents[1]
+    for path in sorted(package.rglob("*")):
+        if path.suffix in (".py", ".toml", ".j2") and "__pycache__" not in path.parts:
+            with contextlib.suppress(OSError):
+                st = path.stat()
+                parts.append(f"{path.relative_to(package)}:{st.st_size}:{st.st_mtime_ns}")
+    for name in _LIBRARIES:
+        try:
+            parts.append(f"{name}={metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            parts.append(f"{name}=-")
+    import zoneinfo
+
+    for folder in zoneinfo.TZPATH:
+        for marker in ("tzdata.zi", "+VERSION"):
+            with contextlib.suppress(OSError):
+                st = (Path(folder) / marker).stat()
+                parts.append(f"{folder}/{marker}:{st.st_size}:{st.st_mtime_ns}")
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+# --------------------------------------------------------------------------- whole entries
+
+
+def read_entry(path: Path) -> bytes | None:
+    """The payload of an entry written by :func:`write_entry` with this :func:`code_version`,
+    or None when it is missing, foreign, from another version, or corrupt."""
+    try:
+        raw = path.read_bytes()
+    except OSError:
+        return None
+    head, sep, payload = raw.partition(b"\n")
+    if not sep:
+        return None
+    fields = head.split(b" ")
+    if len(fields) != 4 or fields[0] != _MAGIC or fields[1] != FORMAT.encode():
+        return None
+    if fields[2] != code_version().encode():
+        return None
+    if hashlib.sha256(payload).hexdigest().encode() != fields[3]:
+        return None
+    return payload
+
+
+def write_entry(path: Path, payload: bytes) -> None:
+    """Store ``payload`` atomically with a header (format, code version, checksum). A cache
+    that cannot be written (read-only home, full disk) is simply not written."""
+    from tacal.errors import OutputError
+    from tacal.output import write_atomic
+
+    digest = hashlib.sha256(payload).hexdigest()
+    head = b" ".join([_MAGIC, FORMAT.encode(), code_version().encode(), digest.encode()])
+    with contextlib.suppress(OutputError, OSError):
+        write_atomic(path, head + b"\n" + payload, mode=0o600)
+
+
+def file_digest(path: Path) -> str:
+    """sha256 of a file's contents; ``-`` when it does not exist or cannot be read."""
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return "-"
+
+
+# --------------------------------------------------------------------------- series bytes
+
+
+def _records(payload: bytes) -> dict[str, bytes]:
+    """``KEY LENGTH\\n`` + LENGTH bytes, repeated. Anything malformed: an empty cache."""
+    out: dict[str, bytes] = {}
+    at = 0
+    while at < len(payload):
+        end = payload.index(b"\n", at)
+        key, length = payload[at:end].split(b" ")
+        size = int(length)
+        start = end + 1
+        if start + size > len(payload):
+            raise ValueError("truncated record")
+        out[key.decode("ascii")] = payload[start : start + size]
+        at = start + size
+    return out
+
+
+class SeriesCache:
+    """Serialised VEVENTs per series, kept for one lock (one file per lock path).
+
+    :meth:`bytes_of` returns cached bytes when the series' canonical text and stamp match an
+    entry, else serialises it with ``make``; :meth:`save` keeps exactly the entries this
+    build used (old ones drop out) and writes only when that set changed. ``made`` counts
+    the series serialised afresh.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._old: dict[str, bytes] = {}
+        payload = read_entry(path)
+        if payload is not None:
+            try:
+                self._old = _records(payload)
+            except (ValueError, UnicodeDecodeError):
+                self._old = {}
+        self._used: dict[str, bytes] = {}
+        self.made = 0
+
+    @classmethod
+    def for_lock(cls, lock_path: Path) -> SeriesCache:
+        name = hashlib.sha256(str(lock_path.resolve()).encode()).hexdigest()[:24]
+        return cls(cache_home() / f"series-{name}.bin")
+
+    @staticmethod
+    def key(series: Series, stamp: Stamp) -> str:
+        from tacal.ical.stamps import hashed_text
+
+        text = "\n".join(
+            [
+                code_version(),
+                hashed_text(series),
+                str(stamp.sequence),
+                stamp.dtstamp.isoformat(),
+                stamp.hash,
+            ]
+        )
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    def bytes_of(self, series: Series, stamp: Stamp, make: Callable[[], bytes]) -> bytes:
+        key = self.key(series, stamp)
+        data = self._used.get(key)
+        if data is None:
+            data = self._old.get(key)
+        if data is None:
+            data = make()
+            self.made += 1
+        self._used[key] = data
+        return data
+
+    def save(self) -> None:
+        if self._used.keys() == self._old.keys():
+            return
+        write_entry(self.path, _join(self._used.items()))
+
+
+def _join(items: Iterable[tuple[str, bytes]]) -> bytes:
+    parts = []
+    for key, data in sorted(items):
+        parts.append(f"{key} {len(data)}\n".encode("ascii"))
+        parts.append(data)
+    return b"".join(parts)
