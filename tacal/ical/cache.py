@@ -25,34 +25,24 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
-import os
 import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tacal import __version__
+from tacal.paths import cache_home
 
 if TYPE_CHECKING:
     from tacal.ical.stamps import Stamp
     from tacal.series import Series
 
-ENV_CACHE_DIR = "TACAL_CACHE_DIR"
 #: Bump when the layout of entries or what a key covers changes.
 FORMAT = "1"
 _MAGIC = b"tacal-cache"
 #: Libraries whose version can change the bytes of a build (serialisation, public holidays,
 #: template rendering, time zone data when installed as a package).
 _LIBRARIES = ("icalendar", "holidays", "jinja2", "tzdata", "python-dateutil")
-
-
-def cache_home() -> Path:
-    """``$TACAL_CACHE_DIR``, else ``$XDG_CACHE_HOME/tacal``, else ``~/.cache/tacal``."""
-    explicit = os.environ.get(ENV_CACHE_DIR)
-    if explicit:
-        return Path(explicit)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "tacal"
 
 
 @functools.lru_cache(maxsize=1)

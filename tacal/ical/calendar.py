@@ -88,8 +88,14 @@ def stamps_for(
 ) -> dict[str, Stamp]:
     """SEQUENCE/DTSTAMP/hash for every series: what the lock remembers first, then what a
     previous output file says (calendars written before the lock existed), else new."""
-    known = previous_stamps(previous) if isinstance(previous, bytes | None) else dict(previous)
-    known.update(lock_stamps(config.lock))
+    locked = lock_stamps(config.lock)
+    if isinstance(previous, bytes | None):
+        # the previous file only matters for series the lock lacks (reading it is not free)
+        missing = any(s.uid not in locked for s in series)
+        known = previous_stamps(previous) if missing else {}
+    else:
+        known = dict(previous)
+    known.update(locked)
     return next_stamps(series, known, now)
 
 
