@@ -61,7 +61,7 @@ def _fresh_lock_folder(
     folder = tmp_path_factory.mktemp("locks")
     monkeypatch.setenv("TACAL_LOCK_DIR", str(folder))
     monkeypatch.setenv("XDG_STATE_HOME", str(folder / "xdg"))
-    monkeypatch.setenv("TACAL_CACHE_DIR", str(folder / "cache"))
+    monkeypatch.setenv("TACAL_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
 
 
 @pytest.fixture
