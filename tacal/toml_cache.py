@@ -16,6 +16,7 @@ import hashlib
 import json
 import sys
 import tomllib
+from pathlib import Path
 from typing import Any
 
 from tacal.paths import cache_home
@@ -70,17 +71,16 @@ def loads(text: str) -> dict[str, Any]:
     return data
 
 
-def _store(path: Any, digest: str, data: dict[str, Any]) -> None:
-    from tacal.errors import OutputError
-    from tacal.output import write_atomic
+def _store(path: Path, digest: str, data: dict[str, Any]) -> None:
+    from tacal.output import write_cache_file
 
     body = json.dumps({"digest": digest, "data": _encode(data)}, separators=(",", ":"))
-    with contextlib.suppress(OutputError, OSError):
+    with contextlib.suppress(OSError):
         _prune(path.parent)
-        write_atomic(path, body.encode("utf-8"), mode=0o600)
+        write_cache_file(path, body.encode("utf-8"))
 
 
-def _prune(folder: Any, keep: int = 16) -> None:
+def _prune(folder: Path, keep: int = 6) -> None:
     """Only the newest few texts are kept (each new lock version adds one)."""
     entries = (
         sorted(folder.glob("*.json"), key=lambda p: p.stat().st_mtime_ns) if folder.is_dir() else []

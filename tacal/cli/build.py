@@ -42,7 +42,7 @@ def build(obj: Context, output: str, for_email: str | None, account: str | None)
     today = obj.today.isoformat()
     target = None if output == "-" else Path(output)
     previous = read_if_exists(target) if target else None
-    slot = build_cache.slot(obj.config_path, today, for_email, account)
+    slot = build_cache.slot(obj.config_path, for_email, account)
     cached = build_cache.lookup(slot, today) if USE_CACHE else None
     if cached is not None:
         if cached.default_config and not obj.quiet:

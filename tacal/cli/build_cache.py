@@ -54,15 +54,15 @@ class Cached:
     warnings: tuple[str, ...]
 
 
-def slot(config_option: str | None, today: str, for_email: str | None, account: str | None) -> Path:
-    """Where the entry of this command lives."""
+def slot(config_option: str | None, for_email: str | None, account: str | None) -> Path:
+    """Where the entry of this command lives: one per command and folder, whatever the day
+    (the day is checked inside, so yesterday's entry is replaced, not kept beside)."""
     key = json.dumps(
         [
             "build",
             os.getcwd(),
             config_option,
             [os.environ.get(name) for name in _ENV],
-            today,
             for_email,
             account,
         ]

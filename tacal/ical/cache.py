@@ -100,13 +100,12 @@ def read_entry(path: Path) -> bytes | None:
 def write_entry(path: Path, payload: bytes) -> None:
     """Store ``payload`` atomically with a header (format, code version, checksum). A cache
     that cannot be written (read-only home, full disk) is simply not written."""
-    from tacal.errors import OutputError
-    from tacal.output import write_atomic
+    from tacal.output import write_cache_file
 
     digest = hashlib.sha256(payload).hexdigest()
     head = b" ".join([_MAGIC, FORMAT.encode(), code_version().encode(), digest.encode()])
-    with contextlib.suppress(OutputError, OSError):
-        write_atomic(path, head + b"\n" + payload, mode=0o600)
+    with contextlib.suppress(OSError):
+        write_cache_file(path, head + b"\n" + payload)
 
 
 def file_digest(path: Path) -> str:

@@ -82,6 +82,9 @@ def test_a_later_day_plans_again(tacal: Tacal, monkeypatch: pytest.MonkeyPatch) 
     with spying(monkeypatch) as later:
         built(tacal, config, "2026-12-03")
     assert later.plans == 1
+    built(tacal, config, "2026-12-04")
+    # one entry per command, replaced day after day: the cache does not grow
+    assert len(list(cache_dir().glob("build-*.bin"))) == 1
 
 
 def test_one_account_edit_serialises_only_that_accounts_series(
