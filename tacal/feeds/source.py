@@ -118,7 +118,8 @@ def latest_dtstamp(data: bytes) -> dt.datetime | None:
 
 class FeedState:
     """Each feed's last bytes and Last-Modified, kept in a folder across rebuilds and
-    restarts: the bytes are the ``previous`` that SEQUENCE/DTSTAMP carry over from."""
+    restarts: the bytes tell when a feed changed, and stand in for the lock's SEQUENCE/DTSTAMP
+    for series it lacks (a state folder from before the lock existed)."""
 
     def __init__(self, directory: Path) -> None:
         self.dir = directory
