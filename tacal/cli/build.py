@@ -87,7 +87,7 @@ def _build(
         cache=cache,
     )
     changed = obj.remember(config, series, stamps)
-    cache.save()
+    cache.save(s.uid for s in series)
     if not changed and USE_CACHE:
         after = build_cache.input_digests(files, folders)
         if after == before and build_cache.settled(after, loading):

@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from tacal.series import Series
 
 #: Bump when the layout of entries or what a key covers changes.
-FORMAT = "1"
+FORMAT = "2"
 _MAGIC = b"tacal-cache"
 #: Libraries whose version can change the bytes of a build (serialisation, public holidays,
 #: template rendering, time zone data when installed as a package).
@@ -119,18 +119,18 @@ def file_digest(path: Path) -> str:
 # --------------------------------------------------------------------------- series bytes
 
 
-def _records(payload: bytes) -> dict[str, bytes]:
-    """``KEY LENGTH\\n`` + LENGTH bytes, repeated. Anything malformed: an empty cache."""
-    out: dict[str, bytes] = {}
+def _records(payload: bytes) -> dict[str, tuple[str, bytes]]:
+    """``KEY LENGTH UID\n`` + LENGTH bytes, repeated. Anything malformed: an empty cache."""
+    out: dict[str, tuple[str, bytes]] = {}
     at = 0
     while at < len(payload):
         end = payload.index(b"\n", at)
-        key, length = payload[at:end].split(b" ")
+        key, length, uid = payload[at:end].split(b" ", 2)
         size = int(length)
         start = end + 1
         if start + size > len(payload):
             raise ValueError("truncated record")
-        out[key.decode("ascii")] = payload[start : start + size]
+        out[key.decode("ascii")] = (uid.decode("utf-8"), payload[start : start + size])
         at = start + size
     return out
 
@@ -139,22 +139,22 @@ class SeriesCache:
     """Serialised VEVENTs per series, kept for one lock (one file per lock path).
 
     :meth:`bytes_of` returns cached bytes when the series' canonical text and stamp match an
-    entry, else serialises it with ``make``; :meth:`save` keeps exactly the entries this
-    build used (old ones drop out) and writes only when that set changed. ``made`` counts
-    the series serialised afresh.
+    entry, else serialises it with ``make``. :meth:`save` keeps what this build used, plus
+    the entries of series that still exist but were not in this calendar (a ``--for`` or
+    ``--account`` build must not evict the rest), and drops older versions and series that
+    are gone; it writes only when that changed what the file holds.
     """
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._old: dict[str, bytes] = {}
+        self._old: dict[str, tuple[str, bytes]] = {}
         payload = read_entry(path)
         if payload is not None:
             try:
                 self._old = _records(payload)
             except (ValueError, UnicodeDecodeError):
                 self._old = {}
-        self._used: dict[str, bytes] = {}
-        self.made = 0
+        self._used: dict[str, tuple[str, bytes]] = {}
 
     @classmethod
     def for_lock(cls, lock_path: Path) -> SeriesCache:
@@ -178,24 +178,27 @@ class SeriesCache:
 
     def bytes_of(self, series: Series, stamp: Stamp, make: Callable[[], bytes]) -> bytes:
         key = self.key(series, stamp)
-        data = self._used.get(key)
-        if data is None:
-            data = self._old.get(key)
-        if data is None:
-            data = make()
-            self.made += 1
-        self._used[key] = data
+        found = self._used.get(key) or self._old.get(key)
+        data = found[1] if found is not None else make()
+        self._used[key] = (series.uid, data)
         return data
 
-    def save(self) -> None:
-        if self._used.keys() == self._old.keys():
+    def save(self, existing: Iterable[str]) -> None:
+        """Write the cache; ``existing``: the UIDs of every series of the config."""
+        alive = set(existing)
+        used = {uid for uid, _ in self._used.values()}
+        keep = dict(self._used)
+        for key, (uid, data) in self._old.items():
+            if uid in alive and uid not in used:
+                keep[key] = (uid, data)
+        if keep.keys() == self._old.keys():
             return
-        write_entry(self.path, _join(self._used.items()))
+        write_entry(self.path, _join(keep.items()))
 
 
-def _join(items: Iterable[tuple[str, bytes]]) -> bytes:
+def _join(items: Iterable[tuple[str, tuple[str, bytes]]]) -> bytes:
     parts = []
-    for key, data in sorted(items):
-        parts.append(f"{key} {len(data)}\n".encode("ascii"))
+    for key, (uid, data) in sorted(items):
+        parts.append(f"{key} {len(data)} {uid}\n".encode())
         parts.append(data)
     return b"".join(parts)

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 import tacal.cli.build as build_module
+from tacal.ical.cache import FORMAT
 from tests.conftest import FIXTURES, Result
 from tests.support.build_cache import age, spying
 
@@ -136,13 +137,28 @@ def test_an_edit_is_never_answered_from_the_cache(
     assert original != renamed
 
 
+def test_a_build_for_one_person_keeps_everyone_elses_series_cached(
+    tacal: Tacal, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = FIXTURES / "feeds.toml"
+    everything = built(tacal, config, DAYS[0])
+    with spying(monkeypatch) as narrow:
+        built(tacal, config, DAYS[0], "--for", "ana")
+    assert narrow.serialised == []
+    monkeypatch.setattr(build_module, "USE_CACHE", False)
+    with spying(monkeypatch) as spy:
+        again = built(tacal, config, DAYS[0])
+    assert spy.plans == 1 and spy.serialised == []
+    assert again == everything
+
+
 @pytest.mark.parametrize(
     "damage",
     [
         lambda data: data[: len(data) // 2],  # truncated
         lambda data: data[:-10] + b"X" * 10,  # corrupt: the checksum fails
         lambda data: b"not a cache at all\n" + data,  # foreign
-        lambda data: data.replace(b"tacal-cache 1 ", b"tacal-cache 99 ", 1),  # other format
+        lambda data: data.replace(f"tacal-cache {FORMAT} ".encode(), b"tacal-cache 99 ", 1),
         lambda data: b"",
     ],
     ids=["truncated", "corrupt", "foreign", "other-format", "empty"],
