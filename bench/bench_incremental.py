@@ -2,9 +2,9 @@
 
     python bench/bench_incremental.py [--accounts 1000] [--repeat 5] [--before DIR]
 
-Every figure is the wall time of a whole `tacal build` process (start-up and imports count:
-that is what a user waits for), median of --repeat runs. Scenarios, each against a lock
-written by an earlier build of the same config:
+Every figure is the wall time (and CPU time, user + system) of a whole `tacal build` process
+(start-up and imports count: that is what a user waits for), median of --repeat runs.
+Scenarios, each against a lock written by an earlier build of the same config:
 
 - unchanged: nothing changed since the last build, same day (target < 0.5 s);
 - one account: one account's check-in frequency changed since the last build (target < 1 s),
@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -54,6 +55,8 @@ class Project:
         self.source = source
         self.cache = work / "cache"
         self.fresh = 0
+        #: CPU seconds (user + system) of each build, in order
+        self.cpu: list[float] = []
 
     def env(self, cache: Path | None = None) -> dict[str, str]:
         return {
@@ -66,6 +69,7 @@ class Project:
 
     def build(self, today: str = TODAY, cache: Path | None = None) -> float:
         args = [sys.executable, "-m", "tacal", "--config", str(self.config), "--today", today]
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
         proc = subprocess.run(
             [*args, "-q", "build", "-o", str(self.work / "out.ics")],
@@ -76,8 +80,10 @@ class Project:
             check=False,
         )
         seconds = time.perf_counter() - start
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
         if proc.returncode:
             raise SystemExit(f"build failed:\n{proc.stderr[-2000:]}")
+        self.cpu.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
         return seconds
 
     def set_check_in(self, value: str) -> None:
@@ -91,19 +97,23 @@ class Project:
         return folder
 
 
-def median(runs: int, prepare: Callable[[int], None], measure: Callable[[int], float]) -> float:
-    times = []
+def median(
+    project: Project, runs: int, prepare: Callable[[int], None], measure: Callable[[int], float]
+) -> tuple[float, float]:
+    """Median wall and CPU seconds of ``measure`` (CPU: what a loaded machine inflates less)."""
+    times, cpu = [], []
     for i in range(runs):
         prepare(i)
         times.append(measure(i))
-    return statistics.median(times)
+        cpu.append(project.cpu[-1])
+    return statistics.median(times), statistics.median(cpu)
 
 
-def scenarios(project: Project, repeat: int) -> dict[str, float]:
+def scenarios(project: Project, repeat: int) -> dict[str, tuple[float, float]]:
     project.build()  # writes the lock
     project.build()  # a build that changes nothing
     out = {}
-    out["unchanged"] = median(repeat, lambda i: None, lambda i: project.build())
+    out["unchanged"] = median(project, repeat, lambda i: None, lambda i: project.build())
     values = ("weekly", "quarterly")
 
     def change(i: int) -> None:
@@ -116,16 +126,18 @@ def scenarios(project: Project, repeat: int) -> dict[str, float]:
         shutil.rmtree(project.cache / "toml", ignore_errors=True)
 
     # the lock the last build wrote was never read back (edit, build, edit, build)
-    out["one account"] = median(repeat, change_unread, lambda i: project.build())
+    out["one account"] = median(project, repeat, change_unread, lambda i: project.build())
     # the lock was read before (the last build changed nothing, or alternating edits)
-    out["one account, lock read before"] = median(repeat, change, lambda i: project.build())
+    out["one account, lock read before"] = median(
+        project, repeat, change, lambda i: project.build()
+    )
     project.config.write_text(project.text)
     project.build()
     project.build()
     days = [f"2026-11-{25 + i}" for i in range(repeat)]
-    out["new day"] = median(repeat, lambda i: None, lambda i: project.build(days[i]))
+    out["new day"] = median(project, repeat, lambda i: None, lambda i: project.build(days[i]))
     out["no cache"] = median(
-        repeat, lambda i: None, lambda i: project.build(cache=project.empty_cache())
+        project, repeat, lambda i: None, lambda i: project.build(cache=project.empty_cache())
     )
     return out
 
@@ -147,9 +159,14 @@ def main() -> None:
     table = Table(title=f"tacal build, {args.accounts:,} accounts (median of {args.repeat})")
     table.add_column("scenario")
     for label in results:
-        table.add_column(f"{label} s", justify="right")
+        table.add_column(f"{label} wall s", justify="right")
+        table.add_column(f"{label} CPU s", justify="right")
     for scenario in results["after"]:
-        table.add_row(scenario, *(f"{results[label][scenario]:.2f}" for label in results))
+        cells = []
+        for label in results:
+            wall, cpu = results[label][scenario]
+            cells += [f"{wall:.2f}", f"{cpu:.2f}"]
+        table.add_row(scenario, *cells)
     Console().print(table)
 
 
