@@ -24,6 +24,7 @@ from tests.support.build_cache import age, spying
 
 Tacal = Callable[..., Result]
 DAYS = ("2026-12-02", "2027-03-18")
+#: the built-in default and every fixture config (tests/fixtures/crm holds table fragments)
 CONFIGS = [None, *sorted(p.name for p in FIXTURES.glob("*.toml"))]
 
 
@@ -135,6 +136,26 @@ def test_an_edit_is_never_answered_from_the_cache(
     assert renamed != edited
     assert renamed == fresh(tacal, monkeypatch, tmp_path, config, DAYS[0])
     assert original != renamed
+
+
+def test_an_accounts_csv_edit_is_never_answered_from_the_cache(
+    tacal: Tacal, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    text = (FIXTURES / "accounts.toml").read_text()
+    config = tmp_path / "tacal.toml"
+    config.write_text('accounts = "accounts.csv"\n' + text[: text.index("[[account]]")])
+    csv = tmp_path / "accounts.csv"
+    shutil.copy(FIXTURES / "accounts.csv", csv)
+    age(config, csv)
+    built(tacal, config, DAYS[0])
+    age(lock_dir())
+    built(tacal, config, DAYS[0])
+    cached = built(tacal, config, DAYS[0])
+    assert b"cto@aurora.example" in cached
+    csv.write_text(csv.read_text().replace("cto@aurora.example", "ceo@aurora.example"))
+    edited = built(tacal, config, DAYS[0])
+    assert b"ceo@aurora.example" in edited and b"cto@aurora.example" not in edited
+    assert edited == fresh(tacal, monkeypatch, tmp_path, config, DAYS[0])
 
 
 def test_a_build_for_one_person_keeps_everyone_elses_series_cached(
