@@ -14,10 +14,12 @@ from dataclasses import dataclass
 
 from icalendar import vDuration, vText
 
+from tacal.config.lock import lock_path
 from tacal.feeds.catalogue import Feed, feeds_of, settings
 from tacal.feeds.pages import feed_page, feed_path, feed_url, index_page
 from tacal.feeds.tokens import TokenStore, tokens_path
-from tacal.ical.calendar import calendar_for
+from tacal.ical.cache import SeriesCache
+from tacal.ical.calendar import calendar_bytes
 from tacal.ical.size import SPLIT_FEED, SPLIT_TEAM, size_warning
 from tacal.ical.stamps import Stamp
 from tacal.model import Config, FeedSettings
@@ -72,11 +74,13 @@ def build_site(
     planned, feeds, store, written = _plan(config, today, tokens, series)
     series = planned
     props = feed_props(settings(config))
+    # a series is in the team feed, its people's and its account's: serialised once for all
+    cache = SeriesCache.for_lock(lock_path(config))
     pages: list[Page] = []
     public: list[tuple[Feed, str]] = []
     for feed in feeds:
         path = feed_path(feed, store)
-        cal = calendar_for(
+        body = calendar_bytes(
             config,
             today=today,
             now=now,
@@ -87,14 +91,16 @@ def build_site(
             extra_props=props,
             series=series,
             stamps=stamps,
+            cache=cache,
         )
         token = store.tokens[feed.id] if feed.private else None
-        pages.append(Page(path, cal.to_ical(), ICS_TYPE, feed, token))
+        pages.append(Page(path, body, ICS_TYPE, feed, token))
         url = feed_url(base_url, feed, store)
         if token:
             pages.append(Page(f"{token}/index.html", feed_page(feed, url), HTML_TYPE, feed, token))
         else:
             public.append((feed, url))
+    cache.save(s.uid for s in series)
     private_count = sum(1 for f in feeds if f.private)
     pages.insert(0, Page("index.html", index_page(config, public, private_count), HTML_TYPE))
     return Site(pages, feeds, store, written)
