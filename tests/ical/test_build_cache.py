@@ -74,6 +74,32 @@ def test_cached_builds_are_byte_identical_to_fresh_ones(
         assert first == second == third == fresh(tacal, monkeypatch, tmp_path, config, today)
 
 
+def test_a_cached_build_says_what_a_fresh_one_says(
+    tacal: Tacal, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The same stderr (the built-in default's notice, the config's warnings, what was
+    written) whether the bytes came from the cache or not."""
+    config = tmp_path / "warned.toml"
+    # a fifth Friday: months without one get no meeting, a located warning while loading
+    fifth = (
+        '\n[[cadence]]\nid = "fifth"\nsummary = "Fifth Friday"\nrule = "monthly"\n'
+        'day = "FR"\nweek = 5\ntime = "11:00"\nattendees = ["ana"]\n'
+    )
+    config.write_text((FIXTURES / "feeds.toml").read_text() + fifth)
+    age(config)
+    for args in ((), ("--config", config)):
+        tacal("--today", DAYS[0], *args, "build", "-o", "out.ics")
+        age(lock_dir())
+        with spying(monkeypatch) as miss:
+            planned = tacal("--today", DAYS[0], *args, "build", "-o", "out.ics")
+        with spying(monkeypatch) as hit:
+            cached = tacal("--today", DAYS[0], *args, "build", "-o", "out.ics")
+        assert miss.plans == 1 and hit.plans == 0
+        assert cached.err == planned.err
+        assert planned.err.endswith("out.ics: unchanged\n")
+    assert "cadence 'fifth'.week" in cached.err
+
+
 def test_a_later_day_plans_again(tacal: Tacal, monkeypatch: pytest.MonkeyPatch) -> None:
     """Today is part of the key: the Top 3, the renewals agenda and stale renewal dates follow
     the day, so the first build of a day plans (its series bytes still come from the cache)."""
