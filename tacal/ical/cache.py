@@ -48,17 +48,21 @@ _LIBRARIES = ("icalendar", "holidays", "jinja2", "tzdata", "python-dateutil")
 @functools.lru_cache(maxsize=1)
 def code_version() -> str:
     """A digest of everything besides the inputs that decides a build's bytes: tacal's
-    version and own files (size and mtime, so an edited checkout counts), the Python version,
+    version, own files and shipped templates (size and mtime, so an edited checkout counts),
+    the Python version,
     the versions of the libraries in :data:`_LIBRARIES` and the system's time zone data."""
     from importlib import metadata
 
     parts = [__version__, FORMAT, sys.version]
     package = Path(__file__).resolve().parents[1]
-    for path in sorted(package.rglob("*")):
-        if path.suffix in (".py", ".toml", ".j2") and "__pycache__" not in path.parts:
-            with contextlib.suppress(OSError):
-                st = path.stat()
-                parts.append(f"{path.relative_to(package)}:{st.st_size}:{st.st_mtime_ns}")
+    # the shipped templates: tacal/templates when installed, templates/ beside it in a checkout
+    for root in (package, package.parent / "templates"):
+        files = sorted(root.rglob("*")) if root.is_dir() else []
+        for path in files:
+            if path.suffix in (".py", ".toml", ".j2") and "__pycache__" not in path.parts:
+                with contextlib.suppress(OSError):
+                    st = path.stat()
+                    parts.append(f"{path.relative_to(root.parent)}:{st.st_size}:{st.st_mtime_ns}")
     for name in _LIBRARIES:
         try:
             parts.append(f"{name}={metadata.version(name)}")
