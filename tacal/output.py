@@ -65,6 +65,23 @@ def write_atomic(path: Path, data: bytes, mode: int | None = None) -> None:
         raise
 
 
+def write_cache_file(path: Path, data: bytes) -> None:
+    """Replace ``path`` atomically, without fsync, mode 0600: for cache entries, which carry
+    their own checksum (a crash may leave one unreadable, and it is then rebuilt) and need no
+    durability; fsync of megabytes of cache cost more than the cache saved on a busy disk.
+    Raises OSError; callers treat a cache that cannot be written as no cache."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = _temp_beside(path, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
 def read_if_exists(path: Path) -> bytes | None:
     """The previous output (for SEQUENCE/DTSTAMP), or None when there is none yet."""
     try:

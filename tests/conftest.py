@@ -44,13 +44,14 @@ def _run(args: list[str]) -> Result:
 
 @pytest.fixture(scope="session", autouse=True)
 def _state_outside_the_repo(tmp_path_factory: pytest.TempPathFactory) -> None:
-    """Locks, feed tokens and serve state never land in tests/fixtures or the user's home:
+    """Locks, build caches, feed tokens and serve state never land in tests/fixtures or the user's home:
     session-wide first (module fixtures build too), then one fresh folder per test."""
     import os
 
     base = tmp_path_factory.mktemp("state")
     os.environ["XDG_STATE_HOME"] = str(base / "xdg")
     os.environ["TACAL_LOCK_DIR"] = str(base / "locks")
+    os.environ["TACAL_CACHE_DIR"] = str(base / "cache")
 
 
 @pytest.fixture(autouse=True)
@@ -60,6 +61,7 @@ def _fresh_lock_folder(
     folder = tmp_path_factory.mktemp("locks")
     monkeypatch.setenv("TACAL_LOCK_DIR", str(folder))
     monkeypatch.setenv("XDG_STATE_HOME", str(folder / "xdg"))
+    monkeypatch.setenv("TACAL_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
 
 
 @pytest.fixture

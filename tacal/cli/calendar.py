@@ -1,4 +1,7 @@
-"""``build``, ``preview``, ``validate``, ``onboard`` and ``init``: the calendar file commands."""
+"""``preview``, ``validate``, ``onboard`` and ``init``: the calendar file commands.
+
+``build`` lives in :mod:`tacal.cli.build`, which imports little so a cached build is quick.
+"""
 
 from __future__ import annotations
 
@@ -13,65 +16,15 @@ from rich.text import Text
 
 from tacal import config as config_mod
 from tacal.cli.busy_marks import Marks, busy_check, busy_marks, mark, with_busy
-from tacal.cli.context import Context, console, err, filter_options, for_whom, pass_ctx, plain
+from tacal.cli.context import Context, console, err, filter_options, pass_ctx, plain
 from tacal.cli.plan import show_moves
 from tacal.config.values import valid_zone
 from tacal.errors import Problem, TacalError
 from tacal.ical.calendar import calendar_bytes, stamps_for
-from tacal.ical.size import SPLIT_FEED, SPLIT_TEAM, size_warning
 from tacal.model import Config
-from tacal.output import read_if_exists, write_atomic
+from tacal.output import write_atomic
 from tacal.schedule.fiscal import parse_quarter
 from tacal.series import build_series
-
-
-@click.command()
-@click.option(
-    "-o",
-    "--output",
-    default="tacal.ics",
-    show_default=True,
-    metavar="PATH|-",
-    help="Where to write the calendar; '-' for stdout.",
-)
-@filter_options
-@pass_ctx
-def build(obj: Context, output: str, for_email: str | None, account: str | None) -> None:
-    """Write the calendar (.ics) with one recurring series per cadence."""
-    config = obj.config()
-    series, who = for_whom(config, obj.today, for_email)
-    if series is None:
-        series = build_series(config, obj.today)
-    target = None if output == "-" else Path(output)
-    previous = read_if_exists(target) if target else None
-    stamps = stamps_for(config, series, obj.now, previous)
-    data = calendar_bytes(
-        config,
-        today=obj.today,
-        now=obj.now,
-        stamps=stamps,
-        for_email=who.email if who else None,
-        account=account,
-        series=series,
-    )
-    obj.remember(config, series, stamps)
-    big = size_warning(
-        str(target or "the calendar"), len(data), SPLIT_TEAM if not (who or account) else SPLIT_FEED
-    )
-    if big and not obj.quiet:
-        err.print(plain(big), style="yellow")
-    if target is None:
-        sys.stdout.buffer.write(data)
-        sys.stdout.flush()
-        return
-    if previous == data:
-        if not obj.quiet:
-            err.print(plain(f"{target}: unchanged"))
-        return
-    write_atomic(target, data)
-    if not obj.quiet:
-        count = data.count(b"BEGIN:VEVENT")
-        err.print(plain(f"{target}: wrote {count} events ({len(data):,} bytes)"))
 
 
 def window_of(
@@ -138,7 +91,6 @@ def preview(
 ) -> None:
     """Show the meetings of the next fiscal quarter (or any window)."""
     from tacal.ical import expand as pv
-    from tacal.series import build_series
     from tacal.series.checks import gap_warnings
     from tacal.series.who import resolve_for
 
@@ -309,7 +261,6 @@ def validate(obj: Context, check_busy: bool) -> None:
 def onboard(obj: Context, account: str, start: str) -> None:
     """Record ACCOUNT's onboarding start in tacal.toml (or the accounts CSV) and show the plan."""
     from tacal.config.onboard import record_onboarding
-    from tacal.series import build_series
     from tacal.series.checks import onboarding_plan
 
     try:

@@ -9,21 +9,26 @@ import datetime as dt
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 from rich.console import Console
 
 from tacal import clock
-from tacal import config as config_mod
-from tacal.config import lock as lock_file
-from tacal.ical.calendar import next_lock, select, stamps_for
-from tacal.ical.stamps import Stamp
-from tacal.model import Config
-from tacal.series import Series, build_series
-from tacal.series.who import Who, resolve_for
+
+if TYPE_CHECKING:
+    from tacal.ical.stamps import Stamp
+    from tacal.model import Config
+    from tacal.series import Series
+    from tacal.series.who import Who
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+#: printed when no config is found (``tacal build`` repeats it when its output is cached)
+DEFAULT_NOTICE = (
+    "tacal: no tacal.toml here, using the built-in default "
+    "(run `tacal init` to get an editable copy)"
+)
 
 err = Console(stderr=True, highlight=False, soft_wrap=True, markup=False, emoji=False)
 
@@ -62,13 +67,13 @@ class Context:
         return clock.now(self.today_value)
 
     def config(self) -> Config:
+        """The config, loaded once (imported here: commands that need none stay quick)."""
+        from tacal import config as config_mod
+
         if self._config is None:
             path = config_mod.find_config(self.config_path)
             if path is None and not self.quiet:
-                err.print(
-                    "tacal: no tacal.toml here, using the built-in default "
-                    "(run `tacal init` to get an editable copy)"
-                )
+                err.print(DEFAULT_NOTICE)
             self._config = config_mod.load(path)
             for w in config_mod.warnings(self._config):
                 err.print(plain(w), style="yellow")
@@ -89,20 +94,22 @@ class Context:
             for w in config.busy.warnings:
                 err.print(plain(w), style="yellow")
 
-    def remember(self, config: Config, series: list[Series], stamps: Mapping[str, Stamp]) -> None:
-        """Write the lock after a command that plans (build, publish, sync)."""
+    def remember(self, config: Config, series: list[Series], stamps: Mapping[str, Stamp]) -> bool:
+        """Write the lock after a command that plans (build, publish, sync); True when it
+        changed."""
+        from tacal.config import lock as lock_file
+        from tacal.ical.calendar import next_lock
+
         path = lock_file.lock_path(config)
-        if (
-            lock_file.save(next_lock(config, series, stamps, self.today), path)
-            and not self.quiet
-            and (config.lock is None or not config.lock.entries)
-        ):
+        changed = lock_file.save(next_lock(config, series, stamps, self.today), path)
+        if changed and not self.quiet and (config.lock is None or not config.lock.entries):
             err.print(
                 plain(
                     f"wrote {path}: where each series is placed; commit it with the "
                     "config so builds stay the same everywhere"
                 )
             )
+        return changed
 
 
 pass_ctx = click.make_pass_decorator(Context)
@@ -124,6 +131,9 @@ def for_whom(
     config: Config, today: dt.date, text: str | None
 ) -> tuple[list[Series] | None, Who | None]:
     """The series and the person ``--for`` means (exit 2 if nobody); (None, None) without it."""
+    from tacal.series import build_series
+    from tacal.series.who import resolve_for
+
     if text is None:
         return None, None
     series = build_series(config, today)
@@ -145,6 +155,9 @@ class Scoped:
 
 def scoped_series(obj: Context, for_email: str | None, account: str | None) -> Scoped:
     """Build the series once and pick the scope, as ``tacal sync`` does."""
+    from tacal.ical.calendar import select, stamps_for
+    from tacal.series import build_series
+
     config = obj.config()
     series, who = for_whom(config, obj.today, for_email)
     if series is None:

@@ -7,23 +7,60 @@ and are added here explicitly.
 
 from __future__ import annotations
 
+import importlib
 import sys
 
 import click
 
 from tacal import __version__, clock
-from tacal import config as config_mod
-from tacal.cli import accounts, calendar, feeds, invite, plan, report, sync
 from tacal.cli.context import Context, err, plain
 from tacal.errors import ConfigError, TacalError
 
+#: Command name -> ``module:attribute``. Commands are imported when run (or listed by
+#: --help): ``tacal build`` must not pay for the Google client, the HTTP server or the planner
+#: when its output is cached.
+COMMANDS = {
+    "build": "tacal.cli.build:build",
+    "preview": "tacal.cli.calendar:preview",
+    "validate": "tacal.cli.calendar:validate",
+    "onboard": "tacal.cli.calendar:onboard",
+    "init": "tacal.cli.calendar:init",
+    "accounts": "tacal.cli.accounts:accounts_command",
+    "serve": "tacal.cli.feeds:serve",
+    "publish": "tacal.cli.feeds:publish",
+    "feeds": "tacal.cli.feeds:feeds_group",
+    "sync": "tacal.cli.sync:sync_command",
+    "invite": "tacal.cli.invite:invite_command",
+    "plan": "tacal.cli.plan:plan",
+    "report": "tacal.cli.report:report",
+}
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+#: the config file's environment variable (tacal.config.ENV_CONFIG, not imported: see above)
+ENV_CONFIG = "TACAL_CONFIG"
+
+
+class LazyGroup(click.Group):
+    """A group whose commands are imported on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = COMMANDS.get(cmd_name)
+        if target is None:
+            return None
+        module, _, attribute = target.partition(":")
+        command = getattr(importlib.import_module(module), attribute)
+        assert isinstance(command, click.Command)
+        return command
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--config",
     "config_path",
     metavar="PATH",
-    envvar=config_mod.ENV_CONFIG,
+    envvar=ENV_CONFIG,
     help="Config file (default: ./tacal.toml, else $TACAL_CONFIG, else built-in).",
 )
 @click.option(
@@ -51,24 +88,6 @@ def cli(
 ) -> None:
     """Turn a Technical Advisor team's meeting cadences into real calendars."""
     ctx.obj = Context(config_path, today_value, quiet, no_busy)
-
-
-for _command in (
-    calendar.build,
-    calendar.preview,
-    calendar.validate,
-    calendar.onboard,
-    calendar.init,
-    accounts.accounts_command,
-    feeds.serve,
-    feeds.publish,
-    feeds.feeds_group,
-    sync.sync_command,
-    invite.invite_command,
-    plan.plan,
-    report.report,
-):
-    cli.add_command(_command)
 
 
 def main(argv: list[str] | None = None) -> None:

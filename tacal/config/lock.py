@@ -23,6 +23,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+from tacal import toml_cache
 from tacal.errors import ConfigError, Problem
 from tacal.model import Config, Lock, LockEntry
 from tacal.output import write_atomic
@@ -68,7 +69,7 @@ def load(config: Config) -> Lock:
 def parse(text: str, path: Path | None, team: str) -> Lock:
     where = str(path) if path else "<lock>"
     try:
-        raw = tomllib.loads(text)
+        raw = toml_cache.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(
             [

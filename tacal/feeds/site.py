@@ -14,10 +14,12 @@ from dataclasses import dataclass
 
 from icalendar import vDuration, vText
 
+from tacal.config.lock import lock_path
 from tacal.feeds.catalogue import Feed, feeds_of, settings
 from tacal.feeds.pages import feed_page, feed_path, feed_url, index_page
 from tacal.feeds.tokens import TokenStore, tokens_path
-from tacal.ical.calendar import calendar_for
+from tacal.ical.cache import SeriesCache
+from tacal.ical.calendar import calendar_bytes
 from tacal.ical.expand import Occurrence, expand
 from tacal.ical.size import SPLIT_FEED, SPLIT_TEAM, size_warning
 from tacal.ical.stamps import Stamp
@@ -78,10 +80,12 @@ def build_site(
     planned, feeds, store, written = _plan(config, today, tokens, series)
     series = planned
     props = feed_props(settings(config))
+    # a series is in the team feed, its people's and its account's: serialised once for all
+    cache = SeriesCache.for_lock(lock_path(config))
     built: list[tuple[Feed, str, str | None, bytes]] = []
     for feed in feeds:
         path = feed_path(feed, store)
-        cal = calendar_for(
+        body = calendar_bytes(
             config,
             today=today,
             now=now,
@@ -92,8 +96,10 @@ def build_site(
             extra_props=props,
             series=series,
             stamps=stamps,
+            cache=cache,
         )
-        built.append((feed, path, store.tokens[feed.id] if feed.private else None, cal.to_ical()))
+        built.append((feed, path, store.tokens[feed.id] if feed.private else None, body))
+    cache.save(s.uid for s in series)
     # every person's two weeks from one expansion of the team feed (a person's feed holds the
     # same events, selected), not one parse per person
     team_data = next(data for feed, _, _, data in built if feed.kind == "team")

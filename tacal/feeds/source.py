@@ -7,8 +7,10 @@
 - ``Last-Modified`` comes from the feed's DTSTAMPs and its state, and strictly increases
   whenever the bytes change, so ``If-Modified-Since`` alone never hides a change (e.g. a
   removed series).
+- SEQUENCE/DTSTAMP come from the config's lock, which every rebuild writes when it changes,
+  as ``tacal build`` does: serve, build, publish and sync give the same stamps.
 - Each feed's last bytes and Last-Modified are kept in a state folder across rebuilds and
-  restarts (:class:`FeedState`); the bytes are what SEQUENCE/DTSTAMP carry over from.
+  restarts (:class:`FeedState`); the bytes stand in for the lock only for series it lacks.
 """
 
 from __future__ import annotations
@@ -24,11 +26,16 @@ from pathlib import Path
 
 from tacal import clock
 from tacal import config as config_mod
-from tacal.feeds.catalogue import Feed, settings
+from tacal.config import lock as lock_file
+from tacal.feeds.catalogue import Feed, feeds_of, settings
 from tacal.feeds.site import HTML_TYPE, Page, build_site, size_warnings
 from tacal.feeds.tokens import state_home
 from tacal.feeds.watch import input_digests, input_files
+from tacal.ical.calendar import next_lock, stamps_for
+from tacal.ical.stamps import Stamp, lock_stamps, previous_stamps
+from tacal.model import Config
 from tacal.output import write_atomic
+from tacal.series import Series, build_series
 
 # --------------------------------------------------------------------------- representations
 
@@ -111,7 +118,8 @@ def latest_dtstamp(data: bytes) -> dt.datetime | None:
 
 class FeedState:
     """Each feed's last bytes and Last-Modified, kept in a folder across rebuilds and
-    restarts: the bytes are the ``previous`` that SEQUENCE/DTSTAMP carry over from."""
+    restarts: the bytes tell when a feed changed, and stand in for the lock's SEQUENCE/DTSTAMP
+    for series it lacks (a state folder from before the lock existed)."""
 
     def __init__(self, directory: Path) -> None:
         self.dir = directory
@@ -192,22 +200,33 @@ class FeedSource:
     def build(self) -> tuple[Snapshot, dict[str, str]]:
         """A new snapshot, and the input digests it was built from.
 
+        Plans like ``tacal build``: from the config's lock, and writes the lock when the plan
+        changed it, so serve, build, publish and sync agree on every SEQUENCE and DTSTAMP
+        (the feeds' last bytes only stand in for series the lock does not know yet).
+
         Digests are taken before reading, so an edit made during the build shows up as a
         change at the next check. Inputs first seen in this build (the config named a new
-        CSV, a template was added) are digested after it, and so are the tokens when this
-        build issued new ones; otherwise the next check would rebuild for nothing.
+        CSV, a template was added) are digested after it, and so are the tokens and the lock
+        when this build wrote them; otherwise the next check would rebuild for nothing.
         """
         before = self.inputs()
         config = config_mod.load(self.config_path)
+        today, now = clock.today(self.today_value), clock.now(self.today_value)
         max_age = min(300, int(settings(config).refresh.total_seconds()))
+        series = build_series(config, today)
+        stamps = self._stamps(config, series, now)
         site = build_site(
             config,
-            today=clock.today(self.today_value),
-            now=clock.now(self.today_value),
+            today=today,
+            now=now,
             base_url=self.base_url,
             previous=lambda feed, path: self.state.previous(feed.id),
+            series=series,
+            stamps=stamps,
             preview=True,
         )
+        lock = lock_file.lock_path(config)
+        lock_written = lock_file.save(next_lock(config, series, stamps, today), lock)
         public: dict[str, Resource] = {}
         private: dict[str, list[tuple[str, Resource]]] = {}
         for page in site.pages:
@@ -221,11 +240,24 @@ class FeedSource:
             else:
                 public["/" + page.path] = resource
         public["/"] = public["/index.html"]
-        self._files = input_files(config)
+        # the lock is an input too: `tacal build` or `tacal plan --reflow --apply` may change it
+        self._files = [*input_files(config), lock]
         self._folders = list(config.template_dirs)
         after = self.inputs()
         seen = {key: before.get(key, value) for key, value in after.items()}
-        if site.tokens_written:
-            key = f"file:{site.tokens.path}"
+        written = [site.tokens.path] if site.tokens_written else []
+        for path in [*written, *([lock] if lock_written else [])]:
+            key = f"file:{path}"
             seen[key] = after[key]
         return Snapshot(public, private, len(site.feeds), tuple(size_warnings(site.pages))), seen
+
+    def _stamps(self, config: Config, series: list[Series], now: dt.datetime) -> dict[str, Stamp]:
+        """SEQUENCE/DTSTAMP/hash per series: the lock's, else what a feed served last (a
+        state folder from before the lock existed), else new."""
+        locked = lock_stamps(config.lock)
+        known: dict[str, Stamp] = {}
+        if any(s.uid not in locked for s in series):
+            for feed in feeds_of(config, series, settings(config).team_public):
+                for uid, stamp in previous_stamps(self.state.previous(feed.id)).items():
+                    known.setdefault(uid, stamp)
+        return stamps_for(config, series, now, known)

@@ -7,13 +7,15 @@ so that what a subscriber sees, what preview shows and what Google gets are the 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Mapping
 
 from icalendar import Calendar
 
+from tacal.ical.cache import SeriesCache
 from tacal.ical.changes import moves
 from tacal.ical.stamps import Stamp, lock_stamps, next_stamps, previous_stamps
-from tacal.ical.writer import build_calendar
+from tacal.ical.writer import build_calendar, calendar_head, series_bytes
 from tacal.model import Config, Lock, LockEntry
 from tacal.series import Series, build_series
 
@@ -58,19 +60,24 @@ def calendar_for(
     chosen = select(series, for_email=for_email, account=account)
     if stamps is None:
         stamps = stamps_for(config, series, now, previous)
-    title = name or config.team.name
-    if for_email and not name:
-        title = f"{config.team.name}: {for_email}"
-    if account and not name:
-        title = f"{config.team.name}: {account}"
     return build_calendar(
         chosen,
-        name=title,
+        name=_title(config, name, for_email, account),
         timezone=config.team.timezone,
         now=now,
         stamps=stamps,
         extra_props=extra_props,
     )
+
+
+def _title(config: Config, name: str | None, for_email: str | None, account: str | None) -> str:
+    if name:
+        return name
+    if account:
+        return f"{config.team.name}: {account}"
+    if for_email:
+        return f"{config.team.name}: {for_email}"
+    return config.team.name
 
 
 def stamps_for(
@@ -81,8 +88,14 @@ def stamps_for(
 ) -> dict[str, Stamp]:
     """SEQUENCE/DTSTAMP/hash for every series: what the lock remembers first, then what a
     previous output file says (calendars written before the lock existed), else new."""
-    known = previous_stamps(previous) if isinstance(previous, bytes | None) else dict(previous)
-    known.update(lock_stamps(config.lock))
+    locked = lock_stamps(config.lock)
+    if isinstance(previous, bytes | None):
+        # the previous file only matters for series the lock lacks (reading it is not free)
+        missing = any(s.uid not in locked for s in series)
+        known = previous_stamps(previous) if missing else {}
+    else:
+        known = dict(previous)
+    known.update(locked)
     return next_stamps(series, known, now)
 
 
@@ -118,5 +131,44 @@ def next_lock(
     return Lock(team=config.team.id, entries=entries, path=old.path if old else None)
 
 
-def calendar_bytes(config: Config, **kwargs: object) -> bytes:
-    return calendar_for(config, **kwargs).to_ical()  # type: ignore[arg-type]
+def calendar_bytes(
+    config: Config,
+    *,
+    today: dt.date,
+    now: dt.datetime,
+    previous: bytes | Mapping[str, Stamp] | None = None,
+    for_email: str | None = None,
+    account: str | None = None,
+    name: str | None = None,
+    extra_props: Mapping[str, object] | None = None,
+    series: list[Series] | None = None,
+    stamps: Mapping[str, Stamp] | None = None,
+    cache: SeriesCache | None = None,
+) -> bytes:
+    """The bytes of :func:`calendar_for`'s calendar, assembled series by series so that a
+    series ``cache`` already holds (same content, same stamp) is not serialised again."""
+    if series is None:
+        series = build_series(config, today)
+    chosen = select(series, for_email=for_email, account=account)
+    if stamps is None:
+        stamps = stamps_for(config, series, now, previous)
+    head = calendar_head(
+        chosen,
+        name=_title(config, name, for_email, account),
+        timezone=config.team.timezone,
+        now=now,
+        extra_props=extra_props,
+    ).to_ical()
+    if not head.endswith(_END):
+        raise AssertionError("a VCALENDAR ends in END:VCALENDAR")
+    body = []
+    for s in chosen:
+        stamp = stamps[s.uid]
+        if cache is None:
+            body.append(series_bytes(s, stamp))
+        else:
+            body.append(cache.bytes_of(s, stamp, functools.partial(series_bytes, s, stamp)))
+    return b"".join([head[: -len(_END)], *body, _END])
+
+
+_END = b"END:VCALENDAR\r\n"

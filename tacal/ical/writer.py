@@ -152,20 +152,15 @@ def _event_body(s: Series, tz: dt.tzinfo) -> list[Event]:
     return events
 
 
-def build_calendar(
+def calendar_head(
     series: list[Series],
     *,
     name: str,
     timezone: str,
     now: dt.datetime,
-    previous: Mapping[str, Stamp] | None = None,
     extra_props: Mapping[str, object] | None = None,
-    stamps: Mapping[str, Stamp] | None = None,
 ) -> Calendar:
-    """One VCALENDAR with a compact VTIMEZONE per zone in use and stamped VEVENTs."""
-    from zoneinfo import ZoneInfo
-
-    previous = previous or {}
+    """The VCALENDAR without its events: properties and a compact VTIMEZONE per zone in use."""
     cal = Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
@@ -191,15 +186,41 @@ def build_calendar(
             min(years) + 2,
         )
         cal.add_component(vtimezone(zone, min(years), last))
-    given = stamps if stamps is not None else next_stamps(series, previous, now)
+    return cal
+
+
+def series_events(s: Series, stamp: Stamp) -> list[Event]:
+    """The stamped VEVENTs of one series: its master (carrying the content hash) and overrides."""
+    from zoneinfo import ZoneInfo
+
+    events = _event_body(s, ZoneInfo(s.timezone))
+    for ev in events:
+        ev.add("dtstamp", stamp.dtstamp)
+        ev.add("sequence", stamp.sequence)
+    events[0].add(HASH_PROP, stamp.hash)
+    return events
+
+
+def series_bytes(s: Series, stamp: Stamp) -> bytes:
+    """One series serialised: exactly the lines it contributes to the whole calendar's
+    ``to_ical()`` (each component ends in CRLF), so cached pieces can be joined."""
+    return b"".join(ev.to_ical() for ev in series_events(s, stamp))
+
+
+def build_calendar(
+    series: list[Series],
+    *,
+    name: str,
+    timezone: str,
+    now: dt.datetime,
+    previous: Mapping[str, Stamp] | None = None,
+    extra_props: Mapping[str, object] | None = None,
+    stamps: Mapping[str, Stamp] | None = None,
+) -> Calendar:
+    """One VCALENDAR with a compact VTIMEZONE per zone in use and stamped VEVENTs."""
+    cal = calendar_head(series, name=name, timezone=timezone, now=now, extra_props=extra_props)
+    given = stamps if stamps is not None else next_stamps(series, previous or {}, now)
     for s in series:
-        tz = ZoneInfo(s.timezone)
-        events = _event_body(s, tz)
-        stamp = given[s.uid]
-        for ev in events:
-            ev.add("dtstamp", stamp.dtstamp)
-            ev.add("sequence", stamp.sequence)
-        events[0].add(HASH_PROP, stamp.hash)
-        for ev in events:
+        for ev in series_events(s, given[s.uid]):
             cal.add_component(ev)
     return cal
