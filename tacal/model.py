@@ -334,6 +334,11 @@ class Config:
     def people_with_role(self, role: str) -> list[Person]:
         return [p for p in self.people.values() if p.role == role]
 
+    @property
+    def uses_busy(self) -> bool:
+        """Whether anyone has a ``busy`` source (only then does a command fetch anything)."""
+        return any(p.busy for p in self.people.values())
+
 
 def slug(name: str) -> str:
     """The UID-safe form of an account name; two accounts must not share one."""

@@ -27,11 +27,6 @@ from tacal.model import Busy, Config, PersonBusy
 Reader = Callable[[str], bytes]
 
 
-def uses_busy(config: Config) -> bool:
-    """Whether anyone has a ``busy`` source (only then does a command fetch anything)."""
-    return any(p.busy for p in config.people.values())
-
-
 def window(config: Config, today: dt.date) -> tuple[dt.datetime, dt.datetime]:
     """``[today 00:00, + busy_horizon)`` in the team's zone."""
     start = dt.datetime.combine(today, dt.time(0), config.team.tz)
@@ -103,4 +98,4 @@ def _feed(
         return str(exc)
 
 
-__all__ = ["Busy", "gather", "uses_busy", "window"]
+__all__ = ["Busy", "gather", "window"]

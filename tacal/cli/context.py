@@ -83,12 +83,13 @@ class Context:
     def _read_busy(self, config: Config) -> None:
         """People's busy times, once per run, for the commands that place meetings; each
         source that fails is a warning and that person is placed without it."""
-        from tacal import busy
-
         command = click.get_current_context(silent=True)
         name = command.info_name if command is not None else None
-        if self.no_busy or name not in BUSY_COMMANDS or not busy.uses_busy(config):
+        if self.no_busy or name not in BUSY_COMMANDS or not config.uses_busy:
             return
+        # imported only when someone has a source: it brings the Google client along
+        from tacal import busy
+
         config.busy = busy.gather(config, self.today)
         if not self.quiet:
             for w in config.busy.warnings:
