@@ -40,7 +40,8 @@ from tacal.errors import Problem
 from tacal.model import WEEKDAYS, Account, Busy, Cadence, Config, Lock, LockEntry, Team
 from tacal.schedule import rules
 from tacal.schedule.clocks import Clock, customer_clock, person_clock, team_window
-from tacal.schedule.slots import Grid, Slot, week_of_month, weeks_of
+from tacal.schedule.occupancy import week_of_month, weeks_of
+from tacal.schedule.slots import Grid, Slot
 from tacal.series.busy_moves import BusyMoves, NoTimeOffBusy
 
 #: How far ahead meetings are compared: a year from the start, and at least past the last
