@@ -65,6 +65,19 @@ def weeks_of(week: int | None) -> tuple[int, ...]:
     return (week,)
 
 
+def week_window(day: dt.date, week: int | None) -> tuple[dt.date, dt.date] | None:
+    """The days of ``day``'s month that count as week ``week`` (days 8-14 for week 2; the
+    last seven days for -1), so a moved MBR stays in its week."""
+    if week is None:
+        return None
+    if week == -1:
+        nxt = (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+        return nxt - dt.timedelta(days=7), nxt - dt.timedelta(days=1)
+    first = day.replace(day=7 * (week - 1) + 1)
+    last_day = (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
+    return first, min(first + dt.timedelta(days=6), last_day)
+
+
 class Occupancy:
     """Who is busy when; ``people`` are person keys (everyone internal who attends)."""
 
@@ -340,5 +353,6 @@ __all__ = [
     "cell_range",
     "minutes_of",
     "week_of_month",
+    "week_window",
     "weeks_of",
 ]

@@ -234,4 +234,18 @@ class Grid(Occupancy):
         yield from (d for d in reversed(after) if d < day and calendar.is_workday(d))
 
 
-__all__ = ["STEP", "Grid", "Slot"]
+def one_off_days(
+    calendar: Team, day: dt.date, within: int | None
+) -> tuple[dt.date, tuple[dt.date, dt.date] | None]:
+    """The first workday of ``calendar`` a one-off asked for on ``day`` may use and, with
+    ``within`` (that many workdays), the window :meth:`Grid.place_on` keeps it in."""
+    first = calendar.next_workday(day)
+    if within is None:
+        return first, None
+    last = first
+    for _ in range(within - 1):
+        last = calendar.next_workday(last + dt.timedelta(days=1))
+    return first, (first, last)
+
+
+__all__ = ["STEP", "Grid", "Slot", "one_off_days"]
