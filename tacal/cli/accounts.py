@@ -18,8 +18,8 @@ from rich.table import Table
 from rich.text import Text
 
 from tacal.cli.context import Context, console, pass_ctx, plain
-from tacal.config.crm import FIELDS
 from tacal.config.crm_formats import DELIMITER_NAMES
+from tacal.config.crm_settings import FIELDS
 from tacal.model import CHECK_INS, HEALTHS, Account, AccountsImport, Config
 
 #: Fields an ``[accounts]`` export may leave out without losing anything tacal needs to know.

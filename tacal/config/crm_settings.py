@@ -1,6 +1,7 @@
 """The ``[accounts]`` table itself: which export, which preset and column names, and the rules
 that turn its cells into tacal's values (health scale and labels, check-in rules). Read once,
-located at its line in tacal.toml; :mod:`tacal.config.crm` applies it to the rows."""
+located at its line in tacal.toml; :mod:`tacal.config.crm_columns` and
+:mod:`tacal.config.crm_rows` apply it to the columns and the rows."""
 
 from __future__ import annotations
 

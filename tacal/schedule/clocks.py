@@ -2,7 +2,7 @@
 
 Series are written in the team's zone, but every attendee lives by their own clock: 14:00 in
 New York is 19:00 in London, and a London TA does not work on US Thanksgiving but does not work on
-the UK's bank holidays either. Placement (:mod:`tacal.schedule.slots`) asks two questions:
+the UK's bank holidays either. Placement (:mod:`tacal.schedule.occupancy`) asks two questions:
 
 - *which team-local weekday/time cells are inside someone's hours on every week of the
   horizon* (:func:`off_cells`): the UTC offsets of two zones differ by different amounts in the

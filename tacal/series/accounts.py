@@ -24,7 +24,9 @@ from tacal.errors import Problem
 from tacal.model import Account, Cadence, Config, slug
 from tacal.schedule import rules
 from tacal.series.context import BuildContext
-from tacal.series.planner import MONTHLY_TYPES, PlacementError, Planner, slot_text
+from tacal.series.locked import placement_inputs, slot_text
+from tacal.series.placement_errors import PlacementError
+from tacal.series.planner import MONTHLY_TYPES, Planner
 from tacal.series.types import Attendee, Series, uid_for
 
 #: Check-ins rarer than monthly get a monthly touch-base reminder.
@@ -145,7 +147,7 @@ class AccountSeries:
         focus = self.focus(account)
         people = self.internal(self.attendees(cadence, focus))
         extra = self.planner.customer(account, cadence.kind == "external")
-        inputs = self.planner.inputs(cadence, frequency, cadence.week or default_week)
+        inputs = placement_inputs(cadence, frequency, cadence.week or default_week)
         return uid_for(self.team, cadence.id, slug(account.name)), people, extra, inputs
 
     def recurring(
@@ -210,10 +212,10 @@ class AccountSeries:
 
     def claim(self) -> None:
         """Take back the holiday moves the lock remembers for every recurring series whose
-        inputs are unchanged (:meth:`Planner.claim`), before any slot is reserved."""
+        inputs are unchanged (:meth:`LockMemory.claim`), before any slot is reserved."""
         for cadence, account, frequency, week in self._recurring_jobs():
             uid, people, extra, inputs = self._recurring_plan(cadence, account, frequency, week)
-            self.planner.claim(
+            self.planner.locked.claim(
                 uid,
                 inputs,
                 (*people, *extra),
@@ -227,7 +229,7 @@ class AccountSeries:
         placed: adding, removing or editing one account moves no other account's meetings."""
         for cadence, account, frequency, week in self._recurring_jobs():
             uid, people, extra, inputs = self._recurring_plan(cadence, account, frequency, week)
-            self.planner.reserve(
+            self.planner.locked.reserve(
                 uid,
                 inputs,
                 (*people, *extra),
@@ -260,7 +262,7 @@ class AccountSeries:
         people = self.internal(self.attendees(cadence, self.focus(account)))
         customer = self.planner.customer(account, cadence.kind == "external")
         who = (*people, *customer)
-        inputs = self.planner.inputs(cadence, f"once {day} {within}", None)
+        inputs = placement_inputs(cadence, f"once {day} {within}", None)
         return uid, who, day, within, note, inputs
 
     def one_off(
@@ -350,7 +352,7 @@ class AccountSeries:
             if plan is None:
                 continue
             uid, who, day, within, _note, inputs = plan
-            self.planner.reserve_on(
+            self.planner.locked.reserve_on(
                 uid, inputs, who, day, cadence.duration, within, self.builder.lock.entries.get(uid)
             )
 

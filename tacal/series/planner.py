@@ -20,48 +20,40 @@ People's real busy times (``busy``, a :class:`~tacal.model.Busy`) are hard confl
 everything placed afresh; a slot the lock gives back keeps it even when it now meets a busy
 time (``tacal plan`` lists that), unless the user chose to ``move`` that series (it is then
 placed afresh) or to ``override`` it (each colliding occurrence moves, like a holiday move,
-and the lock remembers where: :meth:`Planner.claim`).
+and the lock remembers where: :meth:`~tacal.series.locked.LockMemory.claim`).
 
 With a lock (:mod:`tacal.config.lock`), what it remembers is given back before anything is
-placed afresh: first what sits on one date (holiday moves: :meth:`Planner.claim`; one-offs:
-:meth:`Planner.reserve_on`), checked against the fixed series only, then the weekly slots
-(:meth:`Planner.reserve`); an edit then moves only the series it concerns. Nothing here reads
-the clock or a file.
+placed afresh (:attr:`Planner.locked`, a :class:`~tacal.series.locked.LockMemory`): first what
+sits on one date (holiday moves, one-offs), checked against the fixed series only, then the
+weekly slots; an edit then moves only the series it concerns. Nothing here reads the clock or
+a file.
+
+This module is the order of placement and nothing else. What the lock remembers
+(:mod:`tacal.series.locked`) and why a meeting does not fit (:mod:`tacal.series.placement_errors`)
+are kept apart: the first only takes back and checks what an earlier build placed, the second
+only reads the grid to explain a refusal; neither decides where a new meeting goes.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
 
 from tacal.errors import Problem
-from tacal.model import WEEKDAYS, Account, Busy, Cadence, Config, Lock, LockEntry, Team
+from tacal.model import WEEKDAYS, Account, Busy, Cadence, Config, Lock, Team
 from tacal.schedule import rules
-from tacal.schedule.clocks import Clock, customer_clock, person_clock, team_window
-from tacal.schedule.slots import Grid, Slot, week_of_month, weeks_of
+from tacal.schedule.clocks import Clock, customer_clock, person_clock
+from tacal.schedule.occupancy import week_of_month, week_window
+from tacal.schedule.slots import Grid, Slot, one_off_days
 from tacal.series.busy_moves import BusyMoves, NoTimeOffBusy
+from tacal.series.locked import LockMemory
+from tacal.series.placement_errors import PlacementError, check_hours, clock_change_warning, no_slot
 
 #: How far ahead meetings are compared: a year from the start, and at least past the last
 #: explicit holiday (after it, nothing moves and the weekly patterns tell the whole story).
 LOOKAHEAD = dt.timedelta(days=366)
 MONTHLY_TYPES = ("monthly", "bimonthly", "quarterly", "fiscal-quarterly")
-
-
-class PlacementError(ValueError):
-    """A meeting cannot be placed; the message says why and what to change."""
-
-
-def slot_text(slot: Slot) -> str:
-    """``"WE 13:00"`` or ``"WE 13:00 2"`` (with the week of the month), as the lock keeps it."""
-    return f"{slot.day} {slot.time:%H:%M}" + (f" {slot.week}" if slot.week is not None else "")
-
-
-def parse_slot(text: str) -> Slot:
-    parts = text.split()
-    hour, minute = (int(x) for x in parts[1].split(":"))
-    return Slot(parts[0], dt.time(hour, minute), int(parts[2]) if len(parts) > 2 else None)
 
 
 def horizon_of(team: Team, start: dt.date, today: dt.date) -> tuple[dt.date, dt.date]:
@@ -93,17 +85,12 @@ class Planner:
         self.until = dt.datetime.combine(self.horizon[1], dt.time(0))
         self.by_email = {p.email.lower(): p.key for p in config.people.values()}
         self._calendars: dict[tuple[str, ...], Team] = {}
-        #: slots taken back from the lock before anything new is placed (uid -> slot)
-        self.reserved: dict[str, Slot] = {}
-        #: one-date meetings taken back from the lock (uid -> start), see :meth:`reserve_on`
-        self.reserved_on: dict[str, dt.datetime] = {}
         self._pending: list[
             tuple[rules.Recurrence, tuple[str, ...], int, Team, int | None, str]
         ] = []
         #: holiday moves made by this build (uid -> holiday occurrence -> where it went),
-        #: for the lock; and those taken back from the lock, not yet used by :meth:`_settle`
+        #: for the lock
         self.moves: dict[str, dict[dt.datetime, dt.datetime]] = {}
-        self._claimed: dict[str, dict[dt.datetime, dt.datetime]] = {}
         #: located warnings (a team time that a DST change skips or repeats)
         self.warnings: list[Problem] = []
         #: what the user chose for series that meet someone's busy time (uid -> "move" |
@@ -112,6 +99,10 @@ class Planner:
         self.busy = busy
         self.off_busy = BusyMoves(self.grid, self.team, busy, self.resolve)
         self.busy_moves = self.off_busy.moves
+        #: what the lock remembers, taken back before anything is placed afresh
+        self.locked = LockMemory(
+            self.grid, self.team, lock, self.until, self.calendar, self.off_busy, self.resolve
+        )
         if busy is not None:
             for key, found in busy.people.items():
                 if key in self.clocks:
@@ -152,164 +143,6 @@ class Planner:
             )
         return self._calendars[people]
 
-    # ---- the lock: unchanged series keep their slot
-
-    def inputs(self, cadence: Cadence, frequency: str, week: int | None) -> str:
-        """A hash of what one series asks of placement: its rule, preferred day, time and
-        week, length, ``per`` and ``kind``. Same inputs, same slot, as long as the slot still
-        fits: who attends now and their clocks (hours, zone, workdays, budget) are checked
-        when the slot is taken back (:meth:`reserve`), not hashed, so a change to someone's
-        hours or to who attends moves only the series the old slot no longer fits."""
-        key = (
-            frequency,
-            cadence.day,
-            week,
-            cadence.time.isoformat(),
-            cadence.duration,
-            cadence.per,
-            cadence.kind,
-        )
-        return hashlib.sha256(repr(key).encode()).hexdigest()[:16]
-
-    def reserve(
-        self,
-        uid: str,
-        inputs: str,
-        who: tuple[str, ...],
-        duration: int,
-        monthly: bool,
-        entry: LockEntry | None,
-    ) -> None:
-        """Take ``uid``'s locked slot back before anything new is placed, if its inputs are
-        unchanged and the slot still breaks no rule (hours, a fixed series that changed)."""
-        if entry is None or not entry.slot or entry.inputs != inputs:
-            return
-        slot = parse_slot(entry.slot)
-        weekday = WEEKDAYS.index(slot.day)
-        begin = slot.time.hour * 60 + slot.time.minute
-        if monthly == (slot.week is not None) and self.grid.take_pattern(
-            who,
-            weekday,
-            weeks_of(slot.week),
-            begin,
-            begin + duration,
-            busy=self.resolve.get(uid) == "move",
-        ):
-            self.reserved[uid] = slot
-        else:
-            self._unclaim(uid, who, duration)  # placed afresh: other occurrences
-
-    def reserve_on(
-        self,
-        uid: str,
-        inputs: str,
-        who: tuple[str, ...],
-        day: dt.date,
-        duration: int,
-        within: int | None,
-        entry: LockEntry | None,
-    ) -> None:
-        """Take ``uid``'s locked one-date meeting (a renewal check, an onboarding step) back
-        before holiday moves and other one-offs are placed, if its inputs are unchanged and
-        its time is still free, a workday and inside the days it may use."""
-        if entry is None or entry.slot or not entry.inputs or entry.inputs != inputs:
-            return
-        when = entry.start.replace(tzinfo=None)
-        first, window = self._one_off_days(who, day, within)
-        if when.date() < first or (window is not None and when.date() > window[1]):
-            return
-        if not self.calendar(who).is_workday(when.date()):
-            return
-        begin = when.hour * 60 + when.minute
-        if self.resolve.get(uid) == "move" and self.grid.busy_on(who, when, duration):
-            return  # the user chose to move it off someone's busy time: placed afresh
-        if self.grid.take_on(who, when.date(), begin, begin + duration):
-            self.reserved_on[uid] = when
-
-    def claim(
-        self,
-        uid: str,
-        inputs: str,
-        who: tuple[str, ...],
-        duration: int,
-        session: bool,
-        entry: LockEntry | None,
-    ) -> None:
-        """Take back where the lock says the holiday occurrences of series ``uid`` went, if its
-        inputs are unchanged: before any slot is reserved or placed, so that only fixed series
-        (and what the lock already gave back) can make such a time unavailable.
-
-        Holiday moves go to the first free time on the next day, so they compete: settled in
-        name order, a new account's move would take an existing one's time and push it on,
-        and removing an account would pull later ones forward. A new series whose pattern
-        lands on a kept move moves its own occurrence instead (:meth:`_settle`). Claims that
-        :meth:`_settle` does not use (the series did not keep its slot, or the occurrence is
-        gone) are given back."""
-        if entry is None or not entry.slot or entry.inputs != inputs:
-            return
-        self.off_busy.claim(uid, entry, who, duration)
-        if not entry.moves:
-            return
-        slot = parse_slot(entry.slot)
-        week = slot.week if session and slot.week is not None else None
-        self._claim(uid, entry.moves, who, duration, self.calendar(who), week)
-
-    def claim_fixed(
-        self, cadence: Cadence, people: tuple[str, ...], rec: rules.Recurrence, uid: str
-    ) -> None:
-        """:meth:`claim` for a fixed series, before any fixed series is settled."""
-        entry = self.lock.entries.get(uid) if self.lock is not None else None
-        if entry is None:
-            return
-        self.off_busy.claim(uid, entry, people, cadence.duration)
-        if not entry.moves:
-            return
-        planned = set(rules.occurrences(rec, self.until, self.team.timezone))
-        calendar = self.calendar(people)
-        days = {o.date() for o in planned}
-        moves = [
-            (occ, when)
-            for occ, when in entry.moves
-            if occ in planned
-            and not (rec.rrule and calendar.next_workday(occ.date()) in days)  # dropped
-        ]
-        self._claim(uid, tuple(moves), people, cadence.duration, calendar, None)
-
-    def _claim(
-        self,
-        uid: str,
-        moves: tuple[tuple[dt.datetime, dt.datetime], ...],
-        people: tuple[str, ...],
-        duration: int,
-        calendar: Team,
-        week: int | None,
-    ) -> None:
-        """Each move whose occurrence still falls on a holiday and whose time is still free
-        and allowed (a workday: in its week of the month for a session that keeps one, else
-        on or after the next workday)."""
-        claimed: dict[dt.datetime, dt.datetime] = {}
-        for occ, when in moves:
-            if calendar.is_workday(occ.date()):
-                continue  # no longer on a holiday
-            window = _week_window(occ.date(), week)
-            lo, hi = window or (calendar.next_workday(occ.date()), when.date())
-            if not lo <= when.date() <= hi or not calendar.is_workday(when.date()):
-                continue
-            begin = when.hour * 60 + when.minute
-            if self.grid.take_on(people, when.date(), begin, begin + duration):
-                claimed[occ] = when
-        if claimed:
-            self._claimed[uid] = claimed
-
-    def _unclaim(self, uid: str, people: tuple[str, ...], duration: int) -> None:
-        """Give back the claimed moves of ``uid`` that were not used."""
-        for when in [
-            *self._claimed.pop(uid, {}).values(),
-            *self.off_busy.claimed.pop(uid, {}).values(),
-        ]:
-            begin = when.hour * 60 + when.minute
-            self.grid.release_on(people, when.date(), begin, begin + duration)
-
     # ---- placing
 
     def fixed(
@@ -322,8 +155,12 @@ class Planner:
         rec = rules.recurrence(cadence, replace(calendar, holidays=()), start)
         if rec is None:
             return None
-        self._check_hours(cadence, people, rec)
-        self._check_clock_change(cadence, rec)
+        check_hours(
+            cadence, people, rec, self.grid, self.team, self.clocks, self.horizon, self.until
+        )
+        warning = clock_change_warning(cadence, rec, self.grid, self.team, self.until)
+        if warning is not None:
+            self.warnings.append(warning)
         patterns = {
             (occ.weekday(), week_of_month(occ.date()), occ.hour * 60 + occ.minute)
             for occ in rules.occurrences(rec, self.until, self.team.timezone)
@@ -373,7 +210,7 @@ class Planner:
         frequency = rule or cadence.rule
         monthly = frequency in MONTHLY_TYPES
         who = (*people, *extra)
-        slot = self.reserved.pop(uid, None) if uid else None
+        slot = self.locked.slot(uid)
         if slot is None:
             slot = self.grid.place_recurring(
                 who,
@@ -386,12 +223,24 @@ class Planner:
                 day_major=session,
             )
         if slot is None:
-            raise PlacementError(self._no_slot(cadence, people, extra, session and monthly))
+            raise PlacementError(
+                no_slot(
+                    cadence,
+                    people,
+                    extra,
+                    session and monthly,
+                    self.grid,
+                    self.team,
+                    self.clocks,
+                    self.horizon,
+                    self.busy,
+                )
+            )
         placed = replace(cadence, rule=frequency, day=slot.day, week=slot.week, time=slot.time)
         calendar = self.calendar(people)
         rec = rules.recurrence(placed, replace(calendar, holidays=()), start)
         if rec is None:
-            self._unclaim(uid, who, cadence.duration)
+            self.locked.unclaim(uid, who, cadence.duration)
             return None, slot
         window_week = slot.week if monthly and session else None
         self._pending.append((rec, who, cadence.duration, calendar, window_week, uid))
@@ -426,25 +275,13 @@ class Planner:
         uid: str = "",
     ) -> dt.datetime | None:
         """A single meeting on ``day`` or the first workday after it that fits everyone;
-        ``within`` limits the search to that many workdays. A meeting :meth:`reserve_on` took
-        back from the lock keeps its time."""
-        if uid in self.reserved_on:
-            return self.reserved_on.pop(uid)
-        first, window = self._one_off_days(people, day, within)
+        ``within`` limits the search to that many workdays. A meeting the lock gave back
+        (:meth:`LockMemory.reserve_on`) keeps its time."""
+        kept = self.locked.time(uid)
+        if kept is not None:
+            return kept
+        first, window = one_off_days(self.calendar(people), day, within)
         return self.grid.place_on(people, first, time, duration, self.calendar(people), window)
-
-    def _one_off_days(
-        self, people: tuple[str, ...], day: dt.date, within: int | None
-    ) -> tuple[dt.date, tuple[dt.date, dt.date] | None]:
-        """The first workday a one-off may use and, with ``within``, its last."""
-        calendar = self.calendar(people)
-        first = calendar.next_workday(day)
-        if within is None:
-            return first, None
-        last = first
-        for _ in range(within - 1):
-            last = calendar.next_workday(last + dt.timedelta(days=1))
-        return first, (first, last)
 
     # ---- holiday moves and clashes with one-date meetings
 
@@ -462,8 +299,8 @@ class Planner:
     ) -> rules.Recurrence:
         """Move occurrences that fall on a holiday (of anyone attending) or on a one-date
         meeting to the first free time on the next day that fits (or where the lock says it
-        went: :meth:`claim`); block what remains."""
-        claimed = self._claimed.pop(uid, {}) if uid else {}
+        went: :meth:`LockMemory.claim`); block what remains."""
+        claimed = self.locked.moves(uid)
         planned = rules.occurrences(rec, self.until, self.team.timezone)
         days = {o.date() for o in planned}
         exdates: list[dt.datetime] = []
@@ -475,7 +312,7 @@ class Planner:
                 if rec.rrule and target in days and week is None:
                     exdates.append(occ)
                     continue  # a daily series already meets that day: drop, do not double
-                window = _week_window(occ.date(), week)
+                window = week_window(occ.date(), week)
                 when = claimed.pop(occ, None) or self.grid.place_on(
                     people, target, occ.time(), duration, calendar, window
                 )
@@ -492,7 +329,7 @@ class Planner:
         if uid:
             try:
                 kept = self.off_busy.settle(
-                    uid, kept, people, duration, calendar, lambda d: _week_window(d, week), moved
+                    uid, kept, people, duration, calendar, lambda d: week_window(d, week), moved
                 )
             except NoTimeOffBusy as exc:
                 raise PlacementError(str(exc)) from None
@@ -509,7 +346,7 @@ class Planner:
                     occ.time(),
                     duration,
                     calendar,
-                    _week_window(occ.date(), week),
+                    week_window(occ.date(), week),
                 )
                 if when is None:
                     raise PlacementError(
@@ -518,156 +355,8 @@ class Planner:
                     )
                 moved.append((occ, when))
         if claimed:  # remembered moves of occurrences that no longer need one
-            self._claimed[uid] = claimed
-            self._unclaim(uid, people, duration)
+            self.locked.give_back(uid, claimed, people, duration)
         return rules.with_moves(rec, exdates, moved)
 
-    # ---- messages
 
-    def _check_clock_change(self, cadence: Cadence, rec: rules.Recurrence) -> None:
-        """A located warning when an exact team time falls in an hour a DST change skips or
-        repeats (the writer then keeps the meeting's length with DURATION)."""
-        dst = self.grid.dst_dated
-        if not dst:
-            return
-        for occ in rules.occurrences(rec, self.until, self.team.timezone):
-            first = (occ.hour * 60 + occ.minute) // 5
-            cells = range(first, first + max(1, cadence.duration // 5))
-            if any((occ.date(), c) in dst for c in cells):
-                self.warnings.append(
-                    Problem(
-                        cadence.where,
-                        f"time = {cadence.time:%H:%M} on {occ:%a %Y-%m-%d} is in an "
-                        f"hour that a daylight-saving change skips or repeats in "
-                        f"{self.team.timezone}; clients show that meeting at a shifted time: "
-                        "choose a time outside 01:00-03:00",
-                        "warning",
-                    )
-                )
-                return
-
-    def _check_hours(
-        self, cadence: Cadence, people: tuple[str, ...], rec: rules.Recurrence
-    ) -> None:
-        tz = self.team.tz
-        lo, hi = self.horizon
-        outside: list[str] = []
-        instants = [
-            (occ, occ.replace(tzinfo=tz))
-            for occ in rules.occurrences(rec, self.until, self.team.timezone)
-        ]
-        length = dt.timedelta(minutes=cadence.duration)
-        seen: dict[tuple[object, ...], bool] = {}
-        for p in people:
-            clock = self.clocks.get(p)
-            if clock is None:
-                continue
-            probe = replace(clock, holidays=frozenset())
-            shape = (clock.zone, clock.start, clock.end, clock.workdays)
-            for occ, begin in instants:
-                key = (shape, occ)
-                ok = seen.get(key)
-                if ok is None:
-                    ok = seen[key] = probe.fits(begin, begin.astimezone(dt.UTC) + length)
-                if not ok:
-                    local = (
-                        ""
-                        if clock.zone == self.team.timezone
-                        else (
-                            f", that is {team_window(clock, self.team.timezone, lo, hi)} in "
-                            f"{self.team.timezone}"
-                        )
-                    )
-                    outside.append(
-                        f"{clock.label} ({clock.hours_text()} {clock.zone}{local}; "
-                        f"first miss {occ:%a %Y-%m-%d %H:%M})"
-                    )
-                    break
-        if outside:
-            raise PlacementError(
-                f"time = {cadence.time:%H:%M} ({self.team.timezone}) is outside the working "
-                f"hours of {'; '.join(outside)}; {self._window_text(cadence, people)}"
-            )
-
-    def _window_text(self, cadence: Cadence, people: tuple[str, ...]) -> str:
-        """Which team-local times on the cadence's day would fit everyone, for messages."""
-        day = WEEKDAYS.index(cadence.day) if cadence.day else 0
-        free = [
-            c
-            for c in range(24 * 60 // 5)
-            if all((day, c) not in self.grid.off.get(p, frozenset()) for p in people)
-        ]
-        runs: list[tuple[int, int]] = []
-        for c in free:
-            if runs and runs[-1][1] == c:
-                runs[-1] = (runs[-1][0], c + 1)
-            else:
-                runs.append((c, c + 1))
-        fitting = [(a * 5, b * 5) for a, b in runs if (b - a) * 5 >= cadence.duration]
-        if not fitting:
-            return "no time of day fits everyone: change someone's hours or the attendees"
-        shown = ", ".join(
-            f"{a // 60:02d}:{a % 60:02d}-{b // 60:02d}:{b % 60:02d}" for a, b in fitting
-        )
-        return f"a time that fits everyone: {shown} ({self.team.timezone})"
-
-    def _no_slot(
-        self, cadence: Cadence, people: tuple[str, ...], extra: tuple[str, ...], in_week: bool
-    ) -> str:
-        who = (*people, *extra)
-        common = [
-            c
-            for c in range(24 * 60 // 5)
-            if any(
-                all((d, c) not in self.grid.off.get(p, frozenset()) for p in who) for d in range(7)
-            )
-        ]
-        if not common:
-            lo, hi = self.horizon
-            hours = "; ".join(
-                f"{self.grid.clocks[p].label} {self.grid.clocks[p].hours_text()} "
-                f"{self.grid.clocks[p].zone} ("
-                f"{team_window(self.grid.clocks[p], self.team.timezone, lo, hi)} in "
-                f"{self.team.timezone})"
-                for p in who
-                if p in self.grid.clocks
-            )
-            return (
-                f"no time of day is inside everyone's working hours: {hours}; change "
-                "someone's hours or who attends"
-            )
-        names = ", ".join(self.clocks[p].label if p in self.clocks else p for p in people)
-        where = f" in week {cadence.week} of the month" if in_week and cadence.week else ""
-        customer = " and the customer's hours" if extra else ""
-        busy = [
-            self.clocks[p].label
-            for p in people
-            if p in self.clocks and self.busy is not None and self.busy.blocks(p)
-        ]
-        around = (
-            f" around the busy times of {', '.join(busy)} (their calendars, over the busy "
-            "horizon; --no-busy shows placement without them)"
-            if busy
-            else ""
-        )
-        return (
-            f"no free {cadence.duration}-minute time{where} within the working hours of "
-            f"{names}{customer}{around}; shorten the meetings, widen someone's hours, or "
-            "spread the work over more people"
-        )
-
-
-def _week_window(day: dt.date, week: int | None) -> tuple[dt.date, dt.date] | None:
-    """The days of ``day``'s month that count as week ``week`` (days 8-14 for week 2; the
-    last seven days for -1), so a moved MBR stays in its week."""
-    if week is None:
-        return None
-    if week == -1:
-        nxt = (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-        return nxt - dt.timedelta(days=7), nxt - dt.timedelta(days=1)
-    first = day.replace(day=7 * (week - 1) + 1)
-    last_day = (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
-    return first, min(first + dt.timedelta(days=6), last_day)
-
-
-__all__ = ["LOOKAHEAD", "PlacementError", "Planner", "Slot", "horizon_of", "week_of_month"]
+__all__ = ["LOOKAHEAD", "MONTHLY_TYPES", "Planner", "horizon_of"]

@@ -15,7 +15,9 @@ from tacal.model import ACCOUNT_RULES, Account, Cadence, Person
 from tacal.schedule import rules
 from tacal.schedule.fiscal import quarter_of
 from tacal.series.context import BuildContext, dedupe
-from tacal.series.planner import MONTHLY_TYPES, PlacementError, Planner, slot_text
+from tacal.series.locked import placement_inputs, slot_text
+from tacal.series.placement_errors import PlacementError
+from tacal.series.planner import MONTHLY_TYPES, Planner
 from tacal.series.ranking import top3
 from tacal.series.types import Attendee, Override, Series, uid_for
 
@@ -56,7 +58,7 @@ def fixed_drafts(ctx: BuildContext, planner: Planner) -> list[_Draft]:
             drafts.append(draft)
     for draft in drafts:
         if draft.rec is not None:  # the holiday moves the lock remembers, before any new one
-            planner.claim_fixed(draft.cadence, draft.people, draft.rec, draft.uid)
+            planner.locked.claim_fixed(draft.cadence, draft.people, draft.rec, draft.uid)
     return drafts
 
 
@@ -74,7 +76,7 @@ def settle_fixed(ctx: BuildContext, planner: Planner, drafts: list[_Draft]) -> N
 
 def session_drafts(ctx: BuildContext, planner: Planner) -> list[_Draft]:
     """One draft per session (per TA, AE or account), with the holiday moves the lock
-    remembers for it taken back when its inputs are unchanged (:meth:`Planner.claim`)."""
+    remembers for it taken back when its inputs are unchanged (:meth:`LockMemory.claim`)."""
     drafts = []
     for cadence in ctx.config.cadences:
         if cadence.rule in ACCOUNT_RULES or _exact(cadence):
@@ -86,8 +88,8 @@ def session_drafts(ctx: BuildContext, planner: Planner) -> list[_Draft]:
                 account if isinstance(account, Account) else None, cadence.kind == "external"
             )
             who = (*draft.people, *draft.extra)
-            draft.inputs = planner.inputs(cadence, cadence.rule, cadence.week)
-            planner.claim(
+            draft.inputs = placement_inputs(cadence, cadence.rule, cadence.week)
+            planner.locked.claim(
                 draft.uid,
                 draft.inputs,
                 who,
@@ -104,7 +106,7 @@ def reserve_sessions(ctx: BuildContext, planner: Planner, drafts: list[_Draft]) 
     afresh can take it."""
     for draft in drafts:
         cadence = draft.cadence
-        planner.reserve(
+        planner.locked.reserve(
             draft.uid,
             draft.inputs,
             (*draft.people, *draft.extra),
