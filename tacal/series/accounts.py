@@ -6,7 +6,7 @@ These are cadences with ``per = "account"`` and an account rule (``check-in``, `
 every plain cadence is built and places account meetings around them:
 
 1. recurring meetings first (check-ins, then touch-bases), every account in name order, each on
-   the first free slot of everyone internal who attends (see :mod:`tacal.slots`); a holiday
+   the first free slot of everyone internal who attends (see :mod:`tacal.schedule.slots`); a holiday
    occurrence moves to the first free time on the next workday;
 2. then one-offs (onboarding steps, renewal health checks) on their dates.
 
