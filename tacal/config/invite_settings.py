@@ -128,3 +128,19 @@ def invite_settings(checker: Any, table: Any, base: Path | None) -> InviteSettin
         state=state,
         internal_domains=tuple(domains),
     )
+
+
+def check_senders(
+    checker: Any, invite: InviteSettings, people: dict[str, Any], organizers: set[str]
+) -> None:
+    """A ``from`` table key that names nobody who can organize is a warning: that address
+    would never be used, and the organizer it was meant for would send from their own."""
+    known = {k.lower() for k in people} | {p.email.lower() for p in people.values()}
+    known |= {o.lower() for o in organizers}
+    for who, _ in invite.senders:
+        if who not in known:
+            checker.warn(
+                ("invite", "from", who),
+                f"{who!r} is neither a [people] key nor an organizer's e-mail, so this "
+                f"address is never used{did_you_mean(who, sorted(known))}",
+            )

@@ -19,7 +19,7 @@ from typing import Any
 from tacal.config import lock as lock_file
 from tacal.config.accounts import read_accounts, read_accounts_csv
 from tacal.config.cadences import read_cadences
-from tacal.config.invite_settings import INVITE_KEYS, invite_settings
+from tacal.config.invite_settings import INVITE_KEYS, check_senders, invite_settings
 from tacal.config.locate import Checker, belongs_in
 from tacal.config.people import read_people
 from tacal.config.settings import FEEDS_KEYS, SYNC_KEYS, feed_settings, sync_settings
@@ -148,6 +148,8 @@ def parse(text: str, path: Path | None) -> Config:
     feeds = feed_settings(c, raw.get("feeds"))
     sync = sync_settings(c, raw.get("sync"), base)
     invite = invite_settings(c, raw.get("invite"), base)
+    organizers = {o for o in [team.organizer, *(k.organizer for k in cadences)] if o}
+    check_senders(c, invite, people, organizers)
     csv_name = raw.get("accounts")
     accounts_file = (
         (base or Path.cwd()) / csv_name

@@ -121,3 +121,22 @@ def test_state_puts_the_send_log_where_the_config_says(
     log = tmp_path / "state" / "invites.db"
     assert log.exists()
     assert log.stat().st_mode & 0o777 == 0o600
+
+
+def test_regression_from_key_naming_nobody_is_a_warning(
+    tacal: Callable[..., Result], tmp_path: Path
+) -> None:
+    """A ``from`` key that is no person and no organizer was silently never used."""
+    path = config_with(
+        tmp_path,
+        'smtp_host = "mail.example"\n[invite.from]\nanna = "Anna <anna@team.example>"\n'
+        'ana = "Typo <typo@team.example>"\n',
+    )
+    result = tacal("validate")
+    assert result.code == 0, result.err
+    warnings = [line for line in result.err.splitlines() if "invite.from" in line]
+    assert warnings == [
+        f"{path}:{line_of(path, 'ana = ')}: invite.from.ana: warning: 'ana' is neither a "
+        "[people] key nor an organizer's e-mail, so this address is never used "
+        "(did you mean 'anna'?)"
+    ]
