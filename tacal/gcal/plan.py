@@ -232,7 +232,7 @@ def plan(
         keyed=True,
         check_names=picks_checked,
     )
-    return google_plan(decided, series, remote, restore=back, now=now)
+    return _google_writes(decided, series, masters, exceptions, back, now)
 
 
 def wanted_of(ds: DesiredSeries) -> Wanted:
@@ -253,9 +253,19 @@ def google_plan(
     record names its master by event id in ``remote`` (the listing planned from), each
     wanted one its series in ``series``. ``restore`` lets a create take back an event
     Google still keeps cancelled under its id."""
-    since = (now or datetime.now(UTC)).astimezone(UTC)
-    back = restore or Pick()
     masters, exceptions = _remote_groups(remote)
+    return _google_writes(decided, series, masters, exceptions, restore or Pick(), now)
+
+
+def _google_writes(
+    decided: SinkPlan,
+    series: list[DesiredSeries],
+    masters: dict[str, dict[str, Any]],
+    exceptions: dict[str, list[dict[str, Any]]],
+    back: Pick,
+    now: datetime | None,
+) -> Plan:
+    since = (now or datetime.now(UTC)).astimezone(UTC)
     by_uid = {ds.uid: ds for ds in series}
     actions = []
     for a in decided.actions:
