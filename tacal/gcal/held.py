@@ -38,10 +38,10 @@ from tacal.sinks.contract import Scope as SinkScope
 __all__ = ["Scope", "held_of", "held_records"]
 
 
-def held_of(item: dict[str, Any], uid: str = "") -> Held:
-    """The record of one master event, without the hand-edit check (``edited`` False):
-    ``uid`` stands in when the event does not carry its own (a cancelled event Google
-    keeps little of)."""
+def held_of(item: dict[str, Any], uid: str = "", *, edited: bool = False) -> Held:
+    """The record of one master event; ``edited`` is the hand-edit check's answer
+    (:func:`held_records` makes it). ``uid`` stands in when the event does not carry its
+    own (a cancelled event Google keeps little of)."""
     private = _private(item)
     if item.get("status") == "cancelled":
         state = DELETED_BY_TACAL if private.get(DELETED_KEY) == "1" else DELETED_BY_HAND
@@ -54,6 +54,7 @@ def held_of(item: dict[str, Any], uid: str = "") -> Held:
         summary=str(item.get("summary", "")),
         cadence=private.get(CADENCE_KEY, ""),
         state=state,
+        edited=edited and state == LIVE,
         pending=private.get(PENDING_KEY) == "1" or private.get(DELETED_KEY) == "1",
         account=private.get(ACCOUNT_KEY, ""),
         organizer=private.get(ORGANIZER_KEY, "").lower(),
@@ -79,8 +80,13 @@ def held_records(
         mine = eid in wanted
         if not mine and (item.get("status") == "cancelled" or not _is_ours(item)):
             continue
-        held = held_of(item, wanted.get(eid, ""))
-        if held.state == LIVE and (mine or scope is None or not scope.leaves(held)):
+        live = item.get("status") != "cancelled"
+        if mine or scope is None:
+            edited = live and _hand_edited(item, exceptions.get(eid, []))
+            out.append(held_of(item, wanted.get(eid, ""), edited=edited))
+            continue
+        held = held_of(item)
+        if not scope.leaves(held):
             held = replace(held, edited=_hand_edited(item, exceptions.get(eid, [])))
         out.append(held)
     return out
