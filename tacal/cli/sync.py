@@ -132,9 +132,9 @@ def sync_command(
     from tacal.gcal.auth import EMULATOR, OAUTH, build_service, credentials_kind
     from tacal.gcal.calendars import DELEGATE, ONE, choose_route, organized_by
     from tacal.gcal.multi import CalendarsIncomplete, sync_calendars
-    from tacal.gcal.plan import Pick, Scope
     from tacal.gcal.report import SyncIncomplete
     from tacal.gcal.sync import sync
+    from tacal.sinks.contract import Pick, Scope
 
     scoped = scoped_series(obj, for_email, account)
     config, series, stamps, email = scoped.config, scoped.series, scoped.stamps, scoped.email

@@ -24,7 +24,6 @@ from tacal.cli.context import console, plain
 from tacal.config.settings import PASSWORD_ENV
 from tacal.errors import SyncError
 from tacal.gcal.changes import Change, describe_create, describe_update, guest_emails
-from tacal.gcal.plan import Scope as GoogleScope
 from tacal.gcal.report import SeriesLine, SyncReport
 from tacal.sinks.contract import (
     CREATE,
@@ -52,7 +51,7 @@ def sync_to_caldav(
     overwrite: tuple[str, ...],
     allow_deletes: bool,
     delete_threshold: float,
-    scope: GoogleScope | None,
+    scope: Scope | None,
     now: dt.datetime,
     today: dt.date,
     fmt: str,
@@ -82,9 +81,6 @@ def sync_to_caldav(
             f"${PASSWORD_ENV} is set but no CalDAV user name is",
             hint="set [sync] username in the config, or pass --caldav-user",
         )
-    sink_scope = None
-    if scope is not None:
-        sink_scope = Scope(account=scope.account, email=scope.email, known=scope.known)
     connection = Connection(url, username=username, password=password)
     try:
         run = sync(
@@ -94,7 +90,7 @@ def sync_to_caldav(
             overwrite=Pick.of(overwrite),
             allow_deletes=allow_deletes,
             delete_threshold=delete_threshold,
-            scope=sink_scope,
+            scope=scope,
         )
     finally:
         connection.close()
@@ -156,7 +152,7 @@ def _change(
     return None, []
 
 
-def to_report(run: Any, *, scope: GoogleScope | None, now: dt.datetime) -> SyncReport:
+def to_report(run: Any, *, scope: Scope | None, now: dt.datetime) -> SyncReport:
     """The run as the Google sync reports it, so both print alike."""
     url = run.sink.connection.url
     report = SyncReport(

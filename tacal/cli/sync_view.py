@@ -18,8 +18,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from tacal.gcal.changes import Change, Slot
-from tacal.gcal.plan import CREATE, DELETE, GONE, RESTORE, SKIPPED, UNCHANGED, UPDATE
 from tacal.gcal.report import SeriesLine, SyncReport
+from tacal.sinks.contract import CREATE, DELETE, GONE, RESTORE, SKIPPED, UNCHANGED, UPDATE
 
 __all__ = [
     "cost",

@@ -2,6 +2,8 @@
 
 Modules, each importing only those below it:
 
+- :mod:`~tacal.gcal.sink` -- Google as a :class:`~tacal.sinks.contract.Sink` (the shared
+  contract tests).
 - :mod:`~tacal.gcal.multi` -- several calendars side by side (``[sync] delegate = true``):
   every calendar planned, then written, each with its own client and pacing window.
 - :mod:`~tacal.gcal.calendars` -- which calendar each series goes to (its organizer's,
@@ -14,9 +16,11 @@ Modules, each importing only those below it:
 - :mod:`~tacal.gcal.transport` -- paced, retrying API calls: ``Timing``, the
   ``TokenBucket`` pacing window, batches, backoff, error classification.
 - :mod:`~tacal.gcal.report` -- ``SyncReport``/``SeriesLine`` and ``SyncIncomplete``.
-- :mod:`~tacal.gcal.plan` -- the pure plan: create/update/restore/delete/unchanged/skip/
-  gone per series, the scope of ``--account``/``--for`` (``Scope``), the series
-  ``--overwrite``/``--restore`` name (``Pick``), and the mass-delete guard.
+- :mod:`~tacal.gcal.plan` -- the pure plan: the shared planner's decision per series
+  (:mod:`tacal.sinks.plan`: create/update/restore/delete/unchanged/skip/gone, the
+  ``--account``/``--for`` scope, ``--overwrite``/``--restore``, the mass-delete guard)
+  turned into Google writes: bodies, occurrence exceptions, changes, notified guests.
+- :mod:`~tacal.gcal.held` -- a listing as the contract's ``Held`` records, by event id.
 - :mod:`~tacal.gcal.changes` -- what a write changes: the first occurrence that moves
   (old -> new), the fields, the guests added and removed.
 - :mod:`~tacal.gcal.desired` -- ``DesiredSeries``: a calendar's series as Google bodies

@@ -28,10 +28,11 @@ from icalendar import Calendar
 
 from tacal.errors import AuthError, SyncError
 from tacal.gcal.auth import ServiceBundle
-from tacal.gcal.plan import Pick, Scope, TooManyDeletes, check_picks
 from tacal.gcal.report import SeriesLine, SyncIncomplete, SyncReport
 from tacal.gcal.sync import Planned, finish, prepare
 from tacal.gcal.transport import Timing
+from tacal.sinks.contract import Pick, Scope
+from tacal.sinks.plan import TooManyDeletes, check_picks
 
 __all__ = ["CalendarsIncomplete", "CalendarsReport", "Target", "sync_calendars"]
 

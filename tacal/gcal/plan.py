@@ -1,21 +1,18 @@
-"""The plan: what each series needs, decided without any I/O.
+"""The plan: what each series needs in Google, and the writes that take it there.
 
-:func:`plan` compares the wanted series with what one listing of tacal's events returned
-and yields create/update/restore/delete/unchanged/skip/gone actions, so ``--dry-run``
-shows exactly what would be written, and what each write changes
-(:mod:`tacal.gcal.changes`).
+:func:`plan` reduces one listing of tacal's events to the shared contract's records
+(:mod:`tacal.gcal.held`), has the shared planner (:func:`tacal.sinks.plan.plan_sync`)
+decide create/update/restore/delete/unchanged/skip/gone per series, then turns each
+decision into what Google needs (:func:`google_plan`): the full event body (with
+``tacalPending`` while occurrence exceptions are still to be written), the exception
+writes that make Google's occurrences match, what the write changes
+(:mod:`tacal.gcal.changes`) and whom Google would notify. No I/O, so ``--dry-run`` shows
+exactly what would be written.
 
-- **Scope.** With a :class:`Scope` (``--account`` / ``--for``) only the wanted series and,
-  for deletions, tacal's events tagged with that account or inviting that person whose
-  UID no series of the whole config has any more, are considered; every other event is
-  counted (``Plan.outside``) and left alone.
-- **Hand edits and hand deletions.** A series edited in Google is skipped unless
-  ``overwrite`` picks it; one deleted in Google (cancelled, and not by tacal: tacal tags
-  what it deletes with ``tacalDeleted``) is reported as gone unless ``restore`` picks it.
-  :class:`Pick` is a set of cadence ids and UIDs, or every series.
-- **Mass deletes.** A plan deleting all of the events it considers, or more than
-  ``delete_threshold`` of them (and more than one), raises :class:`~tacal.errors.SyncError`
-  unless ``allow_deletes``: a config that briefly looks empty must not wipe a calendar.
+The rules themselves (hand edits skipped unless ``--overwrite``, hand deletions left
+deleted unless ``--restore``, the ``--account`` / ``--for`` scope, the mass-delete
+guard) are the shared planner's, so Google and CalDAV behave alike; only the wording
+says where edits happen ("in Google").
 """
 
 from __future__ import annotations
@@ -28,28 +25,44 @@ from typing import Any
 
 from icalendar import Calendar
 
-from tacal.config.values import did_you_mean
-from tacal.errors import SyncError
 from tacal.gcal.changes import Change, describe_create, describe_update, guest_emails
 from tacal.gcal.codec import (
-    ACCOUNT_KEY,
     CADENCE_KEY,
-    DELETED_KEY,
-    HASH_KEY,
-    ORGANIZER_KEY,
     PENDING_KEY,
-    UID_KEY,
-    _is_ours,
     _occurs,
     _private,
     _reset_body,
     instance_id,
 )
-from tacal.gcal.compare import _generated, _hand_edited, _observable, _remote_exceptions, _same
+from tacal.gcal.compare import _generated, _observable, _remote_exceptions, _same
 from tacal.gcal.desired import DesiredSeries, desired_series
-from tacal.sinks.contract import Pick
+from tacal.gcal.held import Scope, held_records
+from tacal.sinks.contract import (
+    CREATE,
+    DELETE,
+    GONE,
+    RESTORE,
+    SKIPPED,
+    UNCHANGED,
+    UPDATE,
+    WRITES,
+    Pick,
+    SinkAction,
+    SinkPlan,
+    Wanted,
+)
+from tacal.sinks.contract import Scope as SinkScope
+from tacal.sinks.plan import TooManyDeletes, check_picks, plan_sync
 
 __all__ = [
+    "CREATE",
+    "DELETE",
+    "GONE",
+    "RESTORE",
+    "SKIPPED",
+    "UNCHANGED",
+    "UPDATE",
+    "WRITES",
     "Action",
     "InstanceWrite",
     "Pick",
@@ -57,57 +70,9 @@ __all__ = [
     "Scope",
     "TooManyDeletes",
     "check_picks",
+    "google_plan",
     "plan",
 ]
-
-# Action kinds, also the ``action`` of a SeriesLine.
-CREATE = "create"
-UPDATE = "update"
-RESTORE = "restore"
-DELETE = "delete"
-UNCHANGED = "unchanged"
-SKIPPED = "skipped-hand-edited"
-GONE = "deleted-in-google"
-#: kinds that write to Google
-WRITES = (CREATE, UPDATE, RESTORE, DELETE)
-
-
-class TooManyDeletes(SyncError):
-    """The mass-delete guard: the plan deletes more than the threshold allows."""
-
-
-@dataclass(frozen=True)
-class Scope:
-    """What a ``--account`` / ``--for`` sync may touch besides the series it wants: tacal's
-    events in Google tagged with ``account`` (``tacalAccount``) and/or inviting ``email``
-    (or organised by it: ``tacalOrganizer``), whose UID is not in ``known`` (every series
-    of the whole config: one that merely left the scope is not deleted)."""
-
-    account: str | None = None
-    email: str | None = None
-    known: frozenset[str] = frozenset()
-
-    def holds(self, remote: dict[str, Any]) -> bool:
-        private = _private(remote)
-        if self.account is not None:
-            tag = private.get(ACCOUNT_KEY)
-            if tag is None or tag.casefold() != self.account.casefold():
-                return False
-        if self.email is not None:
-            wanted = self.email.lower()
-            if wanted not in guest_emails(remote) and (
-                private.get(ORGANIZER_KEY, "").lower() != wanted
-            ):
-                return False
-        return True
-
-    def describe(self) -> str:
-        parts = []
-        if self.account is not None:
-            parts.append(f"account {self.account}")
-        if self.email is not None:
-            parts.append(f"for {self.email}")
-        return ", ".join(parts)
 
 
 @dataclass
@@ -150,7 +115,7 @@ class Plan:
     existing: int
     #: tacal's live events left alone because they are outside the scope
     outside: int = 0
-    scope: Scope | None = None
+    scope: SinkScope | None = None
 
     def of(self, kind: str) -> list[Action]:
         return [a for a in self.actions if a.kind == kind]
@@ -234,11 +199,11 @@ def plan(
     restore: bool | Pick = False,
     allow_deletes: bool = False,
     delete_threshold: float = 0.2,
-    scope: Scope | None = None,
+    scope: SinkScope | None = None,
     now: datetime | None = None,
     picks_checked: bool = True,
 ) -> Plan:
-    """Decide, without any I/O, what each series needs.
+    """Decide, without any I/O, what each series needs, and the writes that do it.
 
     ``picks_checked=False`` leaves checking the ``overwrite``/``restore`` names to the
     caller: a sync over several calendars checks them against all of its plans at once.
@@ -247,85 +212,98 @@ def plan(
     ``showDeleted=true``); a cancelled master of a wanted series should carry its private
     properties (``events.get`` gives them) so that tacal's own deletions are told from
     deletions in Google. ``now`` starts the search for the first changed occurrence.
-    Raises SyncError when the plan would delete too much, or when ``overwrite`` /
-    ``restore`` names a series the plan does not consider.
+    Raises SyncError when the plan would delete too much (:class:`TooManyDeletes`), or
+    when ``overwrite`` / ``restore`` names a series the plan does not consider.
     """
     series = desired if isinstance(desired, list) else desired_series(desired)
     over = overwrite if isinstance(overwrite, Pick) else Pick.of(overwrite)
     back = restore if isinstance(restore, Pick) else Pick.of(restore)
-    since = (now or datetime.now(UTC)).astimezone(UTC)
     masters, exceptions = _remote_groups(remote)
-    actions: list[Action] = []
-    wanted: set[str] = set()
-    for ds in series:
-        wanted.add(ds.event_id)
-        actions.append(
-            _plan_series(
-                ds, masters.get(ds.event_id), exceptions.get(ds.event_id, []), over, back, since
-            )
-        )
-    live = {eid: m for eid, m in masters.items() if m.get("status") != "cancelled" and _is_ours(m)}
-    considered = sum(1 for eid in live if eid in wanted)
-    outside = 0
-    for eid, have in live.items():
-        if eid in wanted:
-            continue
-        private = _private(have)
-        uid = private.get(UID_KEY, "")
-        if scope is not None and (uid in scope.known or not scope.holds(have)):
-            outside += 1
-            continue
-        considered += 1
-        common = dict(
-            uid=uid,
-            event_id=eid,
-            summary=have.get("summary", ""),
-            attendees=[str(a.get("email", "")) for a in have.get("attendees") or []],
-            cadence=private.get(CADENCE_KEY, ""),
-        )
-        if _hand_edited(have, exceptions.get(eid, [])) and not over.picks(uid, common["cadence"]):
-            actions.append(
-                Action(
-                    SKIPPED,
-                    **common,
-                    etag=have.get("etag"),
-                    reason="gone from tacal's config but edited in Google; "
-                    "--overwrite deletes it anyway",
-                )
-            )
-            continue
-        actions.append(
-            Action(
-                DELETE, **common, etag=have.get("etag"), change=Change(), emails=guest_emails(have)
-            )
-        )
-    if picks_checked:
-        check_picks(actions, over, "--overwrite")
-        check_picks(actions, back, "--restore")
-    result = Plan(actions, existing=considered, outside=outside, scope=scope)
-    deletes = len(result.of(DELETE))
-    if deletes and not allow_deletes:
-        existing = result.existing
-        if deletes >= existing or deletes > max(1.0, delete_threshold * existing):
-            where = f"for {scope.describe()}" if scope else "in this calendar"
-            raise TooManyDeletes(
-                f"this sync would delete {deletes} of the {existing} events tacal manages {where}",
-                hint="if cadences were really removed, run again with --allow-deletes; "
-                "otherwise check the config (an empty or broken config must not wipe "
-                "the calendar)",
-            )
-    return result
+    held = held_records(masters, exceptions, {ds.event_id: ds.uid for ds in series}, scope)
+    decided = plan_sync(
+        [wanted_of(ds) for ds in series],
+        held,
+        overwrite=over,
+        restore=back,
+        allow_deletes=allow_deletes,
+        delete_threshold=delete_threshold,
+        scope=scope,
+        by_hand="in Google",
+        keyed=True,
+        check_names=picks_checked,
+    )
+    return _google_writes(decided, series, masters, exceptions, back, now)
 
 
-def _plan_series(
+def wanted_of(ds: DesiredSeries) -> Wanted:
+    """A desired series as the shared planner sees it, keyed by its event id."""
+    summary = str(ds.body.get("summary", ""))
+    return Wanted(ds.uid, ds.hash, summary, ds.cadence, tuple(ds.warnings), key=ds.event_id)
+
+
+def google_plan(
+    decided: SinkPlan,
+    series: list[DesiredSeries],
+    remote: list[dict[str, Any]],
+    *,
+    restore: Pick | None = None,
+    now: datetime | None = None,
+) -> Plan:
+    """The Google writes each action of the shared plan needs: every action's held
+    record names its master by event id in ``remote`` (the listing planned from), each
+    wanted one its series in ``series``. ``restore`` lets a create take back an event
+    Google still keeps cancelled under its id."""
+    masters, exceptions = _remote_groups(remote)
+    return _google_writes(decided, series, masters, exceptions, restore or Pick(), now)
+
+
+def _google_writes(
+    decided: SinkPlan,
+    series: list[DesiredSeries],
+    masters: dict[str, dict[str, Any]],
+    exceptions: dict[str, list[dict[str, Any]]],
+    back: Pick,
+    now: datetime | None,
+) -> Plan:
+    since = (now or datetime.now(UTC)).astimezone(UTC)
+    by_uid = {ds.uid: ds for ds in series}
+    actions = []
+    for a in decided.actions:
+        have = masters.get(a.held.key) if a.held is not None else None
+        if a.wanted is None:
+            assert have is not None and a.held is not None  # a leftover is always held
+            actions.append(_leftover(a, a.held.key, have))
+            continue
+        ds = by_uid[a.wanted.uid]
+        exc = exceptions.get(ds.event_id, [])
+        actions.append(_for_series(a, ds, have, exc, back, since))
+    return Plan(actions, existing=decided.existing, outside=decided.outside, scope=decided.scope)
+
+
+def _leftover(a: SinkAction, event_id: str, have: dict[str, Any]) -> Action:
+    """A series gone from the config: delete it, or skip it (edited in Google)."""
+    common: dict[str, Any] = dict(
+        uid=a.uid,
+        event_id=event_id,
+        summary=have.get("summary", ""),
+        attendees=[str(x.get("email", "")) for x in have.get("attendees") or []],
+        cadence=_private(have).get(CADENCE_KEY, ""),
+        etag=have.get("etag"),
+    )
+    if a.kind == DELETE:
+        return Action(DELETE, **common, change=Change(), emails=guest_emails(have))
+    return Action(a.kind, **common, reason=a.reason)
+
+
+def _for_series(
+    a: SinkAction,
     ds: DesiredSeries,
     have: dict[str, Any] | None,
     exc: list[dict[str, Any]],
-    over: Pick,
     back: Pick,
     since: datetime,
 ) -> Action:
-    """The action for one wanted series, given its master in Google (or None)."""
+    """The body, exception writes, change and notified guests of one wanted series."""
     common: dict[str, Any] = dict(
         uid=ds.uid,
         event_id=ds.event_id,
@@ -333,78 +311,36 @@ def _plan_series(
         attendees=ds.attendees,
         desired_hash=ds.hash,
         cadence=ds.cadence,
+        reason=a.reason,
     )
-    reason = "; ".join(ds.warnings)
-    guests = guest_emails(ds.body)
-    if have is None:
+    if a.kind == CREATE:
         writes = _instance_writes(ds, [], restore=False)
         return Action(
-            CREATE,
+            a.kind,
             **common,
             body=_with_pending(ds.body, bool(writes)),
             instance_writes=writes,
-            reason=reason,
             change=describe_create(ds.body, ds.overrides, since),
-            emails=guests,
+            emails=guest_emails(ds.body),
             may_restore=back.picks(ds.uid, ds.cadence),
         )
-    private = _private(have)
-    if have.get("status") == "cancelled":
-        ours = private.get(DELETED_KEY) == "1"
-        if not ours and not back.picks(ds.uid, ds.cadence):
-            return Action(
-                GONE,
-                **common,
-                etag=have.get("etag"),
-                reason="deleted in Google; left deleted (--restore brings it back)",
-            )
-        writes = _instance_writes(ds, exc, restore=True)
-        return Action(
-            RESTORE,
-            **common,
-            body=_with_pending(ds.body, bool(writes)),
-            etag=have.get("etag"),
-            instance_writes=writes,
-            reason=reason or ("back in the config" if ours else "deleted in Google; restored"),
-            change=describe_create(ds.body, ds.overrides, since),
-            emails=guests,
-        )
-    edited = _hand_edited(have, exc)
-    pending = private.get(PENDING_KEY) == "1" or private.get(DELETED_KEY) == "1"
-    if edited and not over.picks(ds.uid, ds.cadence):
-        return Action(
-            SKIPPED,
-            **common,
-            etag=have.get("etag"),
-            reason="edited in Google since tacal wrote it; --overwrite replaces the edits",
-        )
-    if edited or pending or private.get(HASH_KEY) != ds.hash:
-        writes = _instance_writes(ds, exc, restore=False)
+    assert have is not None  # every other action has an event in Google
+    common["etag"] = have.get("etag")
+    if a.kind not in (RESTORE, UPDATE):  # UNCHANGED, SKIPPED, GONE: nothing to send
+        return Action(a.kind, **common)
+    writes = _instance_writes(ds, exc, restore=a.kind == RESTORE)
+    guests = guest_emails(ds.body)
+    if a.kind == RESTORE:
+        change = describe_create(ds.body, ds.overrides, since)
+        emails = guests
+    else:
         change = describe_update(have, exc, ds.body, ds.overrides, since)
-        return Action(
-            UPDATE,
-            **common,
-            body=_with_pending(ds.body, bool(writes)),
-            etag=have.get("etag"),
-            instance_writes=writes,
-            reason="overwriting edits made in Google" if edited else reason,
-            change=change,
-            emails=guests + [e for e in change.removed if e not in guests],
-        )
-    return Action(UNCHANGED, **common, etag=have.get("etag"), reason=reason)
-
-
-def check_picks(actions: list[Action], pick: Pick, flag: str) -> None:
-    """A name in ``--overwrite`` / ``--restore`` that is no series of this plan is a typo
-    (or outside the scope): exit 2 before anything is written."""
-    if pick.every or not pick.names:
-        return
-    known = {a.uid for a in actions} | {a.cadence for a in actions if a.cadence}
-    unknown = sorted(pick.names - known)
-    if unknown:
-        name = unknown[0]
-        raise SyncError(
-            f"{flag} {name!r}: no series with that cadence id or UID in this sync"
-            f"{did_you_mean(name, sorted(known))}",
-            hint=f"name series by cadence id (all its series) or UID, or use {flag} all",
-        )
+        emails = guests + [e for e in change.removed if e not in guests]
+    return Action(
+        a.kind,
+        **common,
+        body=_with_pending(ds.body, bool(writes)),
+        instance_writes=writes,
+        change=change,
+        emails=emails,
+    )

@@ -16,8 +16,8 @@ from tacal.gcal.plan import (
     UPDATE,
     WRITES,
     Plan,
-    Scope,
 )
+from tacal.sinks.contract import Scope
 
 __all__ = ["SeriesLine", "SyncIncomplete", "SyncReport"]
 

@@ -7,7 +7,8 @@ Why it is shaped this way:
   can never insert the same series twice: a second insert is a 409, which becomes an
   update (that also restores an id Google keeps for a deleted event).
 - **Plan, then apply.** :func:`~tacal.gcal.plan.plan` is pure, so ``--dry-run`` shows
-  exactly what would be written.
+  exactly what would be written; it decides with the planner every sink shares
+  (:mod:`tacal.sinks.plan`).
 - **Only tacal's events.** Events are listed and matched by the private extended
   property ``tacal=1``; anything without it is never read for changes, updated or deleted.
 - **Hand edits are not overwritten** (:mod:`tacal.gcal.compare`): an event edited in
@@ -15,9 +16,9 @@ Why it is shaped this way:
   stays deleted unless ``restore`` names it. tacal tags an event ``tacalDeleted=1``
   before deleting it, so that its own deletions (a series that comes back to the
   config) are told from deletions by hand.
-- **Scoped syncs** (``--account`` / ``--for``, :class:`~tacal.gcal.plan.Scope`) touch
+- **Scoped syncs** (``--account`` / ``--for``, :class:`~tacal.sinks.contract.Scope`) touch
   only the series in the scope.
-- **Mass deletes need consent** (:mod:`tacal.gcal.plan`).
+- **Mass deletes need consent** (:mod:`tacal.sinks.plan`).
 - **Quota-friendly** (:mod:`tacal.gcal.transport`): batched, paced, retried.
 - **Single-occurrence changes.** VEVENTs with RECURRENCE-ID become instance exceptions
   written to ``{eventId}_{YYYYMMDDTHHMMSSZ}`` after the master exists; while those are
@@ -41,9 +42,10 @@ from tacal.gcal.auth import ServiceBundle
 from tacal.gcal.codec import DELETED_KEY, PENDING_KEY
 from tacal.gcal.desired import desired_series
 from tacal.gcal.listing import check_owner, details_of_cancelled, list_remote
-from tacal.gcal.plan import CREATE, DELETE, RESTORE, UPDATE, Action, Pick, Plan, Scope, plan
+from tacal.gcal.plan import CREATE, DELETE, RESTORE, UPDATE, Action, Plan, plan
 from tacal.gcal.report import SyncIncomplete, SyncReport, _lines_for
 from tacal.gcal.transport import Timing, _Applier, _Call
+from tacal.sinks.contract import Pick, Scope
 
 __all__ = ["Planned", "apply", "details_of_cancelled", "finish", "list_remote", "prepare", "sync"]
 
@@ -292,7 +294,7 @@ def sync(
     """List tacal's events once, plan, and (unless ``dry_run``) apply.
 
     ``scope`` limits the sync to a ``--account`` / ``--for`` part of the config (see
-    :class:`~tacal.gcal.plan.Scope`); ``overwrite`` / ``restore`` pick the series edited
+    :class:`~tacal.sinks.contract.Scope`); ``overwrite`` / ``restore`` pick the series edited
     or deleted in Google to replace or bring back. ``confirm``, when given, sees the
     planned report before anything is written and raises to stop the sync. ``owner``
     (a personal sign-in's ``--as``) must be whom the calendar belongs to.

@@ -24,7 +24,7 @@ DELETED_BY_TACAL = "deleted-by-tacal"
 #: an object holding a wanted UID that tacal did not write: never changed or deleted
 FOREIGN = "foreign"
 
-# Action kinds; the same strings as tacal.gcal.plan's, so both sinks report alike.
+# Action kinds, the ``action`` every sink reports (Google's plan lines use them too).
 CREATE = "create"
 UPDATE = "update"
 RESTORE = "restore"
@@ -39,13 +39,17 @@ WRITES = (CREATE, UPDATE, RESTORE, DELETE)
 @dataclass(frozen=True)
 class Wanted:
     """One series tacal wants in the sink: its UID, the hash of everything it would send
-    (an unchanged hash means nothing to write), and what reports show."""
+    (an unchanged hash means nothing to write), and what reports show. ``key`` is the
+    sink's handle for it when the sink derives handles from UIDs (Google's event ids), so
+    that the planner can match by it (``plan_sync(keyed=True)``); empty when the sink
+    cannot know it in advance (a CalDAV server may rename objects)."""
 
     uid: str
     hash: str
     summary: str = ""
     cadence: str = ""
     warnings: tuple[str, ...] = ()
+    key: str = ""
 
 
 @dataclass(frozen=True)
@@ -107,20 +111,28 @@ class Scope:
     """What a ``--account`` / ``--for`` sync may delete besides the series it wants:
     tacal's objects tagged with ``account`` and/or inviting (or organised by) ``email``,
     whose UID is not in ``known`` (every series of the whole config: a series that merely
-    left the scope is left for a full sync)."""
+    left the scope is left for a full sync). An object without an account tag is no
+    account's, not even that of ``--account ""``."""
 
     account: str | None = None
     email: str | None = None
     known: frozenset[str] = frozenset()
 
     def holds(self, held: Held) -> bool:
-        if self.account is not None and held.account.casefold() != self.account.casefold():
+        if self.account is not None and (
+            not held.account or held.account.casefold() != self.account.casefold()
+        ):
             return False
         if self.email is not None:
             wanted = self.email.lower()
             if wanted not in {e.lower() for e in held.emails} and held.organizer != wanted:
                 return False
         return True
+
+    def leaves(self, held: Held) -> bool:
+        """Whether a scoped sync leaves ``held`` alone (when no series it wants is held
+        there): a series of the whole config (left for a full sync), or not in the scope."""
+        return held.uid in self.known or not self.holds(held)
 
     def describe(self) -> str:
         parts = []

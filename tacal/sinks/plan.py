@@ -1,6 +1,6 @@
 """The shared planner: what each series needs, decided without any I/O, for any sink.
 
-These are the rules :mod:`tacal.gcal.plan` applies to Google events, stated once over
+Every sink (Google Calendar, CalDAV) decides with these rules, stated once over
 :class:`~tacal.sinks.contract.Held` records so that every sink behaves alike:
 
 - a wanted series the sink does not hold is created; one it holds with another hash (or
@@ -12,16 +12,22 @@ These are the rules :mod:`tacal.gcal.plan` applies to Google events, stated once
 - a held series no longer wanted is deleted, unless edited by hand (skipped), or outside
   the ``scope`` of a ``--account`` / ``--for`` sync (counted in ``outside``);
 - a plan deleting all, or more than ``delete_threshold`` (and more than one), of the
-  objects it considers stops with :class:`~tacal.errors.SyncError` unless
-  ``allow_deletes``: a config that briefly looks empty must not wipe a calendar;
+  objects it considers stops with :class:`TooManyDeletes` unless ``allow_deletes``: a
+  config that briefly looks empty must not wipe a calendar;
 - an object holding a wanted UID without tacal's marker (``FOREIGN``) is never touched,
   not even with ``overwrite``;
 - a name in ``--overwrite`` / ``--restore`` that is no series of the plan is exit 2.
+
+Held records are matched to wanted series by UID, or (``keyed``) by the sink's key, for
+a sink whose keys derive from UIDs (Google's event ids): there every held record is an
+object of its own, and a second one holding a wanted UID under another key is a leftover
+like any other.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from typing import Protocol
 
 from tacal.config.values import did_you_mean
 from tacal.errors import SyncError
@@ -45,7 +51,18 @@ from tacal.sinks.contract import (
     Wanted,
 )
 
-__all__ = ["check_deletes", "plan_sync"]
+__all__ = ["TooManyDeletes", "check_deletes", "check_picks", "plan_sync"]
+
+
+class TooManyDeletes(SyncError):
+    """The mass-delete guard: the plan deletes more than the threshold allows."""
+
+
+class _Named(Protocol):
+    """An action of any sink's plan: its series' UID and cadence id."""
+
+    uid: str
+    cadence: str
 
 
 def plan_sync(
@@ -58,44 +75,57 @@ def plan_sync(
     delete_threshold: float = 0.2,
     scope: Scope | None = None,
     where: str = "in this calendar",
+    by_hand: str = "by hand",
+    keyed: bool = False,
+    check_names: bool = True,
 ) -> SinkPlan:
     """Decide, without any I/O, what each series needs (see the module docstring).
 
-    ``where`` names the target in the mass-delete message. Raises SyncError when the plan
-    would delete too much, or when ``overwrite`` / ``restore`` names a series the plan
-    does not consider.
+    The actions come in order: one per wanted series, then the held ones no series
+    wants. ``where`` names the target in the mass-delete message and ``by_hand`` where
+    hand edits happen in the reasons (``"in Google"``). ``keyed`` matches held records
+    by ``Wanted.key``. ``check_names=False`` leaves checking the ``overwrite`` /
+    ``restore`` names to the caller (:func:`check_picks`): a sync over several calendars
+    checks them against all of its plans at once. Raises :class:`TooManyDeletes` when the
+    plan would delete too much, and SyncError when ``overwrite`` / ``restore`` names a
+    series the plan does not consider.
     """
     over = overwrite or Pick()
     back = restore or Pick()
-    by_uid: dict[str, Held] = {}
-    for h in held:
-        # a sink may hold two objects with one UID (a copy made by hand): the live one wins
-        if h.uid not in by_uid or by_uid[h.uid].state != LIVE:
-            by_uid[h.uid] = h
+    index: dict[str, Held] = {}
+    if keyed:
+        index = {h.key: h for h in held}
+    else:
+        for h in held:
+            # a sink may hold two objects with one UID (a copy made by hand): the live one wins
+            if h.uid not in index or index[h.uid].state != LIVE:
+                index[h.uid] = h
     actions: list[SinkAction] = []
-    wanted_uids: set[str] = set()
+    matched: set[str] = set()
     considered = 0
     for w in wanted:
-        wanted_uids.add(w.uid)
-        have = by_uid.get(w.uid)
-        if have is not None and have.state == LIVE:
+        at = w.key if keyed else w.uid
+        have = index.get(at)
+        if have is not None and have.state == LIVE and at not in matched:
             considered += 1
-        actions.append(_plan_series(w, have, over, back))
+        matched.add(at)
+        actions.append(_plan_series(w, have, over, back, by_hand))
     outside = 0
-    for uid, have in by_uid.items():
-        if uid in wanted_uids or have.state != LIVE:
+    for at, have in index.items():
+        if at in matched or have.state != LIVE:
             continue
-        if scope is not None and (uid in scope.known or not scope.holds(have)):
+        if scope is not None and scope.leaves(have):
             outside += 1
             continue
         considered += 1
         kind, reason = DELETE, ""
-        if have.edited and not over.picks(uid, have.cadence):
+        if have.edited and not over.picks(have.uid, have.cadence):
             kind = SKIPPED
-            reason = "gone from tacal's config but edited by hand; --overwrite deletes it anyway"
-        actions.append(SinkAction(kind, uid, have.summary, have.cadence, reason, held=have))
-    _check_picks(actions, over, "--overwrite")
-    _check_picks(actions, back, "--restore")
+            reason = f"gone from tacal's config but edited {by_hand}; --overwrite deletes it anyway"
+        actions.append(SinkAction(kind, have.uid, have.summary, have.cadence, reason, held=have))
+    if check_names:
+        check_picks(actions, over, "--overwrite")
+        check_picks(actions, back, "--restore")
     result = SinkPlan(actions, existing=considered, outside=outside, scope=scope)
     check_deletes(
         len(result.of(DELETE)),
@@ -115,7 +145,7 @@ def check_deletes(
     if not deletes or allow_deletes:
         return
     if deletes >= existing or deletes > max(1.0, delete_threshold * existing):
-        raise SyncError(
+        raise TooManyDeletes(
             f"this sync would delete {deletes} of the {existing} events tacal manages {where}",
             hint="if cadences were really removed, run again with --allow-deletes; "
             "otherwise check the config (an empty or broken config must not wipe "
@@ -123,7 +153,7 @@ def check_deletes(
         )
 
 
-def _plan_series(w: Wanted, have: Held | None, over: Pick, back: Pick) -> SinkAction:
+def _plan_series(w: Wanted, have: Held | None, over: Pick, back: Pick, by_hand: str) -> SinkAction:
     """The action for one wanted series, given what the sink holds of it (or None)."""
 
     def action(kind: str, reason: str) -> SinkAction:
@@ -137,22 +167,23 @@ def _plan_series(w: Wanted, have: Held | None, over: Pick, back: Pick) -> SinkAc
     if have.state in (DELETED_BY_HAND, DELETED_BY_TACAL):
         ours = have.state == DELETED_BY_TACAL
         if not ours and not back.picks(w.uid, w.cadence):
-            return action(GONE, "deleted by hand; left deleted (--restore brings it back)")
+            return action(GONE, f"deleted {by_hand}; left deleted (--restore brings it back)")
         return action(
-            RESTORE, warnings or ("back in the config" if ours else "deleted by hand; restored")
+            RESTORE, warnings or ("back in the config" if ours else f"deleted {by_hand}; restored")
         )
     if have.edited and not over.picks(w.uid, w.cadence):
         return action(
-            SKIPPED, "edited by hand since tacal wrote it; --overwrite replaces the edits"
+            SKIPPED, f"edited {by_hand} since tacal wrote it; --overwrite replaces the edits"
         )
     if have.edited or have.pending or have.hash != w.hash:
-        return action(UPDATE, "overwriting edits made by hand" if have.edited else warnings)
+        return action(UPDATE, f"overwriting edits made {by_hand}" if have.edited else warnings)
     return action(UNCHANGED, warnings)
 
 
-def _check_picks(actions: list[SinkAction], pick: Pick, flag: str) -> None:
-    """A name in ``--overwrite`` / ``--restore`` that is no series of this plan is a typo
-    (or outside the scope): exit 2 before anything is written."""
+def check_picks(actions: Sequence[_Named], pick: Pick, flag: str) -> None:
+    """A name in ``--overwrite`` / ``--restore`` that is no series of these actions (of
+    any sink's plan, or of several plans) is a typo, or outside the scope: exit 2 before
+    anything is written."""
     if pick.every or not pick.names:
         return
     known = {a.uid for a in actions} | {a.cadence for a in actions if a.cadence}

@@ -1,5 +1,5 @@
 """Google behind the shared contract: what only Google keeps (cancelled events), through
-GoogleSink, whose apply also checks that Google's own plan agrees with the shared one."""
+GoogleSink, whose listing and writes are the ones `tacal sync` uses."""
 
 from __future__ import annotations
 
