@@ -67,8 +67,7 @@ def previous_stamps(data: bytes | None) -> dict[str, Stamp]:
     """
     if not data:
         return {}
-    text = data.decode("utf-8", "replace").replace("\r\n ", "").replace("\r\n\t", "")
-    text = text.replace("\n ", "").replace("\n\t", "")
+    text = _unfolded(data)
     out: dict[str, Stamp] = {}
     props: dict[str, str] | None = None
     for line in text.splitlines():
@@ -83,6 +82,23 @@ def previous_stamps(data: bytes | None) -> dict[str, Stamp]:
             name, _, value = line.partition(":")
             props.setdefault(name.split(";", 1)[0].upper(), value)
     return out
+
+
+def _unfolded(data: bytes) -> str:
+    text = data.decode("utf-8", "replace").replace("\r\n ", "").replace("\r\n\t", "")
+    return text.replace("\n ", "").replace("\n\t", "")
+
+
+def names_any(data: bytes | None, uids: list[str], most: int = 32) -> bool:
+    """False only when :func:`previous_stamps` of ``data`` surely has none of ``uids``: none
+    occurs in its unfolded text (every UID it returns is a piece of that text). A few
+    searches in C cost far less than the line scan; past ``most`` UIDs the answer is True."""
+    if not data or not uids:
+        return False
+    if len(uids) > most:
+        return True
+    text = _unfolded(data)
+    return any(uid in text for uid in uids)
 
 
 def _stamp_of(props: dict[str, str]) -> Stamp | None:
