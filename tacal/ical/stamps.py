@@ -148,9 +148,23 @@ def _value(series: Series, name: str) -> str:
 
 
 def hashed_text(series: Series) -> str:
-    """The canonical text of :data:`HASHED_FIELDS` that :func:`content_hash` digests."""
+    """The canonical text of :data:`HASHED_FIELDS` that :func:`content_hash` digests.
+
+    Remembered per series object (a build asks twice: for the stamp and for the series
+    cache's key); series are frozen, and the object is kept so its id is not reused."""
+    known = _TEXTS.get(id(series))
+    if known is not None and known[0] is series:
+        return known[1]
     body = ", ".join(f"{name}={_value(series, name)}" for name in HASHED_FIELDS)
-    return f"{FORMAT_VERSION}|Series({body})"
+    text = f"{FORMAT_VERSION}|Series({body})"
+    if len(_TEXTS) >= _MOST_TEXTS:
+        _TEXTS.clear()  # a long-running server builds again and again: stay bounded
+    _TEXTS[id(series)] = (series, text)
+    return text
+
+
+_TEXTS: dict[int, tuple[Series, str]] = {}
+_MOST_TEXTS = 50_000
 
 
 def next_stamps(
