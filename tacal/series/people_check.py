@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
+from operator import itemgetter
 from zoneinfo import ZoneInfo
 
 from tacal.errors import Problem
@@ -112,8 +113,10 @@ def check_people(
                     ok = fits_cache[key] = clocks[p].fits(begin, finish)
                 if not ok:
                     report.outside.append(OutOfHours(p, s, occ, _why(clocks[p], begin, finish)))
+    # each start's local day, per zone: people in one zone share them
+    day_of: dict[dt.tzinfo, dict[dt.datetime, dt.date]] = {}
     for p, items in busy.items():
-        items.sort(key=lambda x: (x[0], x[1]))
+        items.sort(key=itemgetter(0, 1))
         latest: tuple[dt.datetime, dt.datetime, dt.datetime, Series] | None = None
         for item in items:
             if latest is not None and item[0] < latest[1] and item[3].uid != latest[3].uid:
@@ -123,8 +126,11 @@ def check_people(
         limit = clocks[p].max_minutes
         if limit is not None:
             daily: dict[dt.date, int] = defaultdict(int)
+            days = day_of.setdefault(clocks[p].tz, {})
             for begin, finish, _, _ in items:
-                local_day = begin.astimezone(clocks[p].tz).date()
+                local_day = days.get(begin)
+                if local_day is None:
+                    local_day = days[begin] = begin.astimezone(clocks[p].tz).date()
                 daily[local_day] += int((finish - begin).total_seconds() // 60)
             report.over_budget.extend((p, d, m) for d, m in sorted(daily.items()) if m > limit)
     return report
