@@ -106,7 +106,13 @@ def _crosses_a_clock_change(s: Series) -> bool:
 
 @functools.lru_cache(maxsize=256)
 def _dst_days(zone: str, first_year: int, last_year: int) -> tuple[dt.date, ...]:
-    return dst_days(zone, dt.date(first_year, 1, 1), dt.date(last_year, 12, 31))
+    return tuple(day for year in range(first_year, last_year + 1) for day in _year(zone, year))
+
+
+@functools.lru_cache(maxsize=1024)
+def _year(zone: str, year: int) -> tuple[dt.date, ...]:
+    """One year's :func:`dst_days` (series starting a year apart share 30 of their 31)."""
+    return dst_days(zone, dt.date(year, 1, 1), dt.date(year, 12, 31))
 
 
 @functools.lru_cache(maxsize=65536)
