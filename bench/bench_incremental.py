@@ -8,8 +8,8 @@ Scenarios, each against a lock written by an earlier build of the same config:
 
 - unchanged: nothing changed since the last build, same day (target < 0.5 s);
 - one account: one account's check-in frequency changed since the last build (target < 1 s),
-  both when the lock the last build wrote is read for the first time and when it was read
-  before (its parsed TOML cached);
+  both with the parsed lock taken out of the cache (a lock from elsewhere, e.g. a pull: the
+  build that writes a lock stores it as parsed) and with it in the cache;
 - new day: nothing changed, but the first build of a later day (the whole-build cache is keyed
   by the day; series bytes still come from the cache);
 - no cache: nothing changed, with an empty cache folder (what a fresh CI checkout pays).

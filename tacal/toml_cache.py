@@ -56,10 +56,22 @@ def _decode(obj: dict[str, Any]) -> Any:
     return {(k[1:] if k.startswith("$$") else k): v for k, v in obj.items()}
 
 
+def _where(text: str) -> tuple[str, Path]:
+    digest = hashlib.sha256(f"{FORMAT}\n{sys.version}\n{text}".encode()).hexdigest()
+    return digest, cache_home() / "toml" / f"{digest[:32]}.json"
+
+
+def remember(text: str, data: dict[str, Any]) -> None:
+    """Store ``data`` as what ``tomllib.loads(text)`` gives, for a writer that made ``text``
+    from ``data`` (the lock: the next build then reads it without parsing). The writer
+    vouches for the two being equal, key order included; its tests check that they are."""
+    digest, path = _where(text)
+    _store(path, digest, data)
+
+
 def loads(text: str) -> dict[str, Any]:
     """``tomllib.loads(text)``, from the cache when this very text was parsed before."""
-    digest = hashlib.sha256(f"{FORMAT}\n{sys.version}\n{text}".encode()).hexdigest()
-    path = cache_home() / "toml" / f"{digest[:32]}.json"
+    digest, path = _where(text)
     with contextlib.suppress(OSError, ValueError, TypeError, AttributeError):
         stored = json.loads(path.read_bytes(), object_hook=_decode)
         if isinstance(stored, dict) and stored.get("digest") == digest:

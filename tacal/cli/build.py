@@ -62,17 +62,21 @@ def _build(
     build left the lock as it was and no input changed meanwhile."""
     from tacal.cli.context import for_whom
     from tacal.config import lock as lock_file
-    from tacal.ical.cache import SeriesCache
+    from tacal.ical.cache import AgendaCache, SeriesCache
     from tacal.ical.calendar import calendar_bytes, stamps_for
     from tacal.series import build_series
+    from tacal.series.agenda import Agendas
 
     loading = build_cache.started()
     config = obj.config()
     files, folders = _inputs(config)
     before = build_cache.input_digests(files, folders)
     series, who = for_whom(config, obj.today, for_email)
+    agendas = None
     if series is None:
-        series = build_series(config, obj.today)
+        agendas = AgendaCache.for_lock(lock_file.lock_path(config))
+        memo = Agendas(config.template_dirs, memo=agendas)
+        series = build_series(config, obj.today, agendas=memo)
     # SEQUENCE/DTSTAMP come from the lock; the previous output only for series it lacks
     stamps = stamps_for(config, series, obj.now, previous)
     cache = SeriesCache.for_lock(lock_file.lock_path(config))
@@ -88,6 +92,8 @@ def _build(
     )
     changed = obj.remember(config, series, stamps)
     cache.save(s.uid for s in series)
+    if agendas is not None:
+        agendas.save()
     if not changed and USE_CACHE:
         after = build_cache.input_digests(files, folders)
         if after == before and build_cache.settled(after, loading):

@@ -190,7 +190,55 @@ def save(lock: Lock, path: Path) -> bool:
     except (OSError, UnicodeDecodeError):
         pass
     write_atomic(path, text.encode("utf-8"))
+    raw = parsed(lock)
+    if raw is not None:
+        toml_cache.remember(text, raw)  # the next build reads it without tomllib
     return True
+
+
+def parsed(lock: Lock) -> dict[str, Any] | None:
+    """What ``tomllib.loads(dump(lock))`` gives, built from ``lock`` the way :func:`dump`
+    writes it (same keys, same order, the values as TOML reads them back); None when a
+    DTSTAMP's year does not print as four digits (that text would not parse)."""
+    series: dict[str, Any] = {}
+    for uid in sorted(lock.entries):
+        e = lock.entries[uid]
+        stamp = e.dtstamp.astimezone(dt.UTC).replace(microsecond=0)
+        if stamp.year < 1000:
+            return None
+        t: dict[str, Any] = {}
+        if e.summary:
+            t["summary"] = e.summary
+        t["placed"] = e.placed
+        t["start"] = e.start.replace(tzinfo=None)
+        if e.rule is not None:
+            t["rule"] = e.rule
+        for key, times in (("skip", e.skip), ("extra", e.extra)):
+            if times:
+                t[key] = [x.replace(tzinfo=None) for x in times]
+        if e.slot:
+            t["slot"] = e.slot
+            t["people"] = list(e.people)
+        if e.slot or e.duration:
+            t["duration"] = e.duration
+        if e.attendees:
+            t["attendees"] = list(e.attendees)
+        if e.inputs:
+            t["inputs"] = e.inputs
+        if e.moves:
+            t["moves"] = [[a, b] for a, b in e.moves]
+        if e.busy_moves:
+            t["busy_moves"] = [[a, b] for a, b in e.busy_moves]
+        if e.busy_kept:
+            t["busy_kept"] = list(e.busy_kept)
+        t["sequence"] = e.sequence
+        t["dtstamp"] = stamp
+        t["hash"] = e.hash
+        series[uid] = t
+    raw: dict[str, Any] = {"version": VERSION, "team": lock.team}
+    if series:
+        raw["series"] = series
+    return raw
 
 
 _TOML_ESCAPE = re.compile(r'["\\\x00-\x08\x0a-\x1f\x7f]')
@@ -256,4 +304,14 @@ def dump(lock: Lock) -> str:
     return "\n".join(lines)
 
 
-__all__ = ["ENV_LOCK_DIR", "HEADER", "VERSION", "dump", "load", "lock_path", "parse", "save"]
+__all__ = [
+    "ENV_LOCK_DIR",
+    "HEADER",
+    "VERSION",
+    "dump",
+    "load",
+    "lock_path",
+    "parse",
+    "parsed",
+    "save",
+]

@@ -1,12 +1,14 @@
 """The build cache: what an unchanged rebuild can take instead of recomputing.
 
-Two kinds of entry live in the user cache folder (``$TACAL_CACHE_DIR``, else
+Three kinds of entry live in the user cache folder (``$TACAL_CACHE_DIR``, else
 ``$XDG_CACHE_HOME/tacal``, else ``~/.cache/tacal``), never next to the config: a cache is
 per machine and is not meant to be committed, unlike the lock.
 
 - :class:`SeriesCache`: each series' serialised VEVENTs, keyed by the full text its content
   hash digests plus its SEQUENCE/DTSTAMP, so a series whose content equals the lock's is
   joined in as bytes instead of being serialised by icalendar again (most of a build's time).
+- :class:`AgendaCache`: rendered agendas, keyed by what each template reads (see
+  :mod:`tacal.series.agenda_memo`), so a one-account edit renders only that account's;
 - whole entries (:func:`read_entry`/:func:`write_entry`), used by ``tacal build`` to skip
   planning altogether when nothing it reads has changed (see :mod:`tacal.cli.build_cache`).
 
@@ -206,3 +208,54 @@ def _join(items: Iterable[tuple[str, tuple[str, bytes]]]) -> bytes:
         parts.append(f"{key} {len(data)} {uid}\n".encode())
         parts.append(data)
     return b"".join(parts)
+
+
+# --------------------------------------------------------------------------- rendered agendas
+
+
+class AgendaCache:
+    """Rendered agendas by key (:mod:`tacal.series.agenda_memo`), kept for one lock: the
+    store behind :class:`tacal.series.agenda.Agendas`' memo. A damaged or foreign file is an
+    empty cache. :meth:`save` keeps what this build rendered or took, plus as many older
+    entries again (a ``--for`` build must not evict the rest), and writes only when that
+    changed what the file holds."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._old: dict[str, str] = {}
+        payload = read_entry(path)
+        if payload is not None:
+            try:
+                self._old = {k: v.decode("utf-8") for k, (_, v) in _records(payload).items()}
+            except (ValueError, UnicodeDecodeError):
+                self._old = {}
+        self._used: dict[str, str] = {}
+
+    @classmethod
+    def for_lock(cls, lock_path: Path) -> AgendaCache:
+        name = hashlib.sha256(str(lock_path.resolve()).encode()).hexdigest()[:24]
+        return cls(cache_home() / f"agendas-{name}.bin")
+
+    def get(self, key: str) -> str | None:
+        found = self._used.get(key)
+        if found is None:
+            found = self._old.get(key)
+            if found is not None:
+                self._used[key] = found
+        return found
+
+    def put(self, key: str, text: str) -> None:
+        self._used[key] = text
+
+    def save(self) -> None:
+        keep = dict(self._used)
+        room = len(self._used)
+        for key, text in self._old.items():
+            if room <= 0:
+                break
+            if key not in keep:
+                keep[key] = text
+                room -= 1
+        if keep.keys() == self._old.keys():
+            return
+        write_entry(self.path, _join((k, ("-", v.encode("utf-8"))) for k, v in keep.items()))

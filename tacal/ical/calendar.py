@@ -14,7 +14,7 @@ from icalendar import Calendar
 
 from tacal.ical.cache import SeriesCache
 from tacal.ical.changes import moves
-from tacal.ical.stamps import Stamp, lock_stamps, next_stamps, previous_stamps
+from tacal.ical.stamps import Stamp, lock_stamps, names_any, next_stamps, previous_stamps
 from tacal.ical.writer import build_calendar, calendar_head, series_bytes
 from tacal.model import Config, Lock, LockEntry
 from tacal.series import Series, build_series
@@ -91,8 +91,8 @@ def stamps_for(
     locked = lock_stamps(config.lock)
     if isinstance(previous, bytes | None):
         # the previous file only matters for series the lock lacks (reading it is not free)
-        missing = any(s.uid not in locked for s in series)
-        known = previous_stamps(previous) if missing else {}
+        missing = [s.uid for s in series if s.uid not in locked]
+        known = previous_stamps(previous) if names_any(previous, missing) else {}
     else:
         known = dict(previous)
     known.update(locked)

@@ -67,8 +67,7 @@ def previous_stamps(data: bytes | None) -> dict[str, Stamp]:
     """
     if not data:
         return {}
-    text = data.decode("utf-8", "replace").replace("\r\n ", "").replace("\r\n\t", "")
-    text = text.replace("\n ", "").replace("\n\t", "")
+    text = _unfolded(data)
     out: dict[str, Stamp] = {}
     props: dict[str, str] | None = None
     for line in text.splitlines():
@@ -83,6 +82,23 @@ def previous_stamps(data: bytes | None) -> dict[str, Stamp]:
             name, _, value = line.partition(":")
             props.setdefault(name.split(";", 1)[0].upper(), value)
     return out
+
+
+def _unfolded(data: bytes) -> str:
+    text = data.decode("utf-8", "replace").replace("\r\n ", "").replace("\r\n\t", "")
+    return text.replace("\n ", "").replace("\n\t", "")
+
+
+def names_any(data: bytes | None, uids: list[str], most: int = 32) -> bool:
+    """False only when :func:`previous_stamps` of ``data`` surely has none of ``uids``: none
+    occurs in its unfolded text (every UID it returns is a piece of that text). A few
+    searches in C cost far less than the line scan; past ``most`` UIDs the answer is True."""
+    if not data or not uids:
+        return False
+    if len(uids) > most:
+        return True
+    text = _unfolded(data)
+    return any(uid in text for uid in uids)
 
 
 def _stamp_of(props: dict[str, str]) -> Stamp | None:
@@ -132,9 +148,23 @@ def _value(series: Series, name: str) -> str:
 
 
 def hashed_text(series: Series) -> str:
-    """The canonical text of :data:`HASHED_FIELDS` that :func:`content_hash` digests."""
+    """The canonical text of :data:`HASHED_FIELDS` that :func:`content_hash` digests.
+
+    Remembered per series object (a build asks twice: for the stamp and for the series
+    cache's key); series are frozen, and the object is kept so its id is not reused."""
+    known = _TEXTS.get(id(series))
+    if known is not None and known[0] is series:
+        return known[1]
     body = ", ".join(f"{name}={_value(series, name)}" for name in HASHED_FIELDS)
-    return f"{FORMAT_VERSION}|Series({body})"
+    text = f"{FORMAT_VERSION}|Series({body})"
+    if len(_TEXTS) >= _MOST_TEXTS:
+        _TEXTS.clear()  # a long-running server builds again and again: stay bounded
+    _TEXTS[id(series)] = (series, text)
+    return text
+
+
+_TEXTS: dict[int, tuple[Series, str]] = {}
+_MOST_TEXTS = 50_000
 
 
 def next_stamps(

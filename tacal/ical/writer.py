@@ -12,13 +12,14 @@ import datetime as dt
 import functools
 from collections.abc import Mapping
 from dataclasses import replace
+from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event, vCalAddress, vRecur, vText
 
 from tacal import __version__
 from tacal.ical.stamps import HASH_PROP, Stamp, next_stamps
 from tacal.ical.vtimezone import vtimezone
-from tacal.schedule.clocks import CELL, dst_cells
+from tacal.schedule.clocks import CELL, cell_is_clean, dst_days
 from tacal.series import Attendee, Override, Series
 
 PRODID = f"-//tacal//tacal {__version__}//EN"
@@ -92,22 +93,35 @@ def _crosses_a_clock_change(s: Series) -> bool:
     starts = [first, *s.recurrence.rdates, *(o.start for o in instance_overrides(s))]
     last = max(starts)
     end_year = last.year + (30 if s.recurrence.rrule else 0)
-    unclean = _unclean_times(s.timezone, first.year, min(end_year, first.year + 30))
-    if not unclean:
+    years = (s.timezone, first.year, min(end_year, first.year + 30))
+    if not _dst_days(*years):
         return False
     for start in starts:
         begin = start.hour * 60 + start.minute
         for minute in range(begin, begin + int(s.duration.total_seconds() // 60) + 1, CELL):
-            if (minute % (24 * 60)) // CELL in unclean:
+            if _unclean_time(*years, (minute % (24 * 60)) // CELL):
                 return True
     return False
 
 
 @functools.lru_cache(maxsize=256)
-def _unclean_times(zone: str, first_year: int, last_year: int) -> frozenset[int]:
-    """Cells (5-minute steps of the day) that a DST change skips or repeats on some day."""
-    cells = dst_cells(zone, dt.date(first_year, 1, 1), dt.date(last_year, 12, 31))
-    return frozenset(cell for _, cell in cells)
+def _dst_days(zone: str, first_year: int, last_year: int) -> tuple[dt.date, ...]:
+    return tuple(day for year in range(first_year, last_year + 1) for day in _year(zone, year))
+
+
+@functools.lru_cache(maxsize=1024)
+def _year(zone: str, year: int) -> tuple[dt.date, ...]:
+    """One year's :func:`dst_days` (series starting a year apart share 30 of their 31)."""
+    return dst_days(zone, dt.date(year, 1, 1), dt.date(year, 12, 31))
+
+
+@functools.lru_cache(maxsize=65536)
+def _unclean_time(zone: str, first_year: int, last_year: int, cell: int) -> bool:
+    """Whether a DST change skips or repeats ``cell`` (a 5-minute step of the day) on some
+    day of those years: only the cells a series covers are looked at, each once, on the
+    days a change may touch (a year range's every cell took a tenth of a second)."""
+    tz = ZoneInfo(zone)
+    return any(not cell_is_clean(day, cell, tz) for day in _dst_days(zone, first_year, last_year))
 
 
 def _event_body(s: Series, tz: dt.tzinfo) -> list[Event]:

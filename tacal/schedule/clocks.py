@@ -227,23 +227,41 @@ def team_window(clock: Clock, team_zone: str, first: dt.date, last: dt.date) -> 
     return " / ".join(dict.fromkeys(parts))
 
 
-def dst_cells(team_zone: str, first: dt.date, last: dt.date) -> frozenset[tuple[dt.date, int]]:
-    """(date, cell) pairs of wall-clock time in ``team_zone`` that a DST change skips or
-    repeats: a meeting there would end before it starts, or last twice as long."""
+def dst_days(team_zone: str, first: dt.date, last: dt.date) -> tuple[dt.date, ...]:
+    """The days from ``first`` to ``last`` on which a DST change may skip or repeat wall-clock
+    time in ``team_zone``: the offset at 00:00, 12:00 and 23:59 is not the same. Every other
+    day is clean at every cell, so :func:`dst_cells` looks only at these."""
     tz = ZoneInfo(team_zone)
-    out = set()
+    out = []
     day = first
     while day <= last:
         noon = dt.datetime.combine(day, dt.time(12), tzinfo=tz)
         before = dt.datetime.combine(day, dt.time(0), tzinfo=tz).utcoffset()
         after = (dt.datetime.combine(day, dt.time(23, 59), tzinfo=tz)).utcoffset()
         if before != after or noon.utcoffset() != before:
-            for cell in range(DAY_CELLS):
-                wall = dt.datetime.combine(day, dt.time(cell * CELL // 60, cell * CELL % 60))
-                if not wall_time_is_clean(wall, tz):
-                    out.add((day, cell))
+            out.append(day)
         day += dt.timedelta(days=1)
-    return frozenset(out)
+    return tuple(out)
+
+
+def cell_is_clean(day: dt.date, cell: int, tz: ZoneInfo) -> bool:
+    """Whether the wall-clock time of ``cell`` (5-minute steps) on ``day`` exists exactly
+    once in ``tz``."""
+    return wall_time_is_clean(
+        dt.datetime.combine(day, dt.time(cell * CELL // 60, cell * CELL % 60)), tz
+    )
+
+
+def dst_cells(team_zone: str, first: dt.date, last: dt.date) -> frozenset[tuple[dt.date, int]]:
+    """(date, cell) pairs of wall-clock time in ``team_zone`` that a DST change skips or
+    repeats: a meeting there would end before it starts, or last twice as long."""
+    tz = ZoneInfo(team_zone)
+    return frozenset(
+        (day, cell)
+        for day in dst_days(team_zone, first, last)
+        for cell in range(DAY_CELLS)
+        if not cell_is_clean(day, cell, tz)
+    )
 
 
 def wall_time_is_clean(wall: dt.datetime, tz: ZoneInfo) -> bool:
@@ -259,9 +277,11 @@ def wall_time_is_clean(wall: dt.datetime, tz: ZoneInfo) -> bool:
 __all__ = [
     "CELL",
     "Clock",
+    "cell_is_clean",
     "country_problem",
     "customer_clock",
     "dst_cells",
+    "dst_days",
     "hourly_shifts",
     "minutes",
     "off_cells",

@@ -82,17 +82,23 @@ def first_occurrence(cadence: Cadence, team: Team, start: dt.date) -> dt.datetim
     if cadence.rule in ("weekly", "biweekly"):
         # The first such weekday on or after start, then every (other) week from there. An
         # INTERVAL=2 search would count from the week containing start and could skip a week.
-        return rrulestr(f"FREQ=WEEKLY;BYDAY={cadence.day}", dtstart=at).after(at, inc=True)
+        return _first_after(f"FREQ=WEEKLY;BYDAY={cadence.day}", at)
     if cadence.rule.upper().startswith("RRULE:") or cadence.rule == "daily":
-        text = wall_clock(rrule_text(cadence, team), team.timezone)
-        return rrulestr(text, dtstart=at).after(at, inc=True)
+        return _first_after(wall_clock(rrule_text(cadence, team), team.timezone), at)
     # Search month by month in the aligned months only; the series' INTERVAL then counts from it.
     months = _aligned_months(cadence, team)
-    search = rrulestr(
+    return _first_after(
         f"FREQ=MONTHLY;BYMONTH={','.join(map(str, months))};BYDAY={cadence.week}{cadence.day}",
-        dtstart=at,
+        at,
     )
-    return search.after(at, inc=True)
+
+
+@lru_cache(maxsize=8192)
+def _first_after(rule_text: str, at: dt.datetime) -> dt.datetime | None:
+    """The rule's first occurrence on or after ``at``, counting from ``at``. Cached: accounts
+    share days, times and the day they entered the lock, and parsing the rule each time was
+    most of placing a locked series again."""
+    return rrulestr(rule_text, dtstart=at).after(at, inc=True)
 
 
 _UTC_UNTIL = re.compile(r"UNTIL=(\d{8}T\d{6})Z", re.IGNORECASE)

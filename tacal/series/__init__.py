@@ -14,6 +14,7 @@ from dataclasses import replace
 from tacal.errors import ConfigError, Problem
 from tacal.model import Config, Lock
 from tacal.series.accounts import AccountSeries
+from tacal.series.agenda import Agendas
 from tacal.series.busy_check import collisions
 from tacal.series.context import BuildContext, series_start
 from tacal.series.people_check import PeopleReport, check_people, problems
@@ -35,6 +36,7 @@ def build_series(
     warnings: list[Problem] | None = None,
     lock: Lock | None = None,
     resolve: Mapping[str, str] | None = None,
+    agendas: Agendas | None = None,
 ) -> list[Series]:
     """Every series the config means, sorted by UID; raises ConfigError on cadence problems.
 
@@ -43,7 +45,7 @@ def build_series(
     by the command) is avoided by everything placed afresh; ``resolve`` says what to do with
     series kept from the lock that meet a busy time (uid -> keep | move | override).
     """
-    return build_checked(config, today, warnings, lock, resolve)[0]
+    return build_checked(config, today, warnings, lock, resolve, agendas)[0]
 
 
 def build_checked(
@@ -52,10 +54,11 @@ def build_checked(
     warnings: list[Problem] | None = None,
     lock: Lock | None = None,
     resolve: Mapping[str, str] | None = None,
+    agendas: Agendas | None = None,
 ) -> tuple[list[Series], PeopleReport]:
     """:func:`build_series` and the (clean) people check it ended with, for ``validate``;
     placement warnings (a team time a DST change skips) go to ``warnings``."""
-    ctx = BuildContext(config, today, lock=lock)
+    ctx = BuildContext(config, today, agendas=agendas, lock=lock)
     planner = Planner(config, ctx.start, today, lock=ctx.lock, busy=config.busy, resolve=resolve)
     # exact times first; then everything the lock still vouches for is taken back before
     # anything is placed afresh, so an edit moves only the series it concerns: first what

@@ -38,6 +38,7 @@ import jinja2
 from jinja2.sandbox import SecurityError
 
 from tacal.errors import TemplateError
+from tacal.series.agenda_memo import AgendaMemo, Reads, memo_key, template_reads
 from tacal.series.sandbox import AgendaEnvironment, TemplateLimit
 from tacal.series.undefined import HintingUndefined, template_line, undefined_message
 
@@ -109,9 +110,13 @@ def _problem(
 
 
 class Agendas:
-    """Looks templates up in the user's folders first, then in the shipped ones."""
+    """Looks templates up in the user's folders first, then in the shipped ones.
 
-    def __init__(self, user_dirs: Sequence[Path] = ()) -> None:
+    With a ``memo``, an agenda rendered before from the same sources and the same values of
+    everything it reads is taken from it instead of rendered (:mod:`.agenda_memo`).
+    """
+
+    def __init__(self, user_dirs: Sequence[Path] = (), memo: AgendaMemo | None = None) -> None:
         self.search = [*[p for p in user_dirs if p.is_dir()], shipped_dir()]
         self.env = AgendaEnvironment(
             loader=jinja2.FileSystemLoader([str(p) for p in self.search]),
@@ -123,6 +128,36 @@ class Agendas:
         )
         self.env.filters["money"] = self.env.guarded_filter("money", _money)
         self._cache: dict[str, jinja2.Template] = {}
+        self.memo = memo
+        self._reads: dict[tuple[str, str], Reads | None] = {}
+        self._seen: dict[int, tuple[Any, str | None]] = {}
+
+    def _key(self, name: str, source: str | None, context: Mapping[str, Any]) -> str | None:
+        """The memo key of rendering ``name`` (a file, or an inline ``source``); None: do not
+        remember."""
+        if self.memo is None:
+            return None
+        at = (name, source or "")
+        if at not in self._reads:
+            text = source
+            if text is None and self.env.loader is not None:
+                try:
+                    text = self.env.loader.get_source(self.env, name)[0]
+                except jinja2.TemplateError:
+                    text = None
+            self._reads[at] = None if text is None else template_reads(self.env, name, text)
+        reads = self._reads[at]
+        if reads is None:
+            return None
+        return memo_key(reads, context, self.env.globals, self._seen)
+
+    def _remembered(self, key: str | None) -> str | None:
+        return None if key is None or self.memo is None else self.memo.get(key)
+
+    def _remember(self, key: str | None, text: str) -> str:
+        if key is not None and self.memo is not None:
+            self.memo.put(key, text)
+        return text
 
     def template(self, name: str, owner: str) -> jinja2.Template:
         if name not in self._cache:
@@ -144,8 +179,12 @@ class Agendas:
     def render(self, name: str, context: Mapping[str, Any], owner: str) -> str:
         template = self.template(name, owner)
         filename = template.filename or name
+        key = self._key(name, None, context)
+        found = self._remembered(key)
+        if found is not None:
+            return found
         try:
-            return self.env.render(template, context).strip()
+            return self._remember(key, self.env.render(template, context).strip())
         except Exception as exc:  # noqa: BLE001 - any failure of user code is located
             inner = template_line(exc.__traceback__)  # an included template names itself
             if inner is not None and inner[0] not in ("<template>", "<unknown>"):
@@ -168,8 +207,12 @@ class Agendas:
                 f"{prefix}: line {exc.lineno}: template syntax error: {exc.message}",
                 hint="fix the Jinja2 syntax in that description",
             ) from None
+        key = self._key("<description>", text, context)
+        found = self._remembered(key)
+        if found is not None:
+            return found
         try:
-            return self.env.render(template, context).strip()
+            return self._remember(key, self.env.render(template, context).strip())
         except Exception as exc:  # noqa: BLE001 - any failure of user code is located
             line = _template_line(exc.__traceback__, "<template>")
             message, hint = _problem(exc, context, self.env.globals, "description")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
+from operator import itemgetter
 from zoneinfo import ZoneInfo
 
 from tacal.errors import Problem
@@ -20,6 +21,8 @@ from tacal.schedule.clocks import Clock, person_clock
 from tacal.series.types import Series
 
 WINDOW = dt.timedelta(days=365)
+#: one meeting of one person: UTC begin and end, team-local start, the series
+Booked = tuple[dt.datetime, dt.datetime, dt.datetime, Series]
 
 
 @dataclass(frozen=True)
@@ -79,7 +82,7 @@ def check_people(
     clocks: dict[str, Clock] = {k: person_clock(team, p, years) for k, p in config.people.items()}
     until = dt.datetime.combine(end, dt.time(0))
     lo = dt.datetime.combine(start, dt.time(0))
-    busy: dict[str, list[tuple[dt.datetime, dt.datetime, dt.datetime, Series]]] = defaultdict(list)
+    busy: dict[str, list[Booked]] = defaultdict(list)
     report = PeopleReport(start, end, len(clocks))
     utc_of: dict[dt.datetime, dt.datetime] = {}
     # people with the same clock share every answer (most of a team keeps the team's day)
@@ -96,25 +99,34 @@ def check_people(
         if not people:
             continue
         moved = {o.recurrence_id: o.start for o in s.overrides}
+        duration = s.duration
+        whose: list[tuple[str, list[Booked], int, Clock]] | None = None
         for original, occ in rules.instances(s.recurrence, until, s.timezone):
             occ = moved.get(original, occ)
             if occ < lo:
                 continue
+            if whose is None:
+                # each attendee's list, clock shape and clock, looked up once per series (and
+                # only once it has an occurrence, as people first enter ``busy`` then)
+                whose = [(p, busy[p], shape_of[p], clocks[p]) for p in people]
             begin = utc_of.get(occ)
             if begin is None:
                 begin = utc_of[occ] = occ.replace(tzinfo=tz).astimezone(dt.UTC)
-            finish = begin + s.duration
-            for p in people:
-                busy[p].append((begin, finish, occ, s))
-                key = (shape_of[p], begin, s.duration)
+            finish = begin + duration
+            item = (begin, finish, occ, s)  # one tuple shared by every attendee's list
+            for p, items, shape, clock in whose:
+                items.append(item)
+                key = (shape, begin, duration)
                 ok = fits_cache.get(key)
                 if ok is None:
-                    ok = fits_cache[key] = clocks[p].fits(begin, finish)
+                    ok = fits_cache[key] = clock.fits(begin, finish)
                 if not ok:
-                    report.outside.append(OutOfHours(p, s, occ, _why(clocks[p], begin, finish)))
+                    report.outside.append(OutOfHours(p, s, occ, _why(clock, begin, finish)))
+    # each start's local day, per zone: people in one zone share them
+    day_of: dict[dt.tzinfo, dict[dt.datetime, dt.date]] = {}
     for p, items in busy.items():
-        items.sort(key=lambda x: (x[0], x[1]))
-        latest: tuple[dt.datetime, dt.datetime, dt.datetime, Series] | None = None
+        items.sort(key=itemgetter(0, 1))
+        latest: Booked | None = None
         for item in items:
             if latest is not None and item[0] < latest[1] and item[3].uid != latest[3].uid:
                 report.overlaps.append(Overlap(p, latest[3], item[3], item[2]))
@@ -123,8 +135,11 @@ def check_people(
         limit = clocks[p].max_minutes
         if limit is not None:
             daily: dict[dt.date, int] = defaultdict(int)
+            days = day_of.setdefault(clocks[p].tz, {})
             for begin, finish, _, _ in items:
-                local_day = begin.astimezone(clocks[p].tz).date()
+                local_day = days.get(begin)
+                if local_day is None:
+                    local_day = days[begin] = begin.astimezone(clocks[p].tz).date()
                 daily[local_day] += int((finish - begin).total_seconds() // 60)
             report.over_budget.extend((p, d, m) for d, m in sorted(daily.items()) if m > limit)
     return report
