@@ -23,10 +23,10 @@ from tacal.ical.calendar import calendar_bytes
 from tacal.ical.expand import Occurrence, expand
 from tacal.ical.size import SPLIT_FEED, SPLIT_TEAM, size_warning
 from tacal.ical.stamps import Stamp
-from tacal.model import Config, FeedSettings
+from tacal.model import Config, FeedSettings, Person
 from tacal.schedule.fiscal import parse_quarter
 from tacal.series import Series, build_series
-from tacal.views.grid import PersonGrid
+from tacal.views.grid import PersonGrid, by_attendee, meeting_kinds
 from tacal.views.pages import subscribe_grid, two_weeks, week_view
 
 ICS_TYPE = "text/calendar; charset=utf-8"
@@ -106,14 +106,14 @@ def build_site(
     # every person's two weeks from one expansion of the team feed (a person's feed holds the
     # same events, selected), not one parse per person
     team_data = next(data for feed, _, _, data in built if feed.kind == "team")
-    soon = _soon(team_data, today, config.team.timezone)
+    soon = _Soon(config, series, _soon(team_data, today, config.team.timezone), today)
     pages: list[Page] = []
     public: list[tuple[Feed, str]] = []
     for feed, path, token, data in built:
         pages.append(Page(path, data, ICS_TYPE, feed, token))
         url = feed_url(base_url, feed, store)
         if token:
-            grid = _two_weeks(config, series, feed, soon, today)
+            grid = soon.grid(feed)
             page = feed_page(feed, url, grid)
             pages.append(Page(f"{token}/index.html", page, HTML_TYPE, feed, token))
         else:
@@ -163,16 +163,30 @@ def _soon(team_data: bytes, today: dt.date, zone: str) -> list[Occurrence]:
     return expand(team_data, lo - dt.timedelta(days=1), hi + dt.timedelta(days=1), zone)
 
 
-def _two_weeks(
-    config: Config, series: list[Series], feed: Feed, soon: list[Occurrence], today: dt.date
-) -> PersonGrid | None:
-    """A person's next two weeks, for their page (None for other feeds)."""
-    person = next(
-        (p for p in config.people.values() if feed.for_email and p.email == feed.for_email), None
-    )
-    if feed.kind != "person" or person is None:
-        return None
-    return subscribe_grid(config, series, person, soon, today)
+class _Soon:
+    """The subscribe pages' two weeks, drawn from one expansion of the team feed: the
+    meetings' kinds, who has which e-mail and who attends what are worked out once for all
+    the pages, not once per person."""
+
+    def __init__(
+        self, config: Config, series: list[Series], soon: list[Occurrence], today: dt.date
+    ) -> None:
+        self.config = config
+        self.series = series
+        self.today = today
+        self.kinds = meeting_kinds(config, series)
+        self.by_email = by_attendee(soon)
+        self.people: dict[str, Person] = {}
+        for p in config.people.values():
+            self.people.setdefault(p.email, p)  # the first with that e-mail, as before
+
+    def grid(self, feed: Feed) -> PersonGrid | None:
+        """A person's next two weeks, for their page (None for other feeds)."""
+        person = self.people.get(feed.for_email) if feed.for_email else None
+        if feed.kind != "person" or person is None:
+            return None
+        mine = self.by_email.get(person.email.lower(), [])
+        return subscribe_grid(self.config, self.series, person, mine, self.today, self.kinds)
 
 
 def _preview(config: Config, series: list[Series], data: bytes, today: dt.date) -> bytes:
