@@ -9,6 +9,7 @@ under its own token (:mod:`tacal.feeds.tokens`).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
@@ -160,7 +161,8 @@ def _soon(team_data: bytes, today: dt.date, zone: str) -> list[Occurrence]:
     """The team feed's occurrences of the subscribe pages' two weeks, a day either side (a
     person's zone may put a meeting on another date than the team's)."""
     lo, hi = two_weeks(today)
-    return expand(team_data, lo - dt.timedelta(days=1), hi + dt.timedelta(days=1), zone)
+    lo, hi = lo - dt.timedelta(days=1), hi + dt.timedelta(days=1)
+    return expand(near(team_data, lo, hi), lo, hi, zone)
 
 
 class _Soon:
@@ -193,7 +195,7 @@ def _preview(config: Config, series: list[Series], data: bytes, today: dt.date) 
     """The week view of the next fiscal quarter, as ``tacal preview --format html`` shows it."""
     team = config.team
     q = parse_quarter("next", today, team.fiscal_year_start, team.fiscal_year_naming)
-    occurrences = expand(data, q.start, q.end, team.timezone)
+    occurrences = expand(near(data, q.start, q.end), q.start, q.end, team.timezone)
     page = week_view(
         config,
         series,
@@ -204,6 +206,62 @@ def _preview(config: Config, series: list[Series], data: bytes, today: dt.date) 
         today=today,
     )
     return page.encode("utf-8")
+
+
+_VEVENT = re.compile(rb"BEGIN:VEVENT\r\n.*?END:VEVENT\r\n", re.DOTALL)
+_REPEATS = ("RRULE", "RDATE", "EXRULE")
+#: more than any zone's distance from the team's: a one-off dated this far outside the
+#: window cannot start inside it, whatever its zone
+_SLACK = dt.timedelta(days=2)
+
+
+def near(data: bytes, lo: dt.date, hi: dt.date) -> bytes:
+    """``data`` without the one-off events dated well outside ``[lo, hi)``: expanding a
+    window of the team feed parses the whole file, and most of a big team's renewal checks,
+    QBRs and kick-offs are months away. Read from the bytes themselves, so the expansion
+    still shows what the file means: an event (all of a UID's VEVENTs) is left out only when
+    none of them repeats (RRULE, RDATE, EXRULE) or holds another component, and every one's
+    DTSTART is a date more than two days outside the window. Anything unexpected is kept."""
+    blocks = []
+    drop: dict[str, bool] = {}
+    for m in _VEVENT.finditer(data):
+        uid, far = _far_one_off(m.group(), lo - _SLACK, hi + _SLACK)
+        if uid is None:
+            return data
+        drop[uid] = drop.get(uid, True) and far
+        blocks.append((m, uid))
+    if not any(drop.values()):
+        return data
+    out, at = [], 0
+    for m, uid in blocks:
+        if drop[uid]:
+            out.append(data[at : m.start()])
+            at = m.end()
+    out.append(data[at:])
+    return b"".join(out)
+
+
+def _far_one_off(block: bytes, lo: dt.date, hi: dt.date) -> tuple[str | None, bool]:
+    """The VEVENT's UID (None when it has none) and whether it is a one-off dated before
+    ``lo`` or after ``hi``."""
+    text = block.decode("utf-8", "replace").replace("\r\n ", "").replace("\r\n\t", "")
+    lines = text.split("\r\n")
+    props: dict[str, str] = {}
+    for line in lines[1:]:
+        name, _, value = line.partition(":")
+        name = name.split(";", 1)[0].upper()
+        if name == "BEGIN":
+            props["BEGIN"] = value  # a nested component: never left out
+        props.setdefault(name, line)
+    uid = props.get("UID", "").partition(":")[2] or None
+    if uid is None or "BEGIN" in props or any(r in props for r in _REPEATS):
+        return uid, False
+    start = props.get("DTSTART", "").rpartition(":")[2][:8]
+    try:
+        day = dt.date(int(start[:4]), int(start[4:6]), int(start[6:8]))
+    except ValueError:
+        return uid, False
+    return uid, day < lo or day > hi
 
 
 def size_warnings(pages: list[Page]) -> list[str]:
