@@ -15,7 +15,9 @@ from rich.text import Text
 
 from tacal.cli.calendar import window_of
 from tacal.cli.context import Context, console, err, pass_ctx, plain
+from tacal.config.lock import lock_path
 from tacal.errors import TacalError
+from tacal.ical.cache import SeriesCache
 from tacal.ical.calendar import calendar_bytes, stamps_for
 from tacal.ical.expand import Occurrence, expand
 from tacal.output import write_atomic
@@ -58,6 +60,9 @@ def report(
         now=obj.now,
         stamps=stamps_for(config, series, obj.now),
         series=series,
+        # the series bytes a build, publish or serve of the same lock left: read, never
+        # written (a report changes no state)
+        cache=SeriesCache.for_lock(lock_path(config)),
     )
     zone = config.team.timezone
     year = fiscal_year(lo, config)
