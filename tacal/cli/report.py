@@ -4,8 +4,10 @@ chooses the window and prints."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import click
 from rich.table import Table
@@ -13,9 +15,11 @@ from rich.text import Text
 
 from tacal.cli.calendar import window_of
 from tacal.cli.context import Context, console, err, pass_ctx, plain
+from tacal.config.lock import lock_path
 from tacal.errors import TacalError
+from tacal.ical.cache import SeriesCache
 from tacal.ical.calendar import calendar_bytes, stamps_for
-from tacal.ical.expand import expand
+from tacal.ical.expand import Occurrence, expand
 from tacal.output import write_atomic
 from tacal.series import build_series
 from tacal.views.render import report_page
@@ -56,15 +60,22 @@ def report(
         now=obj.now,
         stamps=stamps_for(config, series, obj.now),
         series=series,
+        # the series bytes a build, publish or serve of the same lock left: read, never
+        # written (a report changes no state)
+        cache=SeriesCache.for_lock(lock_path(config)),
     )
     zone = config.team.timezone
     year = fiscal_year(lo, config)
+    year_occurrences = expand(data, year[0], year[1], zone)
+    occurrences = _within(year_occurrences, (year[0], year[1]), lo, hi, zone)
+    if occurrences is None:
+        occurrences = expand(data, lo, hi, zone)
     found = build_report(
         config,
         series,
-        expand(data, lo, hi, zone),
+        occurrences,
         (lo, hi),
-        expand(data, year[0], year[1], zone),
+        year_occurrences,
         year,
         obj.today,
     )
@@ -83,6 +94,24 @@ def report(
     write_atomic(Path(output), body.encode("utf-8"))
     if not obj.quiet:
         err.print(plain(f"{output}: wrote the report"))
+
+
+def _within(
+    occurrences: list[Occurrence],
+    covered: tuple[dt.date, dt.date],
+    lo: dt.date,
+    hi: dt.date,
+    zone: str,
+) -> list[Occurrence] | None:
+    """The occurrences starting in ``[lo, hi)``, taken from ``occurrences`` (those starting in
+    ``covered``, sorted) when the window lies inside it: expanding the same calendar again
+    costs a second parse. None when it does not (the caller expands the window itself)."""
+    if not (covered[0] <= lo and hi <= covered[1]):
+        return None
+    tz = ZoneInfo(zone)
+    start = dt.datetime.combine(lo, dt.time(0), tzinfo=tz)
+    end = dt.datetime.combine(hi, dt.time(0), tzinfo=tz)
+    return [o for o in occurrences if start <= o.start < end]
 
 
 def _print(found: Report, title: str, subtitle: str) -> None:

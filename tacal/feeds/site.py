@@ -9,6 +9,7 @@ under its own token (:mod:`tacal.feeds.tokens`).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
@@ -23,10 +24,10 @@ from tacal.ical.calendar import calendar_bytes
 from tacal.ical.expand import Occurrence, expand
 from tacal.ical.size import SPLIT_FEED, SPLIT_TEAM, size_warning
 from tacal.ical.stamps import Stamp
-from tacal.model import Config, FeedSettings
+from tacal.model import Config, FeedSettings, Person
 from tacal.schedule.fiscal import parse_quarter
 from tacal.series import Series, build_series
-from tacal.views.grid import PersonGrid
+from tacal.views.grid import PersonGrid, by_attendee, meeting_kinds
 from tacal.views.pages import subscribe_grid, two_weeks, week_view
 
 ICS_TYPE = "text/calendar; charset=utf-8"
@@ -83,8 +84,11 @@ def build_site(
     # a series is in the team feed, its people's and its account's: serialised once for all
     cache = SeriesCache.for_lock(lock_path(config))
     built: list[tuple[Feed, str, str | None, bytes]] = []
+    pick = _Picker(series)
     for feed in feeds:
         path = feed_path(feed, store)
+        # only the feed's own series: without the lock's stamps, each feed's are worked out
+        # from its previous bytes, and hashing every series for every feed was most of the build
         body = calendar_bytes(
             config,
             today=today,
@@ -94,7 +98,7 @@ def build_site(
             account=feed.account,
             name=feed.title,
             extra_props=props,
-            series=series,
+            series=pick(feed),
             stamps=stamps,
             cache=cache,
         )
@@ -103,14 +107,14 @@ def build_site(
     # every person's two weeks from one expansion of the team feed (a person's feed holds the
     # same events, selected), not one parse per person
     team_data = next(data for feed, _, _, data in built if feed.kind == "team")
-    soon = _soon(team_data, today, config.team.timezone)
+    soon = _Soon(config, series, _soon(team_data, today, config.team.timezone), today)
     pages: list[Page] = []
     public: list[tuple[Feed, str]] = []
     for feed, path, token, data in built:
         pages.append(Page(path, data, ICS_TYPE, feed, token))
         url = feed_url(base_url, feed, store)
         if token:
-            grid = _two_weeks(config, series, feed, soon, today)
+            grid = soon.grid(feed)
             page = feed_page(feed, url, grid)
             pages.append(Page(f"{token}/index.html", page, HTML_TYPE, feed, token))
         else:
@@ -124,30 +128,74 @@ def build_site(
     return Site(pages, feeds, store, written)
 
 
+class _Picker:
+    """The series of a feed, as :func:`tacal.ical.calendar.select` chooses them (same series,
+    same order), from an index built once instead of a scan of every series per feed."""
+
+    def __init__(self, series: list[Series]) -> None:
+        self.series = series
+        self.by_email: dict[str, list[int]] = {}
+        self.by_account: dict[str, list[int]] = {}
+        for i, s in enumerate(series):
+            emails = {a.email.lower() for a in s.attendees}
+            if s.organizer is not None:
+                emails.add(s.organizer.email.lower())
+            for email in emails:
+                self.by_email.setdefault(email, []).append(i)
+            if s.account is not None:
+                self.by_account.setdefault(s.account.casefold(), []).append(i)
+
+    def __call__(self, feed: Feed) -> list[Series]:
+        if not feed.for_email and not feed.account:
+            return self.series
+        picked: set[int] | None = None
+        if feed.for_email:
+            picked = set(self.by_email.get(feed.for_email.lower(), ()))
+        if feed.account:
+            of_account = set(self.by_account.get(feed.account.casefold(), ()))
+            picked = of_account if picked is None else picked & of_account
+        return [self.series[i] for i in sorted(picked or ())]
+
+
 def _soon(team_data: bytes, today: dt.date, zone: str) -> list[Occurrence]:
     """The team feed's occurrences of the subscribe pages' two weeks, a day either side (a
     person's zone may put a meeting on another date than the team's)."""
     lo, hi = two_weeks(today)
-    return expand(team_data, lo - dt.timedelta(days=1), hi + dt.timedelta(days=1), zone)
+    lo, hi = lo - dt.timedelta(days=1), hi + dt.timedelta(days=1)
+    return expand(near(team_data, lo, hi), lo, hi, zone)
 
 
-def _two_weeks(
-    config: Config, series: list[Series], feed: Feed, soon: list[Occurrence], today: dt.date
-) -> PersonGrid | None:
-    """A person's next two weeks, for their page (None for other feeds)."""
-    person = next(
-        (p for p in config.people.values() if feed.for_email and p.email == feed.for_email), None
-    )
-    if feed.kind != "person" or person is None:
-        return None
-    return subscribe_grid(config, series, person, soon, today)
+class _Soon:
+    """The subscribe pages' two weeks, drawn from one expansion of the team feed: the
+    meetings' kinds, who has which e-mail and who attends what are worked out once for all
+    the pages, not once per person."""
+
+    def __init__(
+        self, config: Config, series: list[Series], soon: list[Occurrence], today: dt.date
+    ) -> None:
+        self.config = config
+        self.series = series
+        self.today = today
+        self.kinds = meeting_kinds(config, series)
+        self.by_email = by_attendee(soon)
+        self.people: dict[str, Person] = {}
+        for p in config.people.values():
+            self.people.setdefault(p.email, p)  # the first with that e-mail, as before
+
+    def grid(self, feed: Feed) -> PersonGrid | None:
+        """A person's next two weeks, for their page (None for other feeds)."""
+        person = self.people.get(feed.for_email) if feed.for_email else None
+        if feed.kind != "person" or person is None:
+            return None
+        mine = self.by_email.get(person.email.lower(), [])
+        return subscribe_grid(self.config, self.series, person, mine, self.today, self.kinds)
 
 
 def _preview(config: Config, series: list[Series], data: bytes, today: dt.date) -> bytes:
     """The week view of the next fiscal quarter, as ``tacal preview --format html`` shows it."""
     team = config.team
     q = parse_quarter("next", today, team.fiscal_year_start, team.fiscal_year_naming)
-    occurrences = expand(data, q.start, q.end, team.timezone)
+    occurrences = expand(near(data, q.start, q.end), q.start, q.end, team.timezone)
     page = week_view(
         config,
         series,
@@ -158,6 +206,62 @@ def _preview(config: Config, series: list[Series], data: bytes, today: dt.date) 
         today=today,
     )
     return page.encode("utf-8")
+
+
+_VEVENT = re.compile(rb"BEGIN:VEVENT\r\n.*?END:VEVENT\r\n", re.DOTALL)
+_REPEATS = ("RRULE", "RDATE", "EXRULE")
+#: more than any zone's distance from the team's: a one-off dated this far outside the
+#: window cannot start inside it, whatever its zone
+_SLACK = dt.timedelta(days=2)
+
+
+def near(data: bytes, lo: dt.date, hi: dt.date) -> bytes:
+    """``data`` without the one-off events dated well outside ``[lo, hi)``: expanding a
+    window of the team feed parses the whole file, and most of a big team's renewal checks,
+    QBRs and kick-offs are months away. Read from the bytes themselves, so the expansion
+    still shows what the file means: an event (all of a UID's VEVENTs) is left out only when
+    none of them repeats (RRULE, RDATE, EXRULE) or holds another component, and every one's
+    DTSTART is a date more than two days outside the window. Anything unexpected is kept."""
+    blocks = []
+    drop: dict[str, bool] = {}
+    for m in _VEVENT.finditer(data):
+        uid, far = _far_one_off(m.group(), lo - _SLACK, hi + _SLACK)
+        if uid is None:
+            return data
+        drop[uid] = drop.get(uid, True) and far
+        blocks.append((m, uid))
+    if not any(drop.values()):
+        return data
+    out, at = [], 0
+    for m, uid in blocks:
+        if drop[uid]:
+            out.append(data[at : m.start()])
+            at = m.end()
+    out.append(data[at:])
+    return b"".join(out)
+
+
+def _far_one_off(block: bytes, lo: dt.date, hi: dt.date) -> tuple[str | None, bool]:
+    """The VEVENT's UID (None when it has none) and whether it is a one-off dated before
+    ``lo`` or after ``hi``."""
+    text = block.decode("utf-8", "replace").replace("\r\n ", "").replace("\r\n\t", "")
+    lines = text.split("\r\n")
+    props: dict[str, str] = {}
+    for line in lines[1:]:
+        name, _, value = line.partition(":")
+        name = name.split(";", 1)[0].upper()
+        if name == "BEGIN":
+            props["BEGIN"] = value  # a nested component: never left out
+        props.setdefault(name, line)
+    uid = props.get("UID", "").partition(":")[2] or None
+    if uid is None or "BEGIN" in props or any(r in props for r in _REPEATS):
+        return uid, False
+    start = props.get("DTSTART", "").rpartition(":")[2][:8]
+    try:
+        day = dt.date(int(start[:4]), int(start[4:6]), int(start[6:8]))
+    except ValueError:
+        return uid, False
+    return uid, day < lo or day > hi
 
 
 def size_warnings(pages: list[Page]) -> list[str]:

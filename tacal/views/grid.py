@@ -272,11 +272,22 @@ def team_grids(
 ) -> list[PersonGrid]:
     """One grid per person who attends anything in the window (``people``: only those)."""
     chosen = list(people) if people is not None else list(config.people.values())
+    by_email = by_attendee(occurrences)
     return [
-        person_grid(config, p, occurrences, window, kinds)
+        person_grid(config, p, by_email[p.email.lower()], window, kinds)
         for p in chosen
-        if any(attends(o, p.email) for o in occurrences)
+        if by_email.get(p.email.lower())
     ]
+
+
+def by_attendee(occurrences: Iterable[Occurrence]) -> dict[str, list[Occurrence]]:
+    """Lower-cased e-mail -> the occurrences that person attends, in the given order: one
+    pass, instead of every person scanning every occurrence (:func:`attends` per person)."""
+    out: dict[str, list[Occurrence]] = {}
+    for occ in occurrences:
+        for email in dict.fromkeys(a.lower() for a in occ.attendees):
+            out.setdefault(email, []).append(occ)
+    return out
 
 
 __all__ = [
@@ -287,6 +298,7 @@ __all__ = [
     "PersonGrid",
     "Week",
     "attends",
+    "by_attendee",
     "meeting_kinds",
     "person_grid",
     "team_grids",

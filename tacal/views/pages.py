@@ -9,7 +9,7 @@ mean, not what tacal thinks it wrote.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from markupsafe import Markup
@@ -71,9 +71,13 @@ def subscribe_grid(
     person: Person,
     occurrences: Sequence[Occurrence],
     today: dt.date,
+    kinds: Mapping[str, str] | None = None,
 ) -> PersonGrid:
-    """``person``'s next two weeks, for their subscribe page."""
-    return person_grid(config, person, occurrences, two_weeks(today), meeting_kinds(config, series))
+    """``person``'s next two weeks, for their subscribe page. ``kinds``: the series'
+    :func:`~tacal.views.grid.meeting_kinds`, when the caller draws many pages from them."""
+    if kinds is None:
+        kinds = meeting_kinds(config, series)
+    return person_grid(config, person, occurrences, two_weeks(today), kinds)
 
 
 def subscribe_page(
