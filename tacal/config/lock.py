@@ -245,6 +245,8 @@ _TOML_ESCAPE = re.compile(r'["\\\x00-\x08\x0a-\x1f\x7f]')
 
 def _quote(text: str) -> str:
     """A TOML basic string (a control character in a name must not break the lock)."""
+    if _TOML_ESCAPE.search(text) is None:
+        return f'"{text}"'  # the usual case: nothing to escape
     return (
         '"'
         + _TOML_ESCAPE.sub(
