@@ -47,8 +47,9 @@ LATER = "2026-11-25"
 class Project:
     """A config, its lock folder and cache folder, and a way to run `tacal build` on them."""
 
-    def __init__(self, work: Path, accounts: int, source: Path) -> None:
+    def __init__(self, work: Path, accounts: int, source: Path, bytecode: bool = False) -> None:
         self.work = work
+        self.bytecode = bytecode
         self.config = work / "tacal.toml"
         self.text = generate(accounts)
         self.config.write_text(self.text)
@@ -59,13 +60,16 @@ class Project:
         self.cpu: list[float] = []
 
     def env(self, cache: Path | None = None) -> dict[str, str]:
-        return {
+        env = {
             **os.environ,
             "PYTHONPATH": str(self.source),
             "TACAL_LOCK_DIR": str(self.work / "locks"),
             "XDG_STATE_HOME": str(self.work / "state"),
             "TACAL_CACHE_DIR": str(cache or self.cache),
         }
+        if self.bytecode:
+            env.pop("PYTHONDONTWRITEBYTECODE", None)
+        return env
 
     def build(self, today: str = TODAY, cache: Path | None = None) -> float:
         args = [sys.executable, "-m", "tacal", "--config", str(self.config), "--today", today]
@@ -147,6 +151,13 @@ def main() -> None:
     parser.add_argument("--accounts", type=int, default=1000)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--before", type=Path, help="tacal source tree to compare with")
+    parser.add_argument(
+        "--bytecode",
+        action="store_true",
+        help="let the builds write and use bytecode for tacal's own modules (as an installed "
+        "tacal has; without it, PYTHONDONTWRITEBYTECODE in the environment makes every build "
+        "compile tacal's sources again)",
+    )
     args = parser.parse_args()
     sources = {"after": HERE.parent}
     if args.before:
@@ -154,7 +165,9 @@ def main() -> None:
     results = {}
     for label, source in sources.items():
         with tempfile.TemporaryDirectory() as d:
-            results[label] = scenarios(Project(Path(d), args.accounts, source), args.repeat)
+            results[label] = scenarios(
+                Project(Path(d), args.accounts, source, args.bytecode), args.repeat
+            )
             shutil.rmtree(Path(d) / "cache", ignore_errors=True)
     table = Table(title=f"tacal build, {args.accounts:,} accounts (median of {args.repeat})")
     table.add_column("scenario")

@@ -69,6 +69,12 @@ def remember(text: str, data: dict[str, Any]) -> None:
     _store(path, digest, data)
 
 
+def remember_encoded(text: str, stored: dict[str, Any]) -> None:
+    """:func:`remember`, given ``data`` already in the stored form (``_encode(data)``)."""
+    digest, path = _where(text)
+    _store(path, digest, stored, encoded=True)
+
+
 def loads(text: str) -> dict[str, Any]:
     """``tomllib.loads(text)``, from the cache when this very text was parsed before."""
     digest, path = _where(text)
@@ -83,10 +89,11 @@ def loads(text: str) -> dict[str, Any]:
     return data
 
 
-def _store(path: Path, digest: str, data: dict[str, Any]) -> None:
+def _store(path: Path, digest: str, data: dict[str, Any], *, encoded: bool = False) -> None:
     from tacal.output import write_cache_file
 
-    body = json.dumps({"digest": digest, "data": _encode(data)}, separators=(",", ":"))
+    stored = data if encoded else _encode(data)
+    body = json.dumps({"digest": digest, "data": stored}, separators=(",", ":"))
     with contextlib.suppress(OSError):
         _prune(path.parent)
         write_cache_file(path, body.encode("utf-8"))

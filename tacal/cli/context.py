@@ -12,11 +12,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
-from rich.console import Console
 
 from tacal import clock
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from tacal.ical.stamps import Stamp
     from tacal.model import Config
     from tacal.series import Series
@@ -30,7 +31,24 @@ DEFAULT_NOTICE = (
     "(run `tacal init` to get an editable copy)"
 )
 
-err = Console(stderr=True, highlight=False, soft_wrap=True, markup=False, emoji=False)
+
+class _StderrConsole:
+    """The stderr console, made on first use: rich costs a few hundredths of a second to
+    import, and a quiet build that prints nothing need not pay them."""
+
+    _console: Console | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(
+                stderr=True, highlight=False, soft_wrap=True, markup=False, emoji=False
+            )
+        return getattr(self._console, name)
+
+
+err: Console = _StderrConsole()  # type: ignore[assignment]
 
 #: C0 controls but LF and TAB, DEL and C1 controls (ESC starts terminal escape sequences)
 _TERMINAL_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -43,6 +61,8 @@ def plain(text: object) -> str:
 
 def console(*, stderr: bool = False) -> Console:
     """A console that prints text as it is: no markup, no highlighting."""
+    from rich.console import Console
+
     return Console(stderr=stderr, highlight=False, markup=False, emoji=False)
 
 

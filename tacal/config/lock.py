@@ -183,16 +183,15 @@ def _moves(value: Any, key: str = "moves") -> tuple[tuple[dt.datetime, dt.dateti
 
 def save(lock: Lock, path: Path) -> bool:
     """Write ``lock`` to ``path`` atomically when its text changed; whether it wrote."""
-    text = dump(lock)
+    text, stored = written(lock)
     try:
         if path.read_text(encoding="utf-8") == text:
             return False
     except (OSError, UnicodeDecodeError):
         pass
     write_atomic(path, text.encode("utf-8"))
-    raw = parsed(lock)
-    if raw is not None:
-        toml_cache.remember(text, raw)  # the next build reads it without tomllib
+    if stored is not None:
+        toml_cache.remember_encoded(text, stored)  # the next build reads it without tomllib
     return True
 
 
@@ -246,6 +245,8 @@ _TOML_ESCAPE = re.compile(r'["\\\x00-\x08\x0a-\x1f\x7f]')
 
 def _quote(text: str) -> str:
     """A TOML basic string (a control character in a name must not break the lock)."""
+    if _TOML_ESCAPE.search(text) is None:
+        return f'"{text}"'  # the usual case: nothing to escape
     return (
         '"'
         + _TOML_ESCAPE.sub(
@@ -304,6 +305,83 @@ def dump(lock: Lock) -> str:
     return "\n".join(lines)
 
 
+def _tag(key: str) -> str:
+    """A table key as the TOML cache stores it (:func:`tacal.toml_cache._encode`)."""
+    return "$" + key if key.startswith("$") else key
+
+
+def written(lock: Lock) -> tuple[str, dict[str, Any] | None]:
+    """``dump(lock)`` and, in the same pass, what the TOML cache stores for it: the form
+    :func:`tacal.toml_cache._encode` gives :func:`parsed` (None when :func:`parsed` is None).
+    Each date-time is formatted once for both, so writing the lock and remembering it as parsed
+    cost one walk over the entries (the tests compare both with :func:`dump` and
+    :func:`parsed`)."""
+    lines = [HEADER, f"version = {VERSION}", f"team = {_quote(lock.team)}", ""]
+    series: dict[str, Any] = {}
+    ok = True
+    for uid in sorted(lock.entries):
+        e = lock.entries[uid]
+        t: dict[str, Any] = {}
+        lines.append(f"[series.{_quote(uid)}]")
+        if e.summary:
+            lines.append(f"summary = {_quote(e.summary)}")
+            t["summary"] = e.summary
+        text = e.placed.isoformat()
+        lines.append(f"placed = {text}")
+        t["placed"] = {"$date": text}
+        text = e.start.replace(tzinfo=None).isoformat()
+        lines.append(f"start = {text}")
+        t["start"] = {"$datetime": text}
+        if e.rule is not None:
+            lines.append(f"rule = {_quote(e.rule)}")
+            t["rule"] = e.rule
+        for key, times in (("skip", e.skip), ("extra", e.extra)):
+            if times:
+                texts = [x.replace(tzinfo=None).isoformat() for x in times]
+                lines.append(f"{key} = [" + ", ".join(texts) + "]")
+                t[key] = [{"$datetime": x} for x in texts]
+        if e.slot:
+            lines.append(f"slot = {_quote(e.slot)}")
+            lines.append("people = [" + ", ".join(_quote(p) for p in e.people) + "]")
+            t["slot"] = e.slot
+            t["people"] = list(e.people)
+        if e.slot or e.duration:
+            lines.append(f"duration = {e.duration}")
+            t["duration"] = e.duration
+        if e.attendees:
+            lines.append("attendees = [" + ", ".join(_quote(a) for a in e.attendees) + "]")
+            t["attendees"] = list(e.attendees)
+        if e.inputs:
+            lines.append(f"inputs = {_quote(e.inputs)}")
+            t["inputs"] = e.inputs
+        for key, pairs in (("moves", e.moves), ("busy_moves", e.busy_moves)):
+            if pairs:
+                texts2 = [(a.isoformat(), b.isoformat()) for a, b in pairs]
+                lines.append(f"{key} = [" + ", ".join(f"[{a}, {b}]" for a, b in texts2) + "]")
+                t[key] = [[{"$datetime": a}, {"$datetime": b}] for a, b in texts2]
+        if e.busy_kept:
+            texts = [x.isoformat() for x in e.busy_kept]
+            lines.append("busy_kept = [" + ", ".join(texts) + "]")
+            t["busy_kept"] = [{"$datetime": x} for x in texts]
+        lines.append(f"sequence = {e.sequence}")
+        t["sequence"] = e.sequence
+        stamp = e.dtstamp.astimezone(dt.UTC)
+        lines.append(f"dtstamp = {stamp.strftime('%Y-%m-%dT%H:%M:%SZ')}")
+        stamp = stamp.replace(microsecond=0)
+        ok = ok and stamp.year >= 1000
+        t["dtstamp"] = {"$datetime": stamp.isoformat()}
+        lines.append(f"hash = {_quote(e.hash)}")
+        t["hash"] = e.hash
+        lines.append("")
+        series[_tag(uid)] = t
+    if not ok:
+        return "\n".join(lines), None
+    stored: dict[str, Any] = {"version": VERSION, "team": lock.team}
+    if series:
+        stored["series"] = series
+    return "\n".join(lines), stored
+
+
 __all__ = [
     "ENV_LOCK_DIR",
     "HEADER",
@@ -314,4 +392,5 @@ __all__ = [
     "parse",
     "parsed",
     "save",
+    "written",
 ]

@@ -27,6 +27,8 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
+import os
+import re
 import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -47,29 +49,60 @@ _MAGIC = b"tacal-cache"
 _LIBRARIES = ("icalendar", "holidays", "jinja2", "tzdata", "python-dateutil")
 
 
+def _project(name: str) -> str:
+    """A distribution's name as its metadata folder spells it (PEP 503, then PEP 427)."""
+    return re.sub(r"[-_.]+", "_", name).lower()
+
+
+def _installed() -> dict[str, str]:
+    """Each distribution in :data:`_LIBRARIES` -> the name of its metadata folder
+    (``jinja2-3.1.4.dist-info``: the version is in the name), the first on ``sys.path`` as
+    ``importlib.metadata`` finds it; one listing per path entry instead of importing
+    ``importlib.metadata`` and searching the path once per library."""
+    wanted = {_project(n) for n in _LIBRARIES}
+    found: dict[str, str] = {}
+    for entry in sys.path:
+        try:
+            names = os.listdir(entry or ".")
+        except OSError:
+            continue
+        for name in names:
+            if name.endswith((".dist-info", ".egg-info")):
+                project = _project(name.rpartition(".")[0].partition("-")[0])
+                if project in wanted and project not in found:
+                    found[project] = name
+    return found
+
+
+def _files(root: Path) -> list[str]:
+    """``path:size:mtime`` of tacal's own files under ``root``, sorted by path."""
+    out = []
+    for folder, dirs, names in os.walk(root):
+        dirs[:] = [d for d in dirs if d != "__pycache__"]
+        for name in names:
+            if name.endswith((".py", ".toml", ".j2")):
+                path = os.path.join(folder, name)
+                with contextlib.suppress(OSError):
+                    st = os.stat(path)
+                    out.append((os.path.relpath(path, root.parent), st.st_size, st.st_mtime_ns))
+    return [f"{rel}:{size}:{mtime}" for rel, size, mtime in sorted(out)]
+
+
 @functools.lru_cache(maxsize=1)
 def code_version() -> str:
     """A digest of everything besides the inputs that decides a build's bytes: tacal's
     version, own files and shipped templates (size and mtime, so an edited checkout counts),
     the Python version,
     the versions of the libraries in :data:`_LIBRARIES` and the system's time zone data."""
-    from importlib import metadata
-
     parts = [__version__, FORMAT, sys.version]
     package = Path(__file__).resolve().parents[1]
     # the shipped templates: tacal/templates when installed, templates/ beside it in a checkout
     for root in (package, package.parent / "templates"):
-        files = sorted(root.rglob("*")) if root.is_dir() else []
-        for path in files:
-            if path.suffix in (".py", ".toml", ".j2") and "__pycache__" not in path.parts:
-                with contextlib.suppress(OSError):
-                    st = path.stat()
-                    parts.append(f"{path.relative_to(root.parent)}:{st.st_size}:{st.st_mtime_ns}")
+        if root.is_dir():
+            parts += _files(root)
+    installed = _installed()
     for name in _LIBRARIES:
-        try:
-            parts.append(f"{name}={metadata.version(name)}")
-        except metadata.PackageNotFoundError:
-            parts.append(f"{name}=-")
+        parts.append(f"{name}={installed.get(_project(name), '-')}")
     import zoneinfo
 
     for folder in zoneinfo.TZPATH:

@@ -22,8 +22,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-import holidays as holidays_pkg
-
 from tacal.model import WEEKDAYS, Account, Person, Team, slug
 
 CELL = 5  # minutes; the grain of every availability check
@@ -85,12 +83,16 @@ def public_holidays(
     country: str, subdivision: str | None, years: tuple[int, ...]
 ) -> frozenset[dt.date]:
     """Public holidays of ``country`` (ISO 3166-1 alpha-2) and ``subdivision`` in ``years``."""
+    import holidays as holidays_pkg  # imported when a country is named: a tenth of a start-up
+
     table = holidays_pkg.country_holidays(country, subdiv=subdivision, years=list(years))
     return frozenset(table.keys())
 
 
 def country_problem(country: object, subdivision: object) -> str | None:
     """Why ``country``/``subdivision`` are not a known pair (None when they are)."""
+    import holidays as holidays_pkg
+
     if not isinstance(country, str):
         return f'{country!r}: use an ISO 3166 country code such as "US" or "GB"'
     supported = holidays_pkg.list_supported_countries()

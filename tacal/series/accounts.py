@@ -47,6 +47,9 @@ class AccountSeries:
             tuple[Cadence, Account, rules.Recurrence, dict[str, Any], str, tuple[str, ...], str]
         ] = []
         self.accounts = sorted(self.config.accounts, key=lambda a: (a.name.casefold(), a.name))
+        # each series' plan is asked for when its slot is claimed or reserved and again when it
+        # is placed: made once (keyed by the config's own objects, which outlive the run)
+        self._plans: dict[tuple[Any, ...], Any] = {}
 
     def internal(self, attendees: Iterable[Attendee]) -> tuple[str, ...]:
         """Person keys of the attendees on the team (sorted: a stable cursor key)."""
@@ -144,6 +147,17 @@ class AccountSeries:
         self, cadence: Cadence, account: Account, frequency: str, default_week: int
     ) -> tuple[str, tuple[str, ...], tuple[str, ...], str]:
         """uid, internal people, customer clock and placement inputs of one recurring series."""
+        key = (id(cadence), id(account), frequency, default_week)
+        plan = self._plans.get(key)
+        if plan is None:
+            plan = self._plans[key] = self._make_recurring_plan(
+                cadence, account, frequency, default_week
+            )
+        return plan  # type: ignore[no-any-return]
+
+    def _make_recurring_plan(
+        self, cadence: Cadence, account: Account, frequency: str, default_week: int
+    ) -> tuple[str, tuple[str, ...], tuple[str, ...], str]:
         focus = self.focus(account)
         people = self.internal(self.attendees(cadence, focus))
         extra = self.planner.customer(account, cadence.kind == "external")
@@ -250,6 +264,14 @@ class AccountSeries:
         workdays from that day, and its summary says "overdue" (for good: the same every
         build).
         """
+        key = ("once", id(cadence), id(account), day, suffix, overdue_ok)
+        if key not in self._plans:
+            self._plans[key] = self._make_one_off_plan(cadence, account, day, suffix, overdue_ok)
+        return self._plans[key]  # type: ignore[no-any-return]
+
+    def _make_one_off_plan(
+        self, cadence: Cadence, account: Account, day: dt.date, suffix: str, overdue_ok: bool
+    ) -> tuple[str, tuple[str, ...], dt.date, int | None, str, str] | None:
         uid = uid_for(self.team, cadence.id, slug(account.name), suffix)
         placed = self.builder.placed(uid)  # the day it entered the lock (today if new)
         note, within = "", None

@@ -85,6 +85,7 @@ class Planner:
         self.until = dt.datetime.combine(self.horizon[1], dt.time(0))
         self.by_email = {p.email.lower(): p.key for p in config.people.values()}
         self._calendars: dict[tuple[str, ...], Team] = {}
+        self._workweeks: dict[tuple[str, ...], Team] = {}  # the same without holidays
         self._pending: list[
             tuple[rules.Recurrence, tuple[str, ...], int, Team, int | None, str]
         ] = []
@@ -142,6 +143,12 @@ class Planner:
                 self.team, holidays=tuple(sorted(holidays)), workdays=days
             )
         return self._calendars[people]
+
+    def workweek(self, people: tuple[str, ...]) -> Team:
+        """:meth:`calendar` without its holidays (what a pattern is laid out on)."""
+        if people not in self._workweeks:
+            self._workweeks[people] = replace(self.calendar(people), holidays=())
+        return self._workweeks[people]
 
     # ---- placing
 
@@ -238,7 +245,7 @@ class Planner:
             )
         placed = replace(cadence, rule=frequency, day=slot.day, week=slot.week, time=slot.time)
         calendar = self.calendar(people)
-        rec = rules.recurrence(placed, replace(calendar, holidays=()), start)
+        rec = rules.recurrence(placed, self.workweek(people), start)
         if rec is None:
             self.locked.unclaim(uid, who, cadence.duration)
             return None, slot

@@ -31,6 +31,10 @@ def assert_parsed_like_tomllib(lock: Lock) -> None:
     raw = lock_file.parsed(lock)
     assert raw is not None
     assert encoded(raw) == encoded(tomllib.loads(lock_file.dump(lock)))
+    # what a build writes and stores: the same text, and the stored form of the same values
+    text, stored = lock_file.written(lock)
+    assert text == lock_file.dump(lock)
+    assert json.dumps(stored) == encoded(raw)
 
 
 def entry(**kw: object) -> LockEntry:
@@ -49,6 +53,7 @@ def test_odd_values_are_parsed_like_tomllib() -> None:
     lock = Lock(
         team='t "quoted" \\ back',
         entries={
+            "$dollar@tacal": entry(summary="$x"),
             'z"uid\\x@tacal': entry(summary='Tab\there "q" \\ \x01 é 🎉', rule=None),
             "a.b@tacal": entry(
                 summary="",
