@@ -13,7 +13,6 @@ import sys
 from typing import Any
 
 import click
-from icalendar import Calendar
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
@@ -131,7 +130,7 @@ def sync_command(
     """
     from tacal.gcal.auth import EMULATOR, OAUTH, build_service, credentials_kind
     from tacal.gcal.calendars import DELEGATE, ONE, choose_route, organized_by
-    from tacal.gcal.multi import CalendarsIncomplete, sync_calendars
+    from tacal.gcal.multi import CalendarsIncomplete, delegation_targets, sync_calendars
     from tacal.gcal.report import SyncIncomplete
     from tacal.gcal.sync import sync
     from tacal.sinks.contract import Pick, Scope
@@ -165,7 +164,8 @@ def sync_command(
         if route.who is not None:
             cal = organized_by(cal, route.who)
         if route.mode == DELEGATE:  # before the lock is written: a series may have no organizer
-            targets = _targets(cal, series, [p.email for p in config.people.values()])
+            people = [p.email for p in config.people.values()]
+            targets = delegation_targets(cal, series, people)
     if not dry_run:
         obj.remember(config, series, stamps)
     elif not obj.quiet:  # nothing moves without the user seeing it first
@@ -295,21 +295,6 @@ def sync_command(
         _stop(bar)
         bundle.close()
     show(report)
-
-
-def _targets(cal: Any, series: list[Any], people: list[str]) -> list[Any]:
-    """One target per organizer of the whole config (a scoped sync may have in-scope
-    events to delete in any of their calendars), and an optional one per other person in
-    [people]: a former organizer's calendar still holds the series that moved away."""
-    from tacal.gcal.calendars import by_organizer
-    from tacal.gcal.multi import Target
-
-    parts = by_organizer(cal)
-    organizers = set(parts) | {s.organizer.email.lower() for s in series if s.organizer}
-    others = {p.lower() for p in people} - organizers
-    return [Target(e, parts.get(e, Calendar()), subject=e) for e in sorted(organizers)] + [
-        Target(e, Calendar(), subject=e, optional=True) for e in sorted(others)
-    ]
 
 
 def _stop(bar: Progress) -> None:

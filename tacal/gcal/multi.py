@@ -28,9 +28,11 @@ from icalendar import Calendar
 
 from tacal.errors import AuthError, SyncError
 from tacal.gcal.auth import ServiceBundle
+from tacal.gcal.calendars import by_organizer
 from tacal.gcal.report import SeriesLine, SyncIncomplete, SyncReport
 from tacal.gcal.sync import Planned, finish, prepare
 from tacal.gcal.transport import Timing
+from tacal.series.types import Series
 from tacal.sinks.contract import Pick, Scope
 from tacal.sinks.plan import TooManyDeletes, check_picks
 
@@ -50,6 +52,19 @@ class Target:
     #: a calendar that may hold series tacal put there before (a former organizer's):
     #: visited to delete them, and skipped when it cannot be reached
     optional: bool = False
+
+
+def delegation_targets(calendar: Calendar, series: list[Series], people: list[str]) -> list[Target]:
+    """The calendars a delegated sync visits: one per organizer of the whole config (a
+    scoped sync may have in-scope events to delete in any of them), and an optional one per
+    other person in [people], since a former organizer's calendar still holds the series
+    that moved away. Raises SyncError when a series has no organizer."""
+    parts = by_organizer(calendar)
+    organizers = set(parts) | {s.organizer.email.lower() for s in series if s.organizer}
+    others = {p.lower() for p in people} - organizers
+    return [Target(e, parts.get(e, Calendar()), subject=e) for e in sorted(organizers)] + [
+        Target(e, Calendar(), subject=e, optional=True) for e in sorted(others)
+    ]
 
 
 @dataclass
