@@ -55,11 +55,7 @@ def calendar_for(
     """The calendar of ``series`` (all of the config's by default), or of the part ``--for``
     or ``--account`` chooses. SEQUENCE/DTSTAMP come from ``stamps`` when given, else from the
     config's lock and the ``previous`` output (see :func:`stamps_for`)."""
-    if series is None:
-        series = build_series(config, today)
-    chosen = select(series, for_email=for_email, account=account)
-    if stamps is None:
-        stamps = stamps_for(config, series, now, previous)
+    chosen, stamps = _chosen(config, today, now, previous, for_email, account, series, stamps)
     return build_calendar(
         chosen,
         name=_title(config, name, for_email, account),
@@ -68,6 +64,25 @@ def calendar_for(
         stamps=stamps,
         extra_props=extra_props,
     )
+
+
+def _chosen(
+    config: Config,
+    today: dt.date,
+    now: dt.datetime,
+    previous: bytes | Mapping[str, Stamp] | None,
+    for_email: str | None,
+    account: str | None,
+    series: list[Series] | None,
+    stamps: Mapping[str, Stamp] | None,
+) -> tuple[list[Series], Mapping[str, Stamp]]:
+    """The series a calendar holds and everyone's stamps: stamped over the whole config's
+    series, so a ``--for`` calendar carries the same SEQUENCE/DTSTAMP as the team's."""
+    if series is None:
+        series = build_series(config, today)
+    if stamps is None:
+        stamps = stamps_for(config, series, now, previous)
+    return select(series, for_email=for_email, account=account), stamps
 
 
 def _title(config: Config, name: str | None, for_email: str | None, account: str | None) -> str:
@@ -147,11 +162,7 @@ def calendar_bytes(
 ) -> bytes:
     """The bytes of :func:`calendar_for`'s calendar, assembled series by series so that a
     series ``cache`` already holds (same content, same stamp) is not serialised again."""
-    if series is None:
-        series = build_series(config, today)
-    chosen = select(series, for_email=for_email, account=account)
-    if stamps is None:
-        stamps = stamps_for(config, series, now, previous)
+    chosen, stamps = _chosen(config, today, now, previous, for_email, account, series, stamps)
     head = calendar_head(
         chosen,
         name=_title(config, name, for_email, account),
